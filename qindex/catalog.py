@@ -1,0 +1,405 @@
+"""The target catalogue: jurisdictions, indicators, plans and targets, loaded and validated.
+
+Every check collects its problems; one :class:`~qindex.errors.CatalogError` lists them all.
+
+Example
+-------
+>>> from qindex.catalog import targets
+>>> len(targets("gongshu-2025"))
+15
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from qindex import paths
+from qindex.errors import CatalogError, Problem
+from qindex.tables import parse_float, parse_int, read_text_table
+
+LEVELS = ("national", "region", "province", "city", "district")
+DOMAINS = (
+    "product",
+    "engineering",
+    "service",
+    "environment",
+    "industry",
+    "brand",
+    "infrastructure",
+    "governance",
+)
+TARGET_TYPES = ("level", "growth", "cumulative", "rank", "trend", "qualitative")
+COMPARATORS = (">=", "<=", "==")
+#: Target types whose target value is a number on the indicator's own scale.
+NUMERIC_TYPES = ("level", "growth", "cumulative")
+#: Chinese labels for reports.
+TARGET_TYPES_ZH = {
+    "level": "水平",
+    "growth": "增速",
+    "cumulative": "累计",
+    "rank": "排名",
+    "trend": "趋势",
+    "qualitative": "定性",
+}
+DOMAINS_ZH = {
+    "product": "产品质量",
+    "engineering": "工程质量",
+    "service": "服务质量",
+    "environment": "环境质量",
+    "industry": "产业质量效益",
+    "brand": "品牌建设",
+    "infrastructure": "质量基础",
+    "governance": "质量治理",
+}
+
+COLUMNS = {
+    "jurisdictions": ["jurisdiction_id", "name_zh", "name_en", "level", "parent_id"],
+    "indicators": [
+        "indicator_id",
+        "name_zh",
+        "name_en",
+        "unit",
+        "direction",
+        "domain",
+        "lower_limit",
+        "upper_limit",
+        "definition",
+    ],
+    "plans": [
+        "plan_id",
+        "jurisdiction_id",
+        "title_zh",
+        "issued",
+        "base_year",
+        "target_year",
+        "source_file",
+    ],
+    "targets": [
+        "target_id",
+        "plan_id",
+        "indicator_id",
+        "target_type",
+        "comparator",
+        "target_value",
+        "target_year",
+        "base_year",
+        "base_value",
+        "quote",
+        "source_file",
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The four validated frames (see DESIGN.md for their columns)."""
+
+    jurisdictions: pd.DataFrame
+    indicators: pd.DataFrame
+    plans: pd.DataFrame
+    targets: pd.DataFrame
+
+
+def closest(value: str, choices) -> str:
+    """A hint naming the closest known id, or an empty string."""
+    match = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.5)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def load_catalog(raw_dir: Path | str | None = None) -> Catalog:
+    """Load and validate the catalogue in ``raw_dir`` (default ``data/raw/``).
+
+    Parameters
+    ----------
+    raw_dir : folder holding ``jurisdictions.csv``, ``indicators.csv``, ``plans.csv``, ``targets.csv``
+        and ``sources/`` with the plan texts.
+
+    Returns
+    -------
+    Catalog
+        ``jurisdictions`` (jurisdiction_id, name_zh, name_en, level, parent_id),
+        ``indicators`` (indicator_id, name_zh, name_en, unit, direction ±1, domain, lower_limit,
+        upper_limit, definition), ``plans`` (plan_id, jurisdiction_id, title_zh, issued, base_year,
+        target_year, source_file, …) and ``targets`` (target_id, plan_id, indicator_id, target_type,
+        comparator, target_value, target_year, base_year, base_value, scope, quote, source_file, note).
+
+    Raises
+    ------
+    CatalogError
+        listing every problem with its file, line, column, value and what was expected.
+
+    Example
+    -------
+    >>> load_catalog().plans.plan_id.tolist()[:2]
+    ['hangzhou-2015', 'hangzhou-2022']
+    """
+    raw = Path(raw_dir) if raw_dir is not None else paths.DATA_RAW
+    return _load_catalog_cached(raw.resolve())
+
+
+@lru_cache(maxsize=8)
+def _load_catalog_cached(raw: Path) -> Catalog:
+    problems: list[Problem] = []
+    frames = {
+        name: read_text_table(raw / f"{name}.csv", cols, problems, f"{name}.csv")
+        for name, cols in COLUMNS.items()
+    }
+    checker = _Checker(raw, problems)
+    jur = checker.jurisdictions(frames["jurisdictions"])
+    ind = checker.indicators(frames["indicators"])
+    plans = checker.plans(frames["plans"], jur)
+    tgt = checker.targets(frames["targets"], plans, ind)
+    if problems:
+        raise CatalogError(problems)
+    return Catalog(jur, ind, plans, tgt)
+
+
+def targets(plan_id: str | None = None, raw_dir: Path | str | None = None) -> pd.DataFrame:
+    """The targets of one plan (or of all plans), joined with indicator names, unit and direction.
+
+    Returns
+    -------
+    DataFrame
+        the ``targets`` columns plus ``jurisdiction_id``, ``name_zh``, ``name_en``, ``unit``,
+        ``direction`` and ``domain`` of the indicator.
+
+    Example
+    -------
+    >>> targets("chengdu-2027").target_type.value_counts()["rank"]
+    3
+    """
+    cat = load_catalog(raw_dir)
+    t = cat.targets
+    if plan_id is not None:
+        if plan_id not in set(cat.plans.plan_id):
+            raise CatalogError(
+                [
+                    Problem(
+                        "plan id",
+                        None,
+                        "plan_id",
+                        plan_id,
+                        f"one of {sorted(cat.plans.plan_id)}{closest(plan_id, cat.plans.plan_id)}",
+                    )
+                ]
+            )
+        t = t[t.plan_id == plan_id]
+    ind = cat.indicators[["indicator_id", "name_zh", "name_en", "unit", "direction", "domain"]]
+    out = t.merge(ind, on="indicator_id", how="left").merge(
+        cat.plans[["plan_id", "jurisdiction_id"]], on="plan_id", how="left"
+    )
+    return out.reset_index(drop=True)
+
+
+class _Checker:
+    """Checks for each table; appends to a shared problem list and returns typed frames."""
+
+    def __init__(self, raw: Path, problems: list[Problem]):
+        self.raw = raw
+        self.problems = problems
+
+    def add(self, table: str, line, column, value, expected: str) -> None:
+        self.problems.append(Problem(f"{table}.csv", line, column, value, expected))
+
+    def unique(self, frame: pd.DataFrame, table: str, key: str) -> None:
+        seen: dict[str, int] = {}
+        for value, line in zip(frame[key], frame["source_line"], strict=True):
+            if value == "":
+                self.add(table, line, key, value, "a non-empty id")
+            elif value in seen:
+                self.add(table, line, key, value, f"a unique id (already on line {seen[value]})")
+            else:
+                seen[value] = line
+
+    def member(self, frame, table, column, allowed, *, blank_ok=False) -> None:
+        allowed = list(allowed)
+        for value, line in zip(frame[column], frame["source_line"], strict=True):
+            if value == "" and blank_ok:
+                continue
+            if value not in allowed:
+                hint = closest(value, allowed) if len(allowed) > 12 else ""
+                shown = allowed if len(allowed) <= 12 else f"a known {column}"
+                self.add(table, line, column, value, f"one of {shown}{hint}")
+
+    def number(self, frame, table, column, *, whole=False, blank_ok=False) -> pd.Series:
+        parse = parse_int if whole else parse_float
+        out = []
+        for value, line in zip(frame[column], frame["source_line"], strict=True):
+            if value == "":
+                if not blank_ok:
+                    self.add(table, line, column, value, "a number")
+                out.append(None)
+                continue
+            parsed = parse(value)
+            if parsed is None:
+                self.add(table, line, column, value, "a whole number" if whole else "a number")
+            out.append(parsed)
+        if whole:
+            return pd.Series(pd.array(out, dtype="Int64"), index=frame.index)
+        return pd.Series(
+            [float("nan") if v is None else v for v in out], index=frame.index, dtype=float
+        )
+
+    def jurisdictions(self, f: pd.DataFrame) -> pd.DataFrame:
+        t = "jurisdictions"
+        self.unique(f, t, "jurisdiction_id")
+        self.member(f, t, "level", LEVELS)
+        self.member(f, t, "parent_id", set(f.jurisdiction_id), blank_ok=True)
+        return f.drop(columns="source_line").reset_index(drop=True)
+
+    def indicators(self, f: pd.DataFrame) -> pd.DataFrame:
+        t = "indicators"
+        self.unique(f, t, "indicator_id")
+        self.member(f, t, "direction", ["1", "-1"])
+        self.member(f, t, "domain", DOMAINS)
+        lo = self.number(f, t, "lower_limit", blank_ok=True)
+        hi = self.number(f, t, "upper_limit", blank_ok=True)
+        for line, a, b in zip(f["source_line"], lo, hi, strict=True):
+            if pd.notna(a) and pd.notna(b) and a >= b:
+                self.add(t, line, "upper_limit", b, f"a number above lower_limit {a}")
+        out = f.drop(columns="source_line").copy()
+        out["direction"] = pd.to_numeric(f["direction"], errors="coerce").astype("Int64")
+        out["lower_limit"], out["upper_limit"] = lo, hi
+        return out.reset_index(drop=True)
+
+    def plans(self, f: pd.DataFrame, jur: pd.DataFrame) -> pd.DataFrame:
+        t = "plans"
+        self.unique(f, t, "plan_id")
+        self.member(f, t, "jurisdiction_id", set(jur.jurisdiction_id))
+        base = self.number(f, t, "base_year", whole=True)
+        year = self.number(f, t, "target_year", whole=True)
+        for line, b, y in zip(f["source_line"], base, year, strict=True):
+            if pd.notna(b) and pd.notna(y) and b >= y:
+                self.add(t, line, "target_year", y, f"a year after base_year {b}")
+        for line, src in zip(f["source_line"], f["source_file"], strict=True):
+            if not (self.raw / "sources" / src).is_file():
+                self.add(t, line, "source_file", src, "a file in data/raw/sources/")
+        out = f.drop(columns="source_line").copy()
+        out["base_year"], out["target_year"] = base, year
+        return out.reset_index(drop=True)
+
+    def targets(self, f: pd.DataFrame, plans: pd.DataFrame, ind: pd.DataFrame) -> pd.DataFrame:
+        t = "targets"
+        self.unique(f, t, "target_id")
+        self.member(f, t, "plan_id", set(plans.plan_id))
+        self.member(f, t, "target_type", TARGET_TYPES)
+        value = self.number(f, t, "target_value", blank_ok=True)
+        year = self.number(f, t, "target_year", whole=True)
+        base_year = self.number(f, t, "base_year", whole=True, blank_ok=True)
+        base_value = self.number(f, t, "base_value", blank_ok=True)
+        ind_by_id = ind.set_index("indicator_id")
+        plan_by_id = plans.set_index("plan_id")
+        texts: dict[str, str | None] = {}
+        for i, row in enumerate(f.itertuples(index=False)):
+            line, typ = row.source_line, row.target_type
+            # indicator: required except for qualitative goals
+            known = row.indicator_id in ind_by_id.index
+            if row.indicator_id == "" and typ != "qualitative":
+                self.add(
+                    t,
+                    line,
+                    "indicator_id",
+                    "",
+                    "an indicator id (only qualitative goals may omit it)",
+                )
+            elif row.indicator_id != "" and not known:
+                self.add(
+                    t,
+                    line,
+                    "indicator_id",
+                    row.indicator_id,
+                    f"an id from indicators.csv{closest(row.indicator_id, ind_by_id.index)}",
+                )
+            # comparator
+            if typ == "qualitative":
+                if row.comparator != "":
+                    self.add(t, line, "comparator", row.comparator, "empty for a qualitative goal")
+            elif row.comparator not in COMPARATORS:
+                self.add(t, line, "comparator", row.comparator, f"one of {list(COMPARATORS)}")
+            elif (
+                known
+                and typ in ("level", "trend")
+                and pd.notna(direction := ind_by_id.at[row.indicator_id, "direction"])
+            ):
+                wanted = ">=" if direction == 1 else "<="
+                if row.comparator not in (wanted, "=="):
+                    self.add(
+                        t,
+                        line,
+                        "comparator",
+                        row.comparator,
+                        f"'{wanted}' because indicator '{row.indicator_id}' has direction "
+                        f"{direction:+d}",
+                    )
+            # value
+            v = value.iloc[i]
+            if typ in NUMERIC_TYPES and pd.isna(v) and row.target_value == "":
+                self.add(t, line, "target_value", "", f"a number for a {typ} target")
+            if typ in ("trend", "qualitative") and row.target_value != "":
+                self.add(t, line, "target_value", row.target_value, f"empty for a {typ} target")
+            if typ == "rank" and pd.notna(v) and (v < 1 or v != int(v)):
+                self.add(t, line, "target_value", row.target_value, "a rank: a whole number >= 1")
+            if typ == "level" and known and pd.notna(v):
+                lo = ind_by_id.at[row.indicator_id, "lower_limit"]
+                hi = ind_by_id.at[row.indicator_id, "upper_limit"]
+                if (pd.notna(lo) and v < lo) or (pd.notna(hi) and v > hi):
+                    self.add(
+                        t,
+                        line,
+                        "target_value",
+                        row.target_value,
+                        f"a value within the natural limits [{lo}, {hi}] of '{row.indicator_id}'",
+                    )
+            # years and provenance, against the plan
+            if row.plan_id in plan_by_id.index:
+                plan = plan_by_id.loc[row.plan_id]
+                y = year.iloc[i]
+                if pd.notna(y) and not (plan.base_year < y <= plan.target_year):
+                    self.add(
+                        t,
+                        line,
+                        "target_year",
+                        y,
+                        f"a year within plan '{row.plan_id}' "
+                        f"({plan.base_year + 1}–{plan.target_year})",
+                    )
+                if row.source_file != plan.source_file:
+                    self.add(
+                        t,
+                        line,
+                        "source_file",
+                        row.source_file,
+                        f"the plan's source '{plan.source_file}'",
+                    )
+            if row.quote == "":
+                self.add(t, line, "quote", "", "the plan's exact words")
+            else:
+                text = texts.setdefault(row.source_file, self._source_text(row.source_file))
+                if text is not None and row.quote not in text:
+                    self.add(
+                        t,
+                        line,
+                        "quote",
+                        row.quote,
+                        f"words found verbatim in sources/{row.source_file}",
+                    )
+                elif text is None:
+                    self.add(t, line, "source_file", row.source_file, "a file in data/raw/sources/")
+        out = f.drop(columns="source_line").copy()
+        out["target_value"], out["target_year"] = value, year
+        out["base_year"], out["base_value"] = base_year, base_value
+        for opt in ("scope", "note"):
+            if opt not in out.columns:
+                out[opt] = ""
+        return out.reset_index(drop=True)
+
+    def _source_text(self, name: str) -> str | None:
+        path = self.raw / "sources" / name
+        if not name or not path.is_file():
+            return None
+        return path.read_text(encoding="utf-8")

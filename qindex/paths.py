@@ -1,0 +1,21 @@
+"""Project folders, resolved from the package location and never from the working directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Root of the checkout (the folder holding ``pyproject.toml``).
+ROOT = Path(__file__).resolve().parent.parent
+#: Read-only inputs. ``QINDEX_DATA_RAW`` points a run at another copy (used by tests).
+DATA_RAW = Path(os.environ.get("QINDEX_DATA_RAW", ROOT / "data" / "raw"))
+#: Plan texts, the provenance of every target.
+SOURCES = DATA_RAW / "sources"
+#: Published observations, one CSV per topic.
+OBSERVATIONS = DATA_RAW / "observations"
+#: Outputs of runs.
+DATA_PROCESSED = ROOT / "data" / "processed"
+#: Executed notebooks and HTML.
+REPORTS = ROOT / "reports"
+NOTEBOOKS = ROOT / "notebooks"
+PARAMS = ROOT / "params"

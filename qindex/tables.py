@@ -1,0 +1,83 @@
+"""Reading raw CSV tables as text, so that every value can be checked and reported before typing."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+
+from qindex.errors import Problem
+
+#: First data row is line 2 of the file (line 1 is the header).
+FIRST_DATA_LINE = 2
+
+
+def read_text_table(
+    path: Path, required: list[str], problems: list[Problem], label: str | None = None
+) -> pd.DataFrame:
+    """Read a UTF-8 CSV as strings (no type guessing, empty cells stay ``""``).
+
+    Missing required columns and unreadable files are appended to ``problems``; the returned frame then
+    has every required column (empty where absent) so that checks further on can run without special cases.
+    A column ``source_line`` holds each row's line number in the file. ``label`` names the file in
+    problems (default: the path as given).
+    """
+    name = label or str(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(f))
+    except FileNotFoundError:
+        problems.append(Problem(name, None, None, None, "the file to exist"))
+        return _empty(required)
+    except UnicodeDecodeError as exc:
+        problems.append(
+            Problem(name, None, None, None, f"UTF-8 text ({exc.reason} at byte {exc.start})")
+        )
+        return _empty(required)
+    if not rows:
+        problems.append(Problem(name, None, None, None, f"a header row with columns {required}"))
+        return _empty(required)
+    header = [h.strip() for h in rows[0]]
+    for col in required:
+        if col not in header:
+            problems.append(Problem(name, 1, col, None, f"a column named '{col}' in the header"))
+    records = []
+    for i, row in enumerate(rows[1:], start=FIRST_DATA_LINE):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problems.append(
+                Problem(
+                    name, i, None, f"{len(row)} fields", f"{len(header)} fields as in the header"
+                )
+            )
+            row = (row + [""] * len(header))[: len(header)]
+        rec = {h: cell.strip() for h, cell in zip(header, row, strict=True)}
+        rec["source_line"] = i
+        records.append(rec)
+    frame = pd.DataFrame.from_records(records, columns=[*header, "source_line"])
+    for col in required:
+        if col not in frame.columns:
+            frame[col] = ""
+    return frame
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in [*columns, "source_line"]})
+
+
+def parse_float(text: str) -> float | None:
+    """``float(text)`` or ``None`` when the text is not a plain number."""
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_int(text: str) -> int | None:
+    """``int(text)`` or ``None`` when the text is not a whole number."""
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None

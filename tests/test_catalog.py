@@ -1,0 +1,227 @@
+"""The target catalogue: integrity of the shipped data and every validation error on small broken files."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from qindex import paths
+from qindex.catalog import load_catalog, targets
+from qindex.errors import CatalogError
+from tests.conftest import read_csv, write_csv
+
+# ---------------------------------------------------------------- the shipped catalogue
+
+
+def test_shipped_catalogue_validates():
+    cat = load_catalog()
+    assert set(cat.plans.plan_id) == {
+        "hangzhou-2015",
+        "hangzhou-2022",
+        "gongshu-2025",
+        "hangzhou-2025",
+        "chengdu-2027",
+    }
+
+
+def test_every_quote_occurs_verbatim_in_its_plan_text():
+    # Independent of the loader: read the plan texts directly.
+    t = load_catalog().targets
+    for row in t.itertuples():
+        text = (paths.SOURCES / row.source_file).read_text(encoding="utf-8")
+        assert row.quote in text, f"{row.target_id}: {row.quote!r}"
+
+
+def test_plan_texts_are_the_shared_seeds_unchanged():
+    shared = paths.ROOT.parent / "shared" / "seeds"
+    if not shared.is_dir():
+        pytest.skip("../shared/seeds not beside this checkout")
+    for src in paths.SOURCES.glob("*.txt"):
+        assert src.read_bytes() == (shared / src.name).read_bytes()
+
+
+# Counts read off the plan texts by hand (see data/raw/README.md for the reading rules):
+# Gongshu's "主要目标" paragraph lists 14 numeric targets plus one trend (关键工序数控化率显著提高);
+# Chengdu's "主要目标" has 3 numeric (94 %, 100 %, 91), 3 rank (位居/保持全国前列), 1 trend (稳步提升).
+EXPECTED_NUMERIC = {
+    "gongshu-2025": 14,
+    "chengdu-2027": 3,
+    "hangzhou-2025": 0,
+}
+
+
+@pytest.mark.parametrize(("plan_id", "expected"), EXPECTED_NUMERIC.items())
+def test_numeric_targets_per_plan(plan_id, expected):
+    t = targets(plan_id)
+    assert t.target_type.isin(["level", "growth", "cumulative"]).sum() == expected
+
+
+def test_about_65_numeric_targets_in_all():
+    t = load_catalog().targets
+    n = t.target_type.isin(["level", "growth", "cumulative"]).sum()
+    assert 60 <= n <= 75
+
+
+def test_every_percentage_figure_of_the_gongshu_goals_is_catalogued():
+    # Independent check: every "X%" / "X分" / "X件" / "X万元/人" figure in the goal paragraph is a target value.
+    text = (paths.SOURCES / "001_af42d5fcc580f694.txt").read_text(encoding="utf-8")
+    goals = text[text.index("规模以上数字经济") : text.index("持续强化质量安全保障能力")]
+    figures = {float(x) for x in re.findall(r"(\d+(?:\.\d+)?)(?:%|分|件|万元/人|以上)", goals)}
+    figures -= {2025.0}
+    assert figures == set(targets("gongshu-2025").target_value.dropna())
+
+
+def test_rank_target_carries_the_rank_the_text_gives():
+    t = targets("hangzhou-2022").set_index("target_id")
+    first_in_province = t[t.quote.str.contains("保持全省第一")].iloc[0]
+    assert first_in_province.target_type == "rank"
+    assert first_in_province.target_value == 1
+    assert first_in_province.scope == "province"
+
+
+def test_lower_is_better_level_targets_use_at_most():
+    t = targets()
+    lower = t[(t.direction == -1) & (t.target_type == "level")]
+    assert len(lower) >= 1
+    assert (lower.comparator == "<=").all()
+
+
+def test_one_indicator_id_for_one_concept_across_plans():
+    t = targets()
+    pass_rate = t[t.indicator_id == "manufacturing_product_pass_rate"]
+    assert sorted(pass_rate.target_value) == [94.0, 96.0]  # gongshu 94, hangzhou-2022 96
+    assert set(t[t.indicator_id == "service_quality_satisfaction"].target_value.dropna()) == {
+        85,
+        90,
+    }
+
+
+def test_every_indicator_has_unit_direction_and_limits_where_rates():
+    ind = load_catalog().indicators
+    assert ind.direction.isin([1, -1]).all()
+    rates = ind[ind.unit == "%"]
+    assert (rates.lower_limit == 0).all() and (rates.upper_limit == 100).all()
+
+
+def test_targets_filter_unknown_plan_suggests_closest():
+    with pytest.raises(CatalogError, match="did you mean 'gongshu-2025'"):
+        targets("gongshu-2024")
+
+
+# ---------------------------------------------------------------- validation errors
+
+
+def _break(raw, table, line, column, value):
+    """Set one cell (``line`` as numbered in an editor, header = 1) of ``raw/table.csv``."""
+    rows = read_csv(raw / f"{table}.csv")
+    rows[line - 1][rows[0].index(column)] = value
+    write_csv(raw / f"{table}.csv", rows)
+
+
+def _problems(raw):
+    with pytest.raises(CatalogError) as info:
+        load_catalog(raw)
+    return [str(p) for p in info.value.problems]
+
+
+def test_mini_catalogue_is_valid(mini_raw):
+    assert len(load_catalog(mini_raw).targets) == 3
+
+
+def test_unknown_indicator_is_reported_with_suggestion(mini_raw):
+    _break(mini_raw, "targets", 2, "indicator_id", "pass_rat")
+    assert _problems(mini_raw) == [
+        "targets.csv, line 2, column 'indicator_id': got 'pass_rat'; "
+        "expected an id from indicators.csv (did you mean 'pass_rate'?)"
+    ]
+
+
+def test_unknown_plan_and_jurisdiction(mini_raw):
+    _break(mini_raw, "targets", 3, "plan_id", "nope-2025")
+    _break(mini_raw, "plans", 2, "jurisdiction_id", "CN-Y")
+    problems = _problems(mini_raw)
+    assert any("plans.csv, line 2, column 'jurisdiction_id': got 'CN-Y'" in p for p in problems)
+    assert any("targets.csv, line 3, column 'plan_id': got 'nope-2025'" in p for p in problems)
+
+
+def test_duplicate_key(mini_raw):
+    _break(mini_raw, "targets", 3, "target_id", "t1")
+    assert _problems(mini_raw) == [
+        "targets.csv, line 3, column 'target_id': got 't1'; expected a unique id (already on line 2)"
+    ]
+
+
+def test_comparator_contradicting_direction(mini_raw):
+    _break(mini_raw, "targets", 3, "comparator", ">=")
+    assert _problems(mini_raw) == [
+        "targets.csv, line 3, column 'comparator': got '>='; "
+        "expected '<=' because indicator 'pm25' has direction -1"
+    ]
+
+
+def test_non_numeric_target_value(mini_raw):
+    _break(mini_raw, "targets", 2, "target_value", "94%")
+    assert _problems(mini_raw) == [
+        "targets.csv, line 2, column 'target_value': got '94%'; expected a number"
+    ]
+
+
+def test_target_value_outside_natural_limits(mini_raw):
+    _break(mini_raw, "targets", 2, "target_value", "101")
+    assert _problems(mini_raw) == [
+        "targets.csv, line 2, column 'target_value': got '101'; "
+        "expected a value within the natural limits [0.0, 100.0] of 'pass_rate'"
+    ]
+
+
+def test_target_year_outside_plan(mini_raw):
+    _break(mini_raw, "targets", 2, "target_year", "2030")
+    assert _problems(mini_raw) == [
+        "targets.csv, line 2, column 'target_year': got 2030; "
+        "expected a year within plan 'demo-2025' (2023–2025)"
+    ]
+
+
+def test_quote_not_in_plan_text(mini_raw):
+    _break(mini_raw, "targets", 2, "quote", "制造业产品质量合格率达到95%")
+    assert _problems(mini_raw) == [
+        "targets.csv, line 2, column 'quote': got '制造业产品质量合格率达到95%'; "
+        "expected words found verbatim in sources/plan.txt"
+    ]
+
+
+def test_missing_column(mini_raw):
+    rows = [r[:-1] for r in read_csv(mini_raw / "indicators.csv")]  # drop 'definition'
+    write_csv(mini_raw / "indicators.csv", rows)
+    assert _problems(mini_raw) == [
+        "indicators.csv, line 1, column 'definition'; expected a column named 'definition' in the header"
+    ]
+
+
+def test_bad_direction_and_domain(mini_raw):
+    _break(mini_raw, "indicators", 2, "direction", "+")
+    _break(mini_raw, "indicators", 3, "domain", "air")
+    problems = _problems(mini_raw)
+    assert (
+        problems[0]
+        == "indicators.csv, line 2, column 'direction': got '+'; expected one of ['1', '-1']"
+    )
+    assert problems[1].startswith(
+        "indicators.csv, line 3, column 'domain': got 'air'; expected one of"
+    )
+
+
+def test_all_problems_are_reported_at_once(mini_raw):
+    _break(mini_raw, "targets", 2, "target_value", "abc")
+    _break(mini_raw, "targets", 3, "target_type", "levl")
+    _break(mini_raw, "jurisdictions", 3, "level", "town")
+    assert len(_problems(mini_raw)) == 3
+
+
+def test_qualitative_goal_may_omit_indicator_but_others_may_not(mini_raw):
+    _break(mini_raw, "targets", 2, "indicator_id", "")
+    assert _problems(mini_raw) == [
+        "targets.csv, line 2, column 'indicator_id': got an empty value; "
+        "expected an indicator id (only qualitative goals may omit it)"
+    ]
