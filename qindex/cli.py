@@ -1,4 +1,4 @@
-"""The ``qindex`` command: ``validate``, ``targets``."""
+"""The ``qindex`` command: ``validate``, ``targets``, ``coverage``."""
 
 from __future__ import annotations
 
@@ -21,12 +21,35 @@ TARGET_COLUMNS = [
 
 def _validate(args: argparse.Namespace) -> int:
     from qindex.catalog import load_catalog
+    from qindex.observations import load_panel
 
     cat = load_catalog()
+    panel = load_panel()
     print(
         f"catalogue OK: {len(cat.plans)} plans, {len(cat.targets)} targets, "
         f"{len(cat.indicators)} indicators, {len(cat.jurisdictions)} jurisdictions"
     )
+    resolved = (panel.resolution != "").sum()
+    print(
+        f"observations OK: {len(panel)} values, {panel.indicator_id.nunique()} indicators, "
+        f"{panel.jurisdiction_id.nunique()} jurisdictions, {resolved} conflicts resolved "
+        f"({len(panel.attrs['set_aside'])} values set aside by rule)"
+    )
+    return 0
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    from qindex.catalog import load_catalog
+    from qindex.observations import coverage
+    from qindex.report import format_table
+
+    table = coverage()
+    names = load_catalog().indicators.set_index("indicator_id").name_zh
+    table.insert(0, "name_zh", names.reindex(table.index).to_numpy())
+    if args.format == "csv":
+        table.to_csv(sys.stdout, lineterminator="\n")
+    else:
+        print(format_table(table.reset_index(), max_width=36))
     return 0
 
 
@@ -55,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plan", help="only this plan id, e.g. gongshu-2025")
     p.add_argument("--format", choices=("table", "csv"), default="table")
     p.set_defaults(func=_targets)
+    p = sub.add_parser(
+        "coverage", help="years covered by the shipped observations, per indicator and place"
+    )
+    p.add_argument("--format", choices=("table", "csv"), default="table")
+    p.set_defaults(func=_coverage)
     return parser
 
 

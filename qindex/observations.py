@@ -1,0 +1,808 @@
+"""Observations: read the tables analysts really get, validate every cell, assemble the panel.
+
+Files may be CSV or XLSX, in UTF-8, UTF-8 with BOM or GB18030/GBK; headers in Chinese or English; long
+(one row per value) or wide (years as columns, possibly under merged header rows). Every problem in a file is
+reported at once, with file, line (or sheet and row), column, value and what was expected.
+
+Example
+-------
+>>> from qindex.observations import series
+>>> series("CN", "manufacturing_product_pass_rate").year.tolist()[:2]
+[2017, 2020]
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from qindex import paths
+from qindex.catalog import Catalog, closest, load_catalog
+from qindex.errors import ObservationError, Problem
+from qindex.units import canonical, conversion_factor
+
+#: Columns of a validated observations frame.
+COLUMNS = [
+    "jurisdiction_id",
+    "indicator_id",
+    "year",
+    "value",
+    "unit",
+    "source",
+    "quote",
+    "flag",
+    "note",
+    "file",
+    "line",
+]
+REQUIRED = ["jurisdiction_id", "indicator_id", "year", "value"]
+#: Flags an observation may carry (several are joined with ";").
+FLAGS = {
+    "lower_bound": 'the source gives a lower bound ("99%以上")',
+    "provisional": "preliminary or estimated value, or not a year-end value",
+    "derived": "computed from a stated value and a stated change; the formula is in `note`",
+    "low_confidence": "source of doubtful quality",
+    "definition_change": "definition differs from the indicator's standard one; see `note`",
+    "series_break": "not comparable with earlier years",
+    "cumulative": "a stock counted since some start, as of the year",
+}
+#: Header spellings, mapped to canonical columns (compared after NFKC, lower-case, no spaces).
+HEADERS = {
+    "jurisdiction_id": [
+        "jurisdiction_id",
+        "jurisdiction",
+        "region",
+        "地区",
+        "地区代码",
+        "行政区",
+        "地区名称",
+    ],
+    "indicator_id": ["indicator_id", "indicator", "指标", "指标代码", "指标名称"],
+    "year": ["year", "年份", "年度", "年"],
+    "value": ["value", "数值", "值", "数据"],
+    "unit": ["unit", "单位", "计量单位"],
+    "source": ["source", "来源", "数据来源", "出处"],
+    "quote": ["quote", "原文", "引文", "原文摘录"],
+    "flag": ["flag", "flags", "标记"],
+    "note": ["note", "notes", "备注", "说明"],
+}
+_HEADER_LOOKUP = {
+    re.sub(r"\s+", "", unicodedata.normalize("NFKC", s)).lower(): col
+    for col, spellings in HEADERS.items()
+    for s in spellings
+}
+#: Cells that mean "no value" in Chinese government tables.
+MISSING = {
+    "",
+    "-",
+    "--",
+    "—",
+    "——",
+    "–",
+    "…",
+    "……",
+    "...",
+    "/",
+    "na",
+    "n/a",
+    "nan",
+    "none",
+    "无",
+    "空",
+}
+ENCODINGS = ("utf-8-sig", "gb18030")
+#: Years accepted as observation years.
+YEAR_RANGE = (1949, 2100)
+
+
+# ------------------------------------------------------------------ parsing single cells
+
+
+def normalise_text(value) -> str:
+    """Cell as text: full-width characters folded (NFKC), surrounding space removed, ``None`` → ``""``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def parse_value(text) -> tuple[float | None, str | None, bool]:
+    """Parse a number as written in a Chinese table.
+
+    Returns ``(value, unit_from_sign, ok)``: ``value`` is ``None`` for a missing marker ("—", "…", empty);
+    ``unit_from_sign`` is "%" or "‰" when the number carried the sign; ``ok`` is False when the cell is
+    neither a number nor a missing marker.
+
+    Example
+    -------
+    >>> parse_value("９６．５％")
+    (96.5, '%', True)
+    >>> parse_value("1,234.5")
+    (1234.5, None, True)
+    >>> parse_value("—")
+    (None, None, True)
+    """
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return (None, None, True) if math.isnan(text) else (float(text), None, True)
+    s = normalise_text(text)
+    if s.lower() in MISSING:
+        return None, None, True
+    sign = None
+    if s.endswith(("%", "‰")):
+        sign, s = s[-1], s[:-1].strip()
+    s = s.replace(",", "").replace(" ", "")
+    try:
+        return float(s), sign, True
+    except ValueError:
+        return None, None, False
+
+
+def parse_year(text) -> int | None:
+    """A year from "2022", "2022年", "2022.0" or 2022; ``None`` when it is not a year."""
+    s = normalise_text(text).removesuffix("年").removesuffix("年度").strip()
+    if re.fullmatch(r"\d{4}(\.0+)?", s):
+        year = int(float(s))
+        if YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
+            return year
+    return None
+
+
+def _header_key(text) -> str | None:
+    s = re.sub(r"\s+", "", normalise_text(text)).lower()
+    return _HEADER_LOOKUP.get(s)
+
+
+# ------------------------------------------------------------------ reading files into cells
+
+
+class _Grid:
+    """A file's cells as text, with a function that names a cell's location for messages."""
+
+    def __init__(self, label: str, rows: list[list], excel: bool, sheet: str | None = None):
+        self.label = label
+        self.rows = rows
+        self.excel = excel
+        self.sheet = sheet
+
+    def where(self, row_index: int) -> tuple[str, int]:
+        """(file label, line or row number as the user sees it) for ``rows[row_index]``."""
+        label = f"{self.label} [sheet '{self.sheet}']" if self.sheet else self.label
+        return label, row_index + 1
+
+
+def display_path(path: Path) -> str:
+    """A path as shown in messages: relative to the project root when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(paths.ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _read_grid(path: Path, encoding: str | None, sheet, problems: list[Problem]) -> _Grid | None:
+    label = display_path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        try:
+            book = pd.read_excel(
+                path, sheet_name=sheet if sheet is not None else 0, header=None, dtype=object
+            )
+        except ValueError as exc:  # e.g. a sheet that does not exist
+            problems.append(Problem(label, None, None, sheet, f"a readable Excel sheet ({exc})"))
+            return None
+        except Exception as exc:  # openpyxl raises many types for a damaged file
+            problems.append(
+                Problem(label, None, None, None, f"an .xlsx workbook ({type(exc).__name__}: {exc})")
+            )
+            return None
+        name = sheet if isinstance(sheet, str) else _sheet_name(path, sheet)
+        rows = [
+            [None if (isinstance(c, float) and math.isnan(c)) else c for c in r]
+            for r in book.values.tolist()
+        ]
+        return _Grid(label, rows, excel=True, sheet=name)
+    if suffix not in (".csv", ".txt", ".tsv"):
+        problems.append(Problem(label, None, None, path.suffix, "a .csv or .xlsx file"))
+        return None
+    data = path.read_bytes()
+    text = None
+    for enc in [encoding] if encoding else ENCODINGS:
+        try:
+            text = data.decode(enc)
+            break
+        except (UnicodeDecodeError, LookupError):
+            continue
+    if text is None:
+        tried = encoding or " or ".join(ENCODINGS)
+        problems.append(Problem(label, None, None, None, f"text in {tried}"))
+        return None
+    text = text.removeprefix("\ufeff")
+    delimiter = "\t" if suffix == ".tsv" else ","
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return _Grid(label, rows, excel=False)
+
+
+def _sheet_name(path: Path, sheet) -> str:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True)
+    try:
+        return wb.sheetnames[sheet or 0]
+    finally:
+        wb.close()
+
+
+def _find_header(grid: _Grid) -> tuple[int, list[str | int | None]]:
+    """Index of the header row and the meaning of each column: a canonical name, a year, or None.
+
+    The header is the last of the first rows holding known column names or years; empty cells of a header
+    under merged cells take the text of the nearest non-empty cell above (merged header rows).
+    """
+    best = None
+    for i, row in enumerate(grid.rows[:15]):
+        keys = [_header_key(c) for c in row]
+        years = [parse_year(c) for c in row]
+        if sum(k is not None for k in keys) >= 2 or (
+            any(keys) and sum(y is not None for y in years) >= 1
+        ):
+            best = i
+    if best is None:
+        return -1, []
+    meaning: list[str | int | None] = []
+    for j, cell in enumerate(grid.rows[best]):
+        key, year = _header_key(cell), parse_year(cell)
+        if key is None and year is None and normalise_text(cell) == "":
+            for above in range(best - 1, -1, -1):
+                up = grid.rows[above][j] if j < len(grid.rows[above]) else None
+                if normalise_text(up):
+                    key, year = _header_key(up), parse_year(up)
+                    break
+        meaning.append(key if key is not None else year)
+    return best, meaning
+
+
+# ------------------------------------------------------------------ public API
+
+
+def read_observations(
+    path: Path | str,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    source: str | None = None,
+    resolve: Sequence[str] | None = None,
+    catalog: Catalog | None = None,
+) -> pd.DataFrame:
+    """Read, clean and validate one observations file, or every CSV/XLSX file in a folder.
+
+    Parameters
+    ----------
+    path : a .csv/.xlsx file or a folder of them (read in name order).
+    encoding : the text encoding of CSV files; by default UTF-8 (with or without BOM), then GB18030 (which
+        also reads GBK and GB2312).
+    sheet : Excel sheet name or index (default: the first).
+    source : the source for every row of a file that has no source column. A file without sources is an
+        error otherwise: every value needs one.
+    resolve : rules for conflicting values of one (jurisdiction, indicator, year); see :func:`resolve_conflicts`.
+        Without a rule a conflict is an error.
+    catalog : the catalogue to validate ids against (default: the shipped one).
+
+    Returns
+    -------
+    DataFrame
+        ``jurisdiction_id, indicator_id, year (int), value (float, in the indicator's unit), unit, source,
+        quote, flag, note, file, line``; plus ``resolution`` when conflicts were resolved. Cells marked as
+        missing ("—", "…", empty) give no row.
+
+    Raises
+    ------
+    ObservationError
+        every problem found, each with file, line/row, column, value and what was expected.
+
+    Example
+    -------
+    >>> read_observations(paths.OBSERVATIONS / "gongshu.csv").value.tolist()
+    [3.7, 4.0]
+    """
+    path = Path(path)
+    cat = catalog or load_catalog()
+    problems: list[Problem] = []
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx", ".xlsm"))
+        if not files:
+            problems.append(
+                Problem(str(path), None, None, None, "a folder holding .csv or .xlsx files")
+            )
+    elif path.is_file():
+        files = [path]
+    else:
+        problems.append(Problem(str(path), None, None, None, "an existing file or folder"))
+        files = []
+    frames = [_read_one(f, encoding, sheet, source, cat, problems) for f in files]
+    frame = pd.concat([f for f in frames if f is not None] or [_empty()], ignore_index=True)
+    _check_duplicates(frame, problems)
+    if problems:
+        raise ObservationError(problems)
+    return resolve_conflicts(frame, resolve or ())
+
+
+def _empty() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+    frame["year"] = frame["year"].astype("int64")
+    frame["value"] = frame["value"].astype(float)
+    return frame
+
+
+def _read_one(path, encoding, sheet, source, cat: Catalog, problems) -> pd.DataFrame | None:
+    grid = _read_grid(path, encoding, sheet, problems)
+    if grid is None:
+        return None
+    header_at, meaning = _find_header(grid)
+    label = grid.where(0)[0]
+    if header_at < 0:
+        problems.append(
+            Problem(
+                label,
+                None,
+                None,
+                None,
+                "a header row naming the columns (地区/jurisdiction, 指标/indicator, 年份/year, 数值/value …)",
+            )
+        )
+        return None
+    header_line = grid.where(header_at)[1]
+    year_cols = [j for j, m in enumerate(meaning) if isinstance(m, int)]
+    named = {m: j for j, m in enumerate(meaning) if isinstance(m, str)}
+    required = ["jurisdiction_id", "indicator_id"] + ([] if year_cols else ["year", "value"])
+    for col in required:
+        if col not in named:
+            problems.append(
+                Problem(
+                    label,
+                    header_line,
+                    col,
+                    None,
+                    f"a column '{col}' (or {', '.join(HEADERS[col][1:3])})",
+                )
+            )
+    if source is None and "source" not in named:
+        problems.append(
+            Problem(
+                label,
+                header_line,
+                "source",
+                None,
+                "a source column, or read_observations(..., source=...)",
+            )
+        )
+    if any(col not in named for col in required):
+        return None
+
+    records = []
+    for i in range(header_at + 1, len(grid.rows)):
+        row = grid.rows[i]
+        if not any(normalise_text(c) for c in row):
+            continue
+        _, line = grid.where(i)
+
+        def cell(col, row=row):
+            j = named.get(col)
+            return row[j] if j is not None and j < len(row) else None
+
+        base = {c: normalise_text(cell(c)) for c in ("unit", "source", "quote", "flag", "note")}
+        if source is not None and not base["source"]:
+            base["source"] = source
+        pairs = (
+            [(cell("year"), cell("value"), "year", "value")]
+            if not year_cols
+            else [
+                (meaning[j], row[j] if j < len(row) else None, str(meaning[j]), str(meaning[j]))
+                for j in year_cols
+            ]
+        )
+        for year_cell, value_cell, year_col, value_col in pairs:
+            value, sign, ok = parse_value(value_cell)
+            if not ok:
+                problems.append(
+                    Problem(
+                        label,
+                        line,
+                        value_col,
+                        normalise_text(value_cell),
+                        "a number (or —, … for missing)",
+                    )
+                )
+                continue
+            if value is None:
+                continue
+            year = (
+                year_cell
+                if isinstance(year_cell, int) and not isinstance(year_cell, bool)
+                else parse_year(year_cell)
+            )
+            if year is None:
+                problems.append(
+                    Problem(
+                        label,
+                        line,
+                        year_col,
+                        normalise_text(year_cell),
+                        f"a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}",
+                    )
+                )
+                continue
+            records.append(
+                {
+                    **base,
+                    "jurisdiction_id": normalise_text(cell("jurisdiction_id")),
+                    "indicator_id": normalise_text(cell("indicator_id")),
+                    "year": year,
+                    "value": value,
+                    "sign": sign,
+                    "value_col": value_col,
+                    "file": label,
+                    "line": line,
+                }
+            )
+    return _validate_rows(records, cat, problems)
+
+
+def _validate_rows(records: list[dict], cat: Catalog, problems: list[Problem]) -> pd.DataFrame:
+    jur = cat.jurisdictions
+    ind = cat.indicators.set_index("indicator_id")
+    jur_ids = set(jur.jurisdiction_id)
+    jur_by_name = dict(zip(jur.name_zh, jur.jurisdiction_id, strict=True))
+    ind_by_name = dict(zip(ind.name_zh, ind.index, strict=True))
+    out = []
+    for r in records:
+        bad = False
+        j = r["jurisdiction_id"]
+        j = j if j in jur_ids else jur_by_name.get(j.removesuffix("(comparator)"), j)
+        if j not in jur_ids:
+            problems.append(
+                Problem(
+                    r["file"],
+                    r["line"],
+                    "jurisdiction_id",
+                    j,
+                    f"an id or name from jurisdictions.csv{closest(j, [*jur_ids, *jur_by_name])}",
+                )
+            )
+            bad = True
+        k = r["indicator_id"]
+        k = k if k in ind.index else ind_by_name.get(k, k)
+        if k not in ind.index:
+            problems.append(
+                Problem(
+                    r["file"],
+                    r["line"],
+                    "indicator_id",
+                    k,
+                    f"an id or name from indicators.csv{closest(k, [*ind.index, *ind_by_name])}",
+                )
+            )
+            bad = True
+        if not r["source"]:
+            problems.append(Problem(r["file"], r["line"], "source", "", "the source of the value"))
+            bad = True
+        flags = [f for f in r["flag"].split(";") if f.strip()]
+        for f in flags:
+            if f.strip() not in FLAGS:
+                problems.append(
+                    Problem(
+                        r["file"],
+                        r["line"],
+                        "flag",
+                        f,
+                        f"one of {sorted(FLAGS)}{closest(f, FLAGS)}",
+                    )
+                )
+                bad = True
+        if bad:
+            continue
+        meta = ind.loc[k]
+        given = r["unit"] or r["sign"] or meta.unit
+        if r["unit"] and r["sign"] and canonical(r["unit"]) != canonical(r["sign"]):
+            problems.append(
+                Problem(
+                    r["file"],
+                    r["line"],
+                    r["value_col"],
+                    f"{r['value']}{r['sign']}",
+                    f"no sign, or the unit '{r['unit']}' of the unit column",
+                )
+            )
+            continue
+        factor = conversion_factor(given, meta.unit)
+        if factor is None:
+            problems.append(
+                Problem(
+                    r["file"],
+                    r["line"],
+                    "unit",
+                    given,
+                    f"a unit convertible to '{meta.unit}', the unit of '{k}'",
+                )
+            )
+            continue
+        value = r["value"] * factor
+        lo, hi = meta.lower_limit, meta.upper_limit
+        if (pd.notna(lo) and value < lo) or (pd.notna(hi) and value > hi):
+            shown = f"{r['value']:g}{r['sign'] or ''}" + (
+                f" ({value:g} {meta.unit})" if factor != 1 else ""
+            )
+            problems.append(
+                Problem(
+                    r["file"],
+                    r["line"],
+                    r["value_col"],
+                    shown,
+                    f"a value within the natural limits [{lo:g}, {hi:g}] of '{k}'",
+                )
+            )
+            continue
+        out.append(
+            {
+                "jurisdiction_id": j,
+                "indicator_id": k,
+                "year": r["year"],
+                "value": value,
+                "unit": meta.unit,
+                "source": r["source"],
+                "quote": r["quote"],
+                "flag": ";".join(f.strip() for f in flags),
+                "note": r["note"],
+                "file": r["file"],
+                "line": r["line"],
+            }
+        )
+    if not out:
+        return _empty()
+    frame = pd.DataFrame.from_records(out, columns=COLUMNS)
+    return frame.astype({"year": "int64", "value": float, "line": "int64"})
+
+
+def _check_duplicates(frame: pd.DataFrame, problems: list[Problem]) -> None:
+    """The same value from the same source twice is a duplicate row (an error, never dropped silently)."""
+    key = ["jurisdiction_id", "indicator_id", "year", "value", "source", "flag"]
+    seen: dict[tuple, tuple[str, int]] = {}
+    for row in frame.itertuples(index=False):
+        k = tuple(getattr(row, c) for c in key)
+        if k in seen:
+            f, line = seen[k]
+            where = f"line {line}" if f == row.file else f"{f}, line {line}"
+            problems.append(
+                Problem(
+                    row.file,
+                    row.line,
+                    "value",
+                    row.value,
+                    f"no duplicate of {where} (same place, indicator, year, value and source)",
+                )
+            )
+        else:
+            seen[k] = (row.file, row.line)
+
+
+# ------------------------------------------------------------------ conflicts
+
+#: Resolution rules, in the order given by the caller.
+RULES = {
+    "standard_definition": "keep values on the indicator's standard definition over values flagged "
+    "definition_change, low_confidence, provisional or derived",
+    "latest_file": "keep the value from the file read last",
+}
+_DEMOTING_FLAGS = ("definition_change", "low_confidence", "provisional", "derived")
+
+
+def conflicts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose (jurisdiction, indicator, year) has more than one distinct value."""
+    key = ["jurisdiction_id", "indicator_id", "year"]
+    n = frame.groupby(key)["value"].transform("nunique")
+    return frame[n > 1].sort_values(key)
+
+
+def resolve_conflicts(
+    frame: pd.DataFrame, rules: Sequence[str] = (), source_priority: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Settle conflicting values with explicit rules, recording the rule on each kept row.
+
+    Parameters
+    ----------
+    rules : applied in order until one value is left per (jurisdiction, indicator, year):
+        ``"standard_definition"`` (see :data:`RULES`), ``"source_priority"`` (the first source in
+        ``source_priority`` whose address occurs in the row's source wins), ``"latest_file"``.
+    Returns
+    -------
+    DataFrame
+        one row per (jurisdiction, indicator, year), with a ``resolution`` column saying, on each row kept
+        from a conflict, which rule chose it and what it was chosen over. The rows set aside are in
+        ``frame.attrs["set_aside"]``.
+
+    Raises
+    ------
+    ObservationError
+        naming each conflict left unresolved, with the files and lines of both values.
+    """
+    unknown = [r for r in rules if r not in (*RULES, "source_priority")]
+    if unknown:
+        raise ObservationError(
+            [
+                Problem("resolve", None, None, r, f"one of {[*RULES, 'source_priority']}")
+                for r in unknown
+            ]
+        )
+    out = frame.copy()
+    out["resolution"] = ""
+    clash = conflicts(out)
+    if clash.empty:
+        out.attrs["set_aside"] = out.iloc[0:0]
+        return out
+    key = ["jurisdiction_id", "indicator_id", "year"]
+    drop: list[int] = []
+    problems: list[Problem] = []
+    for _, group in clash.groupby(key):
+        alive = group
+        used = []
+        for rule in rules:
+            if alive.value.nunique() <= 1:
+                break
+            if rule == "standard_definition":
+                demoted = alive.flag.apply(
+                    lambda f: any(d in f.split(";") for d in _DEMOTING_FLAGS)
+                )
+                keep = alive[~demoted] if (~demoted).any() else alive
+            elif rule == "source_priority":
+                rank = alive.source.apply(
+                    lambda s: next(
+                        (i for i, p in enumerate(source_priority) if p in s), len(source_priority)
+                    )
+                )
+                keep = alive[rank == rank.min()]
+            else:  # latest_file
+                keep = alive[alive.file == sorted(alive.file)[-1]]
+            if len(keep) < len(alive):
+                used.append(rule)
+            alive = keep
+        if alive.value.nunique() > 1:
+            first, *others = alive.itertuples()
+            for o in others:
+                problems.append(
+                    Problem(
+                        o.file,
+                        o.line,
+                        "value",
+                        o.value,
+                        f"the same value as {first.file}, line {first.line} ({first.value:g}) for "
+                        f"{o.jurisdiction_id}/{o.indicator_id}/{o.year}, or a resolution rule "
+                        f"(read_observations(..., resolve=[...]); rules: {[*RULES, 'source_priority']})",
+                    )
+                )
+            continue
+        gone = group.index.difference(alive.index)
+        drop += list(gone)
+        summary = "; ".join(
+            f"{frame.at[i, 'value']:g} ({frame.at[i, 'file']}, line {frame.at[i, 'line']})"
+            for i in gone
+        )
+        out.loc[alive.index, "resolution"] = f"chosen by {' then '.join(used)} over {summary}"
+    if problems:
+        raise ObservationError(problems)
+    set_aside = out.loc[drop].copy()
+    out = out.drop(index=drop).reset_index(drop=True)
+    out.attrs["set_aside"] = set_aside
+    return out
+
+
+# ------------------------------------------------------------------ the shipped panel
+
+#: How the shipped data settle their two known conflicts (both are a definition_change row beside a
+#: standard-definition row from the same release; see data/raw/README.md).
+SHIPPED_RULES = ("standard_definition",)
+
+
+def load_panel(
+    raw_dir: Path | str | None = None, resolve: Sequence[str] = SHIPPED_RULES
+) -> pd.DataFrame:
+    """The validated long frame of all shipped observations (``data/raw/observations/``).
+
+    Returns
+    -------
+    DataFrame
+        columns as :func:`read_observations`, sorted by jurisdiction, indicator and year. Inputs are never
+        written; the frame is a copy each call.
+    """
+    raw = Path(raw_dir) if raw_dir is not None else paths.DATA_RAW
+    panel = _load_panel_cached(raw.resolve(), tuple(resolve))
+    out = panel.copy()
+    out.attrs["set_aside"] = panel.attrs["set_aside"].copy()
+    return out
+
+
+@lru_cache(maxsize=4)
+def _load_panel_cached(raw: Path, resolve: tuple[str, ...]) -> pd.DataFrame:
+    cat = load_catalog(raw)
+    panel = read_observations(raw / "observations", resolve=resolve, catalog=cat)
+    set_aside = panel.attrs["set_aside"]
+    panel = panel.sort_values(["jurisdiction_id", "indicator_id", "year"]).reset_index(drop=True)
+    panel.attrs["set_aside"] = set_aside
+    return panel
+
+
+def series(
+    jurisdiction_id: str, indicator_id: str, panel: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One series, sorted by year: ``year, value, unit, flag, note, source``.
+
+    An id that is not in the catalogue is an error (with the closest id); a known pair without data gives an
+    empty frame.
+    """
+    panel = load_panel() if panel is None else panel
+    cat = load_catalog()
+    problems = []
+    if jurisdiction_id not in set(cat.jurisdictions.jurisdiction_id):
+        problems.append(
+            Problem(
+                "series",
+                None,
+                "jurisdiction_id",
+                jurisdiction_id,
+                f"a known id{closest(jurisdiction_id, cat.jurisdictions.jurisdiction_id)}",
+            )
+        )
+    if indicator_id not in set(cat.indicators.indicator_id):
+        problems.append(
+            Problem(
+                "series",
+                None,
+                "indicator_id",
+                indicator_id,
+                f"a known id{closest(indicator_id, cat.indicators.indicator_id)}",
+            )
+        )
+    if problems:
+        raise ObservationError(problems)
+    sel = panel[(panel.jurisdiction_id == jurisdiction_id) & (panel.indicator_id == indicator_id)]
+    return (
+        sel[["year", "value", "unit", "flag", "note", "source"]]
+        .sort_values("year")
+        .reset_index(drop=True)
+    )
+
+
+def year_ranges(years: Iterable[int]) -> str:
+    """Compact list of years: [2013, 2018, 2019, 2020] → "2013, 2018–2020"."""
+    ys = sorted(set(int(y) for y in years))
+    parts, start = [], None
+    for i, y in enumerate(ys):
+        if start is None:
+            start = y
+        if i + 1 == len(ys) or ys[i + 1] != y + 1:
+            parts.append(str(start) if start == y else f"{start}–{y}")
+            start = None
+    return ", ".join(parts)
+
+
+def coverage(panel: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Indicator × jurisdiction table of the years covered (compact ranges; empty where none).
+
+    Returns
+    -------
+    DataFrame
+        index ``indicator_id``, one column per jurisdiction id that has data, cells like "2013, 2018–2021".
+    """
+    panel = load_panel() if panel is None else panel
+    table = (
+        panel.groupby(["indicator_id", "jurisdiction_id"])["year"]
+        .apply(year_ranges)
+        .unstack(fill_value="")
+    )
+    order = [j for j in load_catalog().jurisdictions.jurisdiction_id if j in table.columns]
+    return table[order]

@@ -1,0 +1,45 @@
+"""Writing outputs: atomically (temporary file, then rename), never under data/raw/."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from qindex import paths
+from qindex.errors import QIndexError
+
+
+class WriteError(QIndexError):
+    """An output could not be written where it was asked to go."""
+
+
+def atomic_write(path: Path | str, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    A failure inside ``write`` leaves ``path`` as it was (absent or the previous version) and removes the
+    temporary file. Refuses any path inside ``data/raw/``, which is read-only input.
+    """
+    path = Path(path)
+    raw = paths.DATA_RAW.resolve()
+    target = path.resolve()
+    if target == raw or raw in target.parents:
+        raise WriteError(f"{path}: refusing to write inside data/raw/ (inputs are read-only)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        write(tmp_path)
+        os.replace(tmp_path, path)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+    return path
+
+
+def write_csv(frame: pd.DataFrame, path: Path | str) -> Path:
+    """Write ``frame`` as UTF-8 with BOM (so Excel shows Chinese), atomically."""
+    return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig"))
