@@ -22,13 +22,16 @@ class Problem:
     def __str__(self) -> str:
         where = self.file
         if self.line is not None:
-            where += f", line {self.line}"
+            # Excel users count rows; text files have lines.
+            where += f", {'row' if ', sheet ' in self.file else 'line'} {self.line}"
         if self.column:
             where += f", column '{self.column}'"
         if self.value is None:
             shown = ""
         elif isinstance(self.value, str):
             shown = f": got {self.value!r}" if self.value else ": got an empty value"
+        elif isinstance(self.value, float):
+            shown = f": got {self.value:g}"
         else:
             shown = f": got {self.value}"
         return f"{where}{shown}; expected {self.expected}"

@@ -175,7 +175,7 @@ class _Grid:
 
     def where(self, row_index: int) -> tuple[str, int]:
         """(file label, line or row number as the user sees it) for ``rows[row_index]``."""
-        label = f"{self.label} [sheet '{self.sheet}']" if self.sheet else self.label
+        label = f"{self.label}, sheet '{self.sheet}'" if self.sheet else self.label
         return label, row_index + 1
 
 
@@ -243,30 +243,38 @@ def _sheet_name(path: Path, sheet) -> str:
 def _find_header(grid: _Grid) -> tuple[int, list[str | int | None]]:
     """Index of the header row and the meaning of each column: a canonical name, a year, or None.
 
-    The header is the last of the first rows holding known column names or years; empty cells of a header
-    under merged cells take the text of the nearest non-empty cell above (merged header rows).
+    A header row either names at least two known columns itself, or holds nothing but known names and
+    years (the lower row of a merged header). Its empty cells take the text of the nearest non-empty cell
+    above them, which is how merged header cells arrive from Excel. The last such row among the first 15
+    is the header.
     """
-    best = None
+    best, best_meaning = -1, []
     for i, row in enumerate(grid.rows[:15]):
-        keys = [_header_key(c) for c in row]
-        years = [parse_year(c) for c in row]
-        if sum(k is not None for k in keys) >= 2 or (
-            any(keys) and sum(y is not None for y in years) >= 1
-        ):
-            best = i
-    if best is None:
-        return -1, []
+        own = [c for c in row if normalise_text(c)]
+        own_keys = sum(_header_key(c) is not None for c in own)
+        only_headers = own and all(
+            _header_key(c) is not None or parse_year(c) is not None for c in own
+        )
+        if own_keys < 2 and not only_headers:
+            continue
+        meaning = _row_meaning(grid, i)
+        keys = sum(isinstance(m, str) for m in meaning)
+        years = sum(isinstance(m, int) for m in meaning)
+        if keys >= 2 or (keys >= 1 and years >= 1):
+            best, best_meaning = i, meaning
+    return best, best_meaning
+
+
+def _row_meaning(grid: _Grid, i: int) -> list[str | int | None]:
     meaning: list[str | int | None] = []
-    for j, cell in enumerate(grid.rows[best]):
+    for j, cell in enumerate(grid.rows[i]):
+        above = i
+        while not normalise_text(cell) and above > 0:
+            above -= 1
+            cell = grid.rows[above][j] if j < len(grid.rows[above]) else None
         key, year = _header_key(cell), parse_year(cell)
-        if key is None and year is None and normalise_text(cell) == "":
-            for above in range(best - 1, -1, -1):
-                up = grid.rows[above][j] if j < len(grid.rows[above]) else None
-                if normalise_text(up):
-                    key, year = _header_key(up), parse_year(up)
-                    break
         meaning.append(key if key is not None else year)
-    return best, meaning
+    return meaning
 
 
 # ------------------------------------------------------------------ public API
@@ -382,6 +390,7 @@ def _read_one(path, encoding, sheet, source, cat: Catalog, problems) -> pd.DataF
                 "a source column, or read_observations(..., source=...)",
             )
         )
+        return None
     if any(col not in named for col in required):
         return None
 
@@ -535,8 +544,8 @@ def _validate_rows(records: list[dict], cat: Catalog, problems: list[Problem]) -
         value = r["value"] * factor
         lo, hi = meta.lower_limit, meta.upper_limit
         if (pd.notna(lo) and value < lo) or (pd.notna(hi) and value > hi):
-            shown = f"{r['value']:g}{r['sign'] or ''}" + (
-                f" ({value:g} {meta.unit})" if factor != 1 else ""
+            shown = f"{r['value']:g} {given}" + (
+                f" (= {value:g} {meta.unit})" if factor != 1 else ""
             )
             problems.append(
                 Problem(
@@ -624,7 +633,7 @@ def resolve_conflicts(
     DataFrame
         one row per (jurisdiction, indicator, year), with a ``resolution`` column saying, on each row kept
         from a conflict, which rule chose it and what it was chosen over. The rows set aside are in
-        ``frame.attrs["set_aside"]``.
+        ``frame.attrs["set_aside"]`` (a list of records; ``pd.DataFrame(...)`` makes it a frame).
 
     Raises
     ------
@@ -643,7 +652,7 @@ def resolve_conflicts(
     out["resolution"] = ""
     clash = conflicts(out)
     if clash.empty:
-        out.attrs["set_aside"] = out.iloc[0:0]
+        out.attrs["set_aside"] = []
         return out
     key = ["jurisdiction_id", "indicator_id", "year"]
     drop: list[int] = []
@@ -695,7 +704,7 @@ def resolve_conflicts(
         out.loc[alive.index, "resolution"] = f"chosen by {' then '.join(used)} over {summary}"
     if problems:
         raise ObservationError(problems)
-    set_aside = out.loc[drop].copy()
+    set_aside = out.loc[drop].to_dict("records")
     out = out.drop(index=drop).reset_index(drop=True)
     out.attrs["set_aside"] = set_aside
     return out
@@ -722,7 +731,7 @@ def load_panel(
     raw = Path(raw_dir) if raw_dir is not None else paths.DATA_RAW
     panel = _load_panel_cached(raw.resolve(), tuple(resolve))
     out = panel.copy()
-    out.attrs["set_aside"] = panel.attrs["set_aside"].copy()
+    out.attrs["set_aside"] = [dict(r) for r in panel.attrs["set_aside"]]
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -140,3 +141,19 @@ def shipped_raw_copy(tmp_path: Path) -> Path:
     for p in dest.rglob("*"):
         p.chmod(0o644 if p.is_file() else 0o755)
     return dest
+
+
+def _tree_digest(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(autouse=True, scope="session")
+def data_raw_is_never_written():
+    """No test may write under data/raw/: its files are hashed before and after the whole session."""
+    before = _tree_digest(paths.DATA_RAW)
+    yield
+    assert _tree_digest(paths.DATA_RAW) == before, "a test changed data/raw/"

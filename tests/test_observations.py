@@ -1,0 +1,414 @@
+"""Observations: the shipped data, reading messy files, every validation error, conflicts, atomic writes."""
+
+from __future__ import annotations
+
+import csv
+import string
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qindex import paths
+from qindex.catalog import load_catalog
+from qindex.errors import ObservationError, QIndexError
+from qindex.observations import (
+    FLAGS,
+    coverage,
+    load_panel,
+    parse_value,
+    parse_year,
+    read_observations,
+    resolve_conflicts,
+    series,
+    year_ranges,
+)
+from qindex.store import WriteError, atomic_write, write_csv
+
+FIX = Path(__file__).parent / "fixtures" / "observations"
+F = "tests/fixtures/observations/"
+
+# ---------------------------------------------------------------- the shipped data
+
+
+def test_shipped_observations_validate_and_every_value_has_a_source():
+    panel = load_panel()
+    assert len(panel) > 150
+    assert (panel.source != "").all()
+    assert (panel.quote != "").all()
+
+
+def test_shipped_values_match_the_shared_collection():
+    # Independent check against ../shared/data/observations_sourced.csv: every value stated there is in
+    # data/raw/observations/ with the same year, value and address (units as given there).
+    shared = paths.ROOT.parent / "shared" / "data" / "observations_sourced.csv"
+    if not shared.is_file():
+        pytest.skip("../shared/data not beside this checkout")
+    with open(shared, encoding="utf-8") as f:
+        stated = {(r["year"], float(r["value"]), r["source"]) for r in csv.DictReader(f)}
+    raw = []
+    for p in paths.OBSERVATIONS.glob("*.csv"):
+        with open(p, encoding="utf-8") as f:
+            raw += [r for r in csv.DictReader(f) if "derived" not in r["flag"]]
+    assert {(r["year"], float(r["value"]), r["source"]) for r in raw} == stated
+
+
+def test_derived_rows_carry_formula_and_recompute():
+    # Hand check of two derived rows against the stated figures:
+    # 全国 2023 制造业产品质量合格率 93.65 "较上年提高0.36个百分点" -> 2022 = 93.29;
+    # 拱墅区 2022 数字经济占GDP 4.0 "较上年提升0.3个百分点" -> 2021 = 3.7.
+    panel = load_panel()
+    derived = panel[panel.flag.str.contains("derived")]
+    assert (derived.note.str.startswith("derived: ")).all()
+    got = derived.set_index(["jurisdiction_id", "indicator_id", "year"]).value
+    assert got["CN", "manufacturing_product_pass_rate", 2022] == pytest.approx(93.29)
+    assert got["CN-ZJ-HZ-GS", "digital_economy_share", 2021] == pytest.approx(3.7)
+
+
+def test_shipped_conflicts_are_resolved_explicitly_and_recorded():
+    panel = load_panel()
+    resolved = panel[panel.resolution != ""]
+    # 全国 农产品例行监测 2018: 97.5 (122 parameters) kept over 98.2 (94-parameter basis);
+    # 全国 优良天数比例 2016: 78.8 (338 cities) kept over 74.2 (74 first-phase cities).
+    assert set(zip(resolved.indicator_id, resolved.year, resolved.value, strict=True)) == {
+        ("agri_product_pass_rate", 2018, 97.5),
+        ("good_air_days_share", 2016, 78.8),
+    }
+    assert resolved.resolution.str.startswith("chosen by standard_definition over").all()
+    assert sorted(r["value"] for r in panel.attrs["set_aside"]) == [74.2, 98.2]
+
+
+def test_units_are_converted_to_the_indicator_unit():
+    # 全国 全员劳动生产率 2023: 161,615 元/人 in the bulletin -> 16.1615 万元/人.
+    s = series("CN", "labour_productivity").set_index("year")
+    assert s.loc[2023, "value"] == pytest.approx(16.1615)
+    assert s.loc[2023, "unit"] == "万元/人"
+
+
+def test_series_and_coverage():
+    s = series("CN-ZJ-HZ", "pm25")
+    assert s.year.tolist() == [2013, 2017, 2018, 2020, 2021]
+    assert coverage().loc["pm25", "CN-ZJ-HZ"] == "2013, 2017–2018, 2020–2021"
+    assert series("CN-ZJ-HZ-GS", "pm25").empty
+
+
+def test_series_unknown_id_suggests():
+    with pytest.raises(ObservationError, match="did you mean 'pm25'"):
+        series("CN", "pm2.5")
+
+
+def test_load_panel_returns_a_copy():
+    a = load_panel()
+    a.loc[0, "value"] = -1
+    assert load_panel().loc[0, "value"] != -1
+
+
+# ---------------------------------------------------------------- parsing cells
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("96.5%", (96.5, "%", True)),
+        ("1,234.5", (1234.5, None, True)),
+        ("９６．５", (96.5, None, True)),
+        ("—", (None, None, True)),
+        ("-", (None, None, True)),
+        ("…", (None, None, True)),
+        ("", (None, None, True)),
+        ("3‰", (3.0, "‰", True)),
+        ("约96", (None, None, False)),
+    ],
+)
+def test_parse_value(text, expected):
+    assert parse_value(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [("2022年", 2022), ("2022", 2022), (2022.0, 2022), ("２０２２", 2022), ("22", None)],
+)
+def test_parse_year(text, year):
+    assert parse_year(text) == year
+
+
+def test_year_ranges():
+    assert year_ranges([2020, 2013, 2018, 2019]) == "2013, 2018–2020"
+
+
+# ---------------------------------------------------------------- files as analysts get them
+
+
+def test_gbk_file_with_chinese_names():
+    got = read_observations(FIX / "ok_gbk.csv")
+    assert got[["jurisdiction_id", "indicator_id", "year", "value"]].values.tolist() == [
+        ["CN-ZJ-HZ", "manufacturing_product_pass_rate", 2022, 96.5]
+    ]
+
+
+def test_bom_file():
+    assert read_observations(FIX / "ok_bom.csv").value.tolist() == [30.0, 29.3]
+
+
+def test_encoding_named_by_the_caller():
+    assert len(read_observations(FIX / "ok_gbk.csv", encoding="gbk")) == 1
+
+
+def test_messy_values_thousands_fullwidth_missing_and_units():
+    got = read_observations(FIX / "ok_messy_values.csv").set_index("indicator_id")
+    assert got.loc["labour_productivity", "value"] == pytest.approx(16.1615)  # 161,615 元/人
+    assert got.loc["manufacturing_product_pass_rate", "value"] == 93.93  # ９３．９３％ in 2024
+    assert got.loc["quality_budget_share", "value"] == pytest.approx(1.2)  # 0.12 % = 1.2 ‰
+    assert len(got) == 3  # "—" and "…" are missing, not rows
+
+
+def test_wide_excel_with_merged_header_rows():
+    got = read_observations(FIX / "ok_wide_merged.xlsx")
+    assert got[["jurisdiction_id", "indicator_id", "year", "value"]].values.tolist() == [
+        ["CN", "manufacturing_product_pass_rate", 2022, 93.29],
+        ["CN", "manufacturing_product_pass_rate", 2023, 93.65],
+        ["CN", "pm25", 2022, 29.0],
+        ["CN", "pm25", 2023, 30.0],
+        ["CN-ZJ", "manufacturing_quality_competitiveness_index", 2023, 88.2],
+    ]
+    assert got.file.iloc[0] == F + "ok_wide_merged.xlsx, sheet '主要指标'"
+    assert got.line.tolist() == [4, 4, 5, 5, 6]
+
+
+def test_source_given_by_the_caller():
+    got = read_observations(FIX / "bad_no_source_column.csv", source="市统计局 2023 公报")
+    assert got.source.tolist() == ["市统计局 2023 公报"]
+
+
+# Each malformed file and the exact error it must produce.
+EXPECTED_ERRORS = {
+    "bad_gbk_unknown_place.csv": [
+        F + "bad_gbk_unknown_place.csv, line 2, column 'jurisdiction_id': got '杭州'; "
+        "expected an id or name from jurisdictions.csv (did you mean '杭州市'?)"
+    ],
+    "bad_bom_101_percent.csv": [
+        F + "bad_bom_101_percent.csv, line 2, column 'value': got '101 %'; "
+        "expected a value within the natural limits [0, 100] of 'manufacturing_product_pass_rate'"
+    ],
+    "bad_permille_over_limit.csv": [
+        F + "bad_permille_over_limit.csv, line 2, column 'value': got '1001 ‰ (= 100.1 %)'; "
+        "expected a value within the natural limits [0, 100] of 'manufacturing_product_pass_rate'"
+    ],
+    "bad_unknown_indicator.csv": [
+        F
+        + "bad_unknown_indicator.csv, line 2, column 'indicator_id': got 'manufacturing_pass_rate'; "
+        "expected an id or name from indicators.csv (did you mean 'manufacturing_product_pass_rate'?)"
+    ],
+    "bad_year.csv": [
+        F
+        + "bad_year.csv, line 2, column 'year': got '二〇二二'; expected a year between 1949 and 2100",
+        F + "bad_year.csv, line 3, column 'year': got '22'; expected a year between 1949 and 2100",
+    ],
+    "bad_value.csv": [
+        F
+        + "bad_value.csv, line 2, column 'value': got '约29'; expected a number (or —, … for missing)"
+    ],
+    "bad_unit.csv": [
+        F + "bad_unit.csv, line 2, column 'unit': got '斤'; "
+        "expected a unit convertible to 'µg/m³', the unit of 'pm25'"
+    ],
+    "bad_sign_vs_unit.csv": [
+        F + "bad_sign_vs_unit.csv, line 2, column 'value': got '93.3%'; "
+        "expected no sign, or the unit '‰' of the unit column"
+    ],
+    "bad_no_source_column.csv": [
+        F + "bad_no_source_column.csv, line 1, column 'source'; "
+        "expected a source column, or read_observations(..., source=...)"
+    ],
+    "bad_empty_source.csv": [
+        F
+        + "bad_empty_source.csv, line 2, column 'source': got an empty value; expected the source of the value"
+    ],
+    "bad_no_value_column.csv": [
+        F
+        + "bad_no_value_column.csv, line 1, column 'value'; expected a column 'value' (or 数值, 值)"
+    ],
+    "bad_no_header.csv": [
+        F + "bad_no_header.csv; expected a header row naming the columns "
+        "(地区/jurisdiction, 指标/indicator, 年份/year, 数值/value …)"
+    ],
+    "bad_unknown_flag.csv": [
+        F + "bad_unknown_flag.csv, line 2, column 'flag': got 'estimated'; expected one of "
+        f"{sorted(FLAGS)} (did you mean 'derived'?)"
+    ],
+    "bad_duplicate_row.csv": [
+        F + "bad_duplicate_row.csv, line 3, column 'value': got 29; "
+        "expected no duplicate of line 2 (same place, indicator, year, value and source)"
+    ],
+    "bad_conflict.csv": [
+        F
+        + "bad_conflict.csv, line 3, column 'value': got 30; expected the same value as "
+        + F
+        + "bad_conflict.csv, line 2 (29) for CN/pm25/2022, or a resolution rule "
+        "(read_observations(..., resolve=[...]); rules: ['standard_definition', 'latest_file', 'source_priority'])"
+    ],
+    "bad_undecodable.csv": [F + "bad_undecodable.csv; expected text in utf-8-sig or gb18030"],
+    "bad_type.json": [F + "bad_type.json: got '.json'; expected a .csv or .xlsx file"],
+    "bad_wide_merged.xlsx": [
+        F + "bad_wide_merged.xlsx, sheet '主要指标', row 5, column '2023': got 'abc'; "
+        "expected a number (or —, … for missing)"
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_ERRORS))
+def test_malformed_file_gives_its_exact_error(name):
+    with pytest.raises(ObservationError) as info:
+        read_observations(FIX / name)
+    assert [str(p) for p in info.value.problems] == EXPECTED_ERRORS[name]
+
+
+def test_every_bad_fixture_has_an_expected_error():
+    bad = {p.name for p in FIX.iterdir() if p.name.startswith("bad_")}
+    assert bad == set(EXPECTED_ERRORS)
+    assert len(bad) >= 15
+
+
+def test_folder_reports_problems_of_all_files_at_once(tmp_path):
+    for name in ("bad_value.csv", "bad_unit.csv", "ok_bom.csv"):
+        (tmp_path / name).write_bytes((FIX / name).read_bytes())
+    with pytest.raises(ObservationError) as info:
+        read_observations(tmp_path)
+    assert len(info.value.problems) == 2
+
+
+def test_missing_sheet_is_a_clear_error():
+    with pytest.raises(ObservationError, match="sheet"):
+        read_observations(FIX / "ok_wide_merged.xlsx", sheet="不存在")
+
+
+# ---------------------------------------------------------------- conflicts
+
+
+def test_conflict_resolved_by_source_priority_records_the_rule():
+    frame = pd.concat(
+        [
+            read_observations(FIX / "ok_bom.csv"),
+            read_observations(FIX / "ok_bom.csv").assign(
+                value=31.0, source="https://example.org/news"
+            ),
+        ],
+        ignore_index=True,
+    )
+    out = resolve_conflicts(frame, ["source_priority"], source_priority=["example.org/bulletin"])
+    assert out.value.tolist() == [30.0, 29.3]
+    assert out.resolution.iloc[0].startswith("chosen by source_priority over 31")
+    assert len(out.attrs["set_aside"]) == 2
+
+
+def test_unknown_resolution_rule_is_an_error():
+    with pytest.raises(ObservationError, match="one of"):
+        read_observations(FIX / "bad_conflict.csv", resolve=["newest"])
+
+
+def test_rule_that_cannot_choose_leaves_the_conflict_an_error():
+    # Both rows are in the same file, so "latest_file" cannot choose: still an error, never a silent pick.
+    with pytest.raises(ObservationError, match="line 2 \\(29\\) for CN/pm25/2022"):
+        read_observations(FIX / "bad_conflict.csv", resolve=["latest_file"])
+
+
+def test_latest_file_rule_across_files(tmp_path):
+    (tmp_path / "a_2023.csv").write_bytes((FIX / "ok_bom.csv").read_bytes())
+    header, _, row_2024 = (FIX / "ok_bom.csv").read_text(encoding="utf-8-sig").splitlines()
+    (tmp_path / "b_2024.csv").write_text(
+        f"{header}\n{row_2024.replace('29.3', '29.5')}\n", encoding="utf-8"
+    )
+    got = read_observations(tmp_path, resolve=["latest_file"])
+    assert got.set_index("year").value[2024] == 29.5
+
+
+# ---------------------------------------------------------------- round trip (hypothesis)
+
+CAT = load_catalog()
+BOUNDED = CAT.indicators[CAT.indicators.upper_limit.notna() & CAT.indicators.lower_limit.notna()]
+TEXT = st.text(
+    alphabet=string.ascii_letters + "质量强市统计公报杭州成都拱墅年月", min_size=1, max_size=12
+)
+
+
+@st.composite
+def frames(draw):
+    n = draw(st.integers(1, 8))
+    keys = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(sorted(CAT.jurisdictions.jurisdiction_id)),
+                st.sampled_from(sorted(BOUNDED.indicator_id)),
+                st.integers(1990, 2030),
+            ),
+            min_size=n,
+            max_size=n,
+            unique=True,
+        )
+    )
+    rows = []
+    for j, k, y in keys:
+        meta = BOUNDED.set_index("indicator_id").loc[k]
+        v = draw(st.floats(meta.lower_limit, meta.upper_limit, allow_nan=False))
+        rows.append(
+            {
+                "jurisdiction_id": j,
+                "indicator_id": k,
+                "year": y,
+                "value": v,
+                "unit": meta.unit,
+                "source": draw(TEXT),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+COLS = ["jurisdiction_id", "indicator_id", "year", "value", "unit", "source"]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(frame=frames(), fmt=st.sampled_from(["utf-8", "gb18030", "utf-8-sig", "xlsx"]))
+def test_round_trip_csv_and_xlsx(tmp_path_factory, frame, fmt):
+    path = tmp_path_factory.mktemp("rt") / ("obs.xlsx" if fmt == "xlsx" else "obs.csv")
+    if fmt == "xlsx":
+        frame.to_excel(path, index=False)
+    else:
+        frame.to_csv(path, index=False, encoding=fmt)
+    got = read_observations(path)
+    pd.testing.assert_frame_equal(got[COLS], frame[COLS], check_dtype=False)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def test_atomic_write_failure_leaves_previous_file(tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_text("old", encoding="utf-8")
+
+    def half_then_fail(tmp):
+        tmp.write_text("half", encoding="utf-8")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        atomic_write(target, half_then_fail)
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_write_csv_is_excel_friendly(tmp_path):
+    out = write_csv(pd.DataFrame({"指标": ["制造业产品质量合格率"]}), tmp_path / "x.csv")
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_writing_under_data_raw_is_refused():
+    with pytest.raises(WriteError, match="read-only"):
+        write_csv(pd.DataFrame({"a": [1]}), paths.DATA_RAW / "observations" / "x.csv")
+    assert not (paths.DATA_RAW / "observations" / "x.csv").exists()
+
+
+def test_errors_are_qindex_errors():
+    assert issubclass(ObservationError, QIndexError)
