@@ -453,18 +453,25 @@ def _rank_and_trend(res, usable, cat, as_of, top_k, min_peers, level):
         p_one_sided = float(stats.t.sf(tstat, fit["n"][0] - 2))
         significant = p_one_sided < 1 - level
         right_way = want * slope > 0
+        fitted = f"slope {slope:+.4g}/yr over {len(s)} values, one-sided p = {p_one_sided:.3f}"
         if row["past"]:
-            status = "met" if right_way and significant else "missed"
+            # A past target is met only when the trend is confirmed; a slope in the wanted direction
+            # that is not significant can be called neither met nor missed.
+            status = (
+                "met"
+                if right_way and significant
+                else ("missed" if not right_way else "not_assessable")
+            )
         else:
             status = (
                 "ahead" if right_way and significant else ("behind" if right_way else "regressing")
             )
+        if status == "not_assessable":
+            fitted += f": in the wanted direction but not significant at {1 - level:.0%}"
         res.loc[tid, "status"] = status
         res.loc[tid, "latest_year"] = s["year"].max()
         res.loc[tid, "latest_value"] = s.sort_values("year")["value"].iloc[-1]
-        res.loc[tid, "note"] = (
-            f"slope {slope:+.4g}/yr over {len(s)} values, one-sided p = {p_one_sided:.3f}"
-        )
+        res.loc[tid, "note"] = fitted
     return res
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 
@@ -66,3 +69,212 @@ def _clip(text: str, width: int) -> str:
             break
         out, used = out + ch, used + w
     return out + "…"
+
+
+# ---------------------------------------------------------------- plan progress report
+
+
+@dataclass
+class PlanReport:
+    """Everything the plan-progress notebook shows, computed by the library (no logic in the notebook)."""
+
+    plan: pd.Series
+    assessment: pd.DataFrame
+    by_domain: pd.DataFrame
+    projections: dict
+    panel: pd.DataFrame
+    as_of: int
+    model: str
+    level: float
+    synthetic: bool
+
+    @property
+    def title(self) -> str:
+        title = f"{self.plan.title_zh}:目标进展评估({self.as_of}年)"
+        if self.synthetic and not title.startswith("【示例数据"):
+            title = "【示例数据(合成,非真实数据)】" + title
+        return title
+
+    def headline(self) -> pd.DataFrame:
+        """Counts by status (Chinese labels), in the house order."""
+        from qindex.progress import STATUS_ORDER, STATUS_ZH
+
+        counts = self.assessment["status"].value_counts().reindex(STATUS_ORDER, fill_value=0)
+        return pd.DataFrame(
+            {"状态": [STATUS_ZH[s] for s in counts.index], "目标数": counts.to_numpy()}
+        )
+
+    def target_table(self) -> pd.DataFrame:
+        """The target table with Chinese headers, values rounded for display only."""
+        a = self.assessment
+        out = pd.DataFrame(
+            {
+                "编号": a["target_id"],
+                "指标": a["name_zh"].fillna("(定性目标)"),
+                "目标": [_target_text(r) for r in a.itertuples()],
+                "目标年": a["target_year"],
+                "最新值": a["latest_value"].round(2),
+                "最新年份": a["latest_year"].astype("Int64"),
+                "差距": a["gap"].round(2),
+                "完成率": (100 * a["completion_ratio"]).round(1),
+                "进度/序时(%)": [_progress_text(r) for r in a.itertuples()],
+                "状态": a["status_zh"],
+                "达标概率": a["p_target_met"].round(2),
+                "数据来源": a["latest_source"],
+            }
+        )
+        if self.synthetic:
+            out.insert(0, "数据", "示例(合成)")
+        return out
+
+    def not_assessable(self) -> pd.DataFrame:
+        """Targets that cannot be assessed and what they lack."""
+        a = self.assessment[self.assessment["status"] == "not_assessable"]
+        return pd.DataFrame(
+            {
+                "编号": a["target_id"],
+                "指标": a["name_zh"].fillna("(定性目标)"),
+                "类型": a["target_type"].map(_TYPES_ZH),
+                "原因": a["note"],
+            }
+        )
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The result tables a run writes to data/processed/<run>/."""
+        return {
+            "assessment": self.assessment,
+            "summary_by_domain": self.by_domain,
+            "target_table_zh": self.target_table(),
+        }
+
+
+def _target_text(r) -> str:
+    if r.target_type == "qualitative":
+        return "定性"
+    if r.target_type == "trend":
+        return "持续上升" if r.comparator == ">=" else "持续下降"
+    if r.target_type == "rank":
+        return f"前{int(r.target_value)}名" if pd.notna(r.target_value) else "前列"
+    unit = "%/年" if r.target_type == "growth" else (r.unit or "")
+    prefix = "新增" if r.target_type == "cumulative" else ""
+    return f"{prefix}{r.comparator} {r.target_value:g} {unit}".strip()
+
+
+def _progress_text(r) -> str:
+    if pd.isna(r.progress_ratio) or pd.isna(r.elapsed_share):
+        return ""
+    return f"{100 * r.progress_ratio:.0f} / {100 * r.elapsed_share:.0f}"
+
+
+_TYPES_ZH = {
+    "level": "水平",
+    "growth": "增速",
+    "cumulative": "累计",
+    "rank": "排名",
+    "trend": "趋势",
+    "qualitative": "定性",
+}
+
+
+def plan_report(
+    plan_id: str,
+    as_of: int | None = None,
+    model: str = "linear",
+    level: float = 0.95,
+    synthetic: bool = False,
+) -> PlanReport:
+    """Assess one plan on the shipped data, or on the synthetic example district when ``synthetic``.
+
+    ``as_of`` ``None`` or 0 means the latest year with data for the plan's jurisdiction (at most the
+    plan's target year), so that a plan is judged on what is known about its own place.
+    """
+    from qindex.catalog import load_catalog, targets
+    from qindex.observations import load_panel
+    from qindex.progress import assess, summarise
+    from qindex.synthetic import synthetic_plan_example
+
+    if synthetic:
+        cat, panel, tg = synthetic_plan_example(plan_id)
+        plan_key = f"example-{plan_id}"
+    else:
+        cat, panel, tg = load_catalog(), load_panel(), targets(plan_id)
+        plan_key = plan_id
+    plan = cat.plans.set_index("plan_id").loc[plan_key].copy()
+    plan["plan_id"] = plan_key
+    if not as_of:
+        own = panel[panel["jurisdiction_id"] == plan.jurisdiction_id]
+        as_of = int(own["year"].max()) if len(own) else int(plan.target_year)
+    a = assess(panel, tg, as_of=as_of, model=model, level=level, catalog=cat)
+    by_domain = summarise(a, by=("domain",))
+    projections = projection_paths(a, panel, model=model, level=level, as_of=as_of)
+    return PlanReport(plan, a, by_domain, projections, panel, int(as_of), model, level, synthetic)
+
+
+def projection_paths(assessment, panel, model="linear", level=0.95, as_of=None) -> dict:
+    """For each level target with a projection: the fitted path from the last observed year to the target
+    year, with its prediction band (``year, value, lower, upper``)."""
+    from qindex.trend import project
+
+    paths_out = {}
+    rows = assessment[
+        (assessment["target_type"] == "level") & assessment["projected_value"].notna()
+    ]
+    frames, horizons = [], {}
+    for r in rows.itertuples():
+        s = panel[
+            (panel.jurisdiction_id == r.jurisdiction_id) & (panel.indicator_id == r.indicator_id)
+        ]
+        s = s[s.year <= min(r.target_year, as_of or r.target_year)]
+        for y in range(int(r.latest_year), int(r.target_year) + 1):
+            key = f"{r.target_id}|{y}"
+            frames.append(s[["year", "value"]].assign(series=key))
+            horizons[key] = (r.target_id, y, r.lower_limit if hasattr(r, "lower_limit") else None)
+    if not frames:
+        return paths_out
+    obs = pd.concat(frames, ignore_index=True)
+    years = pd.Series({k: v[1] for k, v in horizons.items()})
+    meta = assessment.set_index("target_id")
+    from qindex.catalog import load_catalog
+
+    ind = load_catalog().indicators.set_index("indicator_id")
+    lo = pd.Series(
+        {k: ind.lower_limit.get(meta.at[v[0], "indicator_id"], np.nan) for k, v in horizons.items()}
+    )
+    hi = pd.Series(
+        {k: ind.upper_limit.get(meta.at[v[0], "indicator_id"], np.nan) for k, v in horizons.items()}
+    )
+    pr = project(obs, years, model=model, level=level, lower_limit=lo, upper_limit=hi)
+    pr["target_id"] = [horizons[k][0] for k in pr.index]
+    pr["year"] = [horizons[k][1] for k in pr.index]
+    for tid, g in pr.groupby("target_id"):
+        g = g.sort_values("year")
+        paths_out[tid] = pd.DataFrame(
+            {
+                "year": g["year"],
+                "value": g["projected_value"],
+                "lower": g["projected_lower"],
+                "upper": g["projected_upper"],
+            }
+        ).reset_index(drop=True)
+    return paths_out
+
+
+def save_tables(tables: dict[str, pd.DataFrame], output_dir: str | Path | None) -> list[Path]:
+    """Write each table as ``<name>.csv`` (utf-8-sig) into ``output_dir``; nothing when it is empty."""
+    from qindex.store import write_csv
+
+    if not output_dir:
+        return []
+    return [write_csv(frame, Path(output_dir) / f"{name}.csv") for name, frame in tables.items()]
+
+
+METHOD_TEXT = """
+**方法说明 Method.** 完成率 = 实际值 ÷ 目标值(越低越好的指标取 目标值 ÷ 实际值),上限 100%。
+进度 = (实际值 − 基期值) ÷ (目标值 − 基期值),与序时进度 = 已过年数 ÷ 规划年数 比较:进度不低于序时进度为"快于序时进度",
+低于则为"滞后于序时进度",进度为零或负为"未有进展或倒退"。目标年已过的目标按目标年及以前的数据判断"已完成/未完成"。
+趋势外推用最小二乘直线(或所选模型)拟合历年数据,给出目标年的预测值、预测区间和达标概率;数据点少于 3 个时不外推。
+Completion = actual ÷ target (target ÷ actual when lower is better), capped at 100 %. Progress from the base year is compared
+with the share of the plan period elapsed. A target whose year has passed is judged met or missed on data up to that year.
+Projections fit a trend to the observed years and give the value expected in the target year with a prediction interval and the
+probability of meeting the target; series with fewer than 3 values are not projected.
+""".strip()

@@ -129,3 +129,104 @@ def synthetic_panel(
         targets=tg,
     )
     return cat, panel, tg
+
+
+#: The fictional district of the synthetic example.
+EXAMPLE_JURISDICTION = "SYN-DISTRICT"
+
+
+def synthetic_plan_example(plan_id: str = "gongshu-2025", seed: int = 2025, last_year: int = 2024):
+    """A fictional district (示例区) with full series for one real plan's level and trend targets.
+
+    The plan's targets are copied to a plan ``example-<plan_id>`` of the fictional district; each series runs
+    from six years before the plan's base year to ``last_year``, with a seeded mix of targets already met,
+    on schedule, behind and falling back, so that every part of a report has something to show. Nothing here
+    is real: ids start with ``SYN-`` / ``example-``, names say 示例 and every source says synthetic.
+
+    Returns
+    -------
+    (Catalog, panel, targets)
+    """
+    from dataclasses import replace
+
+    from qindex.catalog import load_catalog, targets
+
+    cat = load_catalog()
+    plan = cat.plans.set_index("plan_id").loc[plan_id]
+    rng = np.random.default_rng(seed)
+    ex_plan = f"example-{plan_id}"
+    tg = targets(plan_id)
+    tg = tg[tg["target_type"].isin(["level", "trend"])].copy()
+    tg["target_id"] = "example-" + tg["target_id"]
+    tg["plan_id"] = ex_plan
+    tg["jurisdiction_id"] = EXAMPLE_JURISDICTION
+    years = np.arange(int(plan.base_year) - 6, last_year + 1)
+    ind = cat.indicators.set_index("indicator_id")
+    rows = []
+    fates = rng.choice(
+        ["met", "ahead", "behind", "regressing"], size=len(tg), p=[0.3, 0.3, 0.25, 0.15]
+    )
+    for (_, t), fate in zip(tg.iterrows(), fates, strict=True):
+        meta = ind.loc[t.indicator_id]
+        d = float(meta.direction)
+        hi = meta.upper_limit if pd.notna(meta.upper_limit) else np.inf
+        target = t.target_value if pd.notna(t.target_value) else rng.uniform(40, 80)
+        span = max(abs(target) * 0.08, 0.5)
+        share = {"met": 1.15, "ahead": 0.85, "behind": 0.35, "regressing": -0.3}[fate]
+        base = target - d * span
+        path = base + d * span * share * np.clip(
+            (years - plan.base_year) / (last_year - plan.base_year), -1, None
+        )
+        noise = rng.normal(0, span * 0.04, len(years))
+        values = np.clip(path + noise, 0.0, hi)
+        if hi == 100 and target >= 100:
+            values = np.minimum(values, 100.0)
+        rows += [
+            {
+                "jurisdiction_id": EXAMPLE_JURISDICTION,
+                "indicator_id": t.indicator_id,
+                "year": int(y),
+                "value": float(v),
+                "unit": meta.unit,
+                "source": SOURCE.format(seed=seed),
+                "quote": "",
+                "flag": "",
+                "note": "synthetic example",
+            }
+            for y, v in zip(years, values, strict=True)
+        ]
+    panel = pd.DataFrame(rows).drop_duplicates(["jurisdiction_id", "indicator_id", "year"])
+    jur = pd.concat(
+        [
+            cat.jurisdictions,
+            pd.DataFrame(
+                [
+                    {
+                        "jurisdiction_id": EXAMPLE_JURISDICTION,
+                        "name_zh": "示例区(虚构)",
+                        "name_en": "Example district (fictional)",
+                        "level": "district",
+                        "parent_id": "",
+                    }
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
+    plans = pd.concat(
+        [
+            cat.plans,
+            pd.DataFrame(
+                [
+                    {
+                        **plan.to_dict(),
+                        "plan_id": ex_plan,
+                        "jurisdiction_id": EXAMPLE_JURISDICTION,
+                        "title_zh": f"【示例数据(合成,非真实数据)】{plan.title_zh}",
+                    }
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
+    return replace(cat, jurisdictions=jur, plans=plans), panel, tg.reset_index(drop=True)

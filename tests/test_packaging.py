@@ -29,5 +29,7 @@ def test_environment_yml_mirrors_pyproject():
     deps = env["dependencies"]
     conda = dict(_split(d) for d in deps if isinstance(d, str) and d not in ("pip",))
     conda.pop("python")
+    pip_section = deps[-1]["pip"]
+    assert pip_section[-1] == "-e ."
+    conda.update(_split(d) for d in pip_section[:-1])  # packages not on conda-forge
     assert conda == _pyproject_requirements()
-    assert deps[-1] == {"pip": ["-e ."]}

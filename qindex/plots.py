@@ -1,0 +1,261 @@
+"""Charts for people who do not read code: Chinese labels that render, units on every axis, the target line
+and target year visible, one colour per status across all charts.
+
+Every chart function draws inside :func:`style`, which registers a CJK font and puts it in ``font.family``,
+so that ``seaborn.set_theme()`` called anywhere before cannot bring back empty boxes.
+
+Example
+-------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> family = use_chinese_font()
+>>> family in CJK_FAMILIES
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib import font_manager
+
+from qindex.errors import QIndexError
+from qindex.progress import STATUS_ORDER, STATUS_ZH
+
+#: CJK families tried in order (the first is shipped by the ``noto-cjk-sans-otc`` wheel).
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Heiti SC",
+    "SimHei",
+)
+#: One colour per status, in every chart.
+STATUS_COLORS = {
+    "achieved": "#1a9850",
+    "met": "#006837",
+    "ahead": "#91cf60",
+    "behind": "#fdae61",
+    "regressing": "#d73027",
+    "missed": "#a50026",
+    "not_assessable": "#bdbdbd",
+}
+OBSERVED_COLOR = "#2c7fb8"
+TARGET_COLOR = "#d7301f"
+PROJECTION_COLOR = "#756bb1"
+SYNTHETIC_MARK = "示例数据(合成,非真实数据)"
+
+_registered: str | None = None
+
+
+class FontError(QIndexError):
+    """No font with Chinese glyphs is available."""
+
+
+def use_chinese_font(path: str | os.PathLike | None = None) -> str:
+    """Register a font with Chinese glyphs and return its family name.
+
+    Order: ``path`` or the ``QINDEX_CJK_FONT`` environment variable (a .ttf/.otf/.ttc file), the font shipped
+    by the ``noto-cjk-sans-otc`` package, then fonts installed on the system (:data:`CJK_FAMILIES`).
+
+    Raises
+    ------
+    FontError
+        with install hints, when none is found: charts would show empty boxes instead of Chinese.
+    """
+    global _registered
+    if _registered and path is None:
+        return _registered
+    candidates = [path or os.environ.get("QINDEX_CJK_FONT")]
+    with contextlib.suppress(ImportError):
+        import noto_cjk_sans_otc
+
+        candidates.append(str(noto_cjk_sans_otc.FONT_PATH))
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            font_manager.fontManager.addfont(str(candidate))
+    available = {f.name for f in font_manager.fontManager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in available:
+            _registered = family
+            return family
+    raise FontError(
+        "no font with Chinese glyphs found; install one: `pip install noto-cjk-sans-otc` (part of "
+        "`pip install -e .[notebooks]`), or `apt install fonts-noto-cjk`, or set QINDEX_CJK_FONT to a .ttf/.ttc file"
+    )
+
+
+def font_rc() -> dict:
+    """rcParams that draw Latin text with DejaVu Sans and Chinese with the CJK font, glyph by glyph."""
+    return {
+        "font.family": ["DejaVu Sans", use_chinese_font()],
+        "axes.unicode_minus": False,
+        "figure.dpi": 110,
+        "savefig.dpi": 110,
+    }
+
+
+@contextlib.contextmanager
+def style():
+    """House style for one chart: seaborn's whitegrid look with the CJK font set last, so it wins."""
+    with sns.axes_style("whitegrid"), plt.rc_context(font_rc()):
+        yield
+
+
+def set_theme() -> str:
+    """Apply the house style globally (for exploring in JupyterLab); returns the CJK family used."""
+    sns.set_theme(style="whitegrid")
+    mpl.rcParams.update(font_rc())
+    return use_chinese_font()
+
+
+def unit_label(unit: str) -> str:
+    return f"单位:{unit}" if unit else "无单位"
+
+
+def status_counts(assessment: pd.DataFrame, title: str = "目标进展状态", synthetic: bool = False):
+    """Horizontal bar chart of the number of targets per status (Chinese labels, status colours)."""
+    counts = assessment["status"].value_counts().reindex(STATUS_ORDER, fill_value=0)
+    counts = counts[counts > 0]
+    with style():
+        fig, ax = plt.subplots(figsize=(7, max(2.6, 0.8 + 0.45 * len(counts))))
+        labels = [STATUS_ZH[s] for s in counts.index]
+        ax.barh(labels, counts.to_numpy(), color=[STATUS_COLORS[s] for s in counts.index])
+        for y, v in enumerate(counts.to_numpy()):
+            ax.text(v, y, f" {v}", va="center")
+        ax.invert_yaxis()
+        ax.set_xlabel("目标数(个)")
+        ax.set_title(_title(title, synthetic))
+        ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
+        fig.tight_layout()
+    return fig
+
+
+def domain_summary(
+    assessment: pd.DataFrame, title: str = "各领域目标进展", synthetic: bool = False
+):
+    """Stacked bars: targets per domain (Chinese names), split by status."""
+    from qindex.catalog import DOMAINS_ZH
+
+    table = pd.crosstab(assessment["domain"].map(DOMAINS_ZH).fillna("未分类"), assessment["status"])
+    table = table.reindex(columns=[s for s in STATUS_ORDER if s in table.columns])
+    with style():
+        fig, ax = plt.subplots(figsize=(8, max(2.8, 0.9 + 0.45 * len(table))))
+        left = np.zeros(len(table))
+        for status in table.columns:
+            ax.barh(
+                table.index,
+                table[status],
+                left=left,
+                color=STATUS_COLORS[status],
+                label=STATUS_ZH[status],
+            )
+            left += table[status].to_numpy()
+        ax.invert_yaxis()
+        ax.set_xlabel("目标数(个)")
+        ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
+        ax.legend(loc="lower right", fontsize=8, frameon=True)
+        ax.set_title(_title(title, synthetic))
+        fig.tight_layout()
+    return fig
+
+
+def target_panels(
+    assessment: pd.DataFrame,
+    panel: pd.DataFrame,
+    plan: pd.Series,
+    projections: dict[str, pd.DataFrame] | None = None,
+    ncols: int = 3,
+    synthetic: bool = False,
+):
+    """Small multiples, one panel per assessable level target.
+
+    Each panel shows the observed values (points and line), the target as a horizontal line up to the target
+    year (marked), the plan period shaded, and, where given, the projection to the target year with its
+    prediction band. ``projections`` maps target_id to a frame with ``year, value, lower, upper``.
+    Returns ``None`` when no target has data.
+    """
+    rows = assessment[(assessment["target_type"] == "level") & assessment["latest_value"].notna()]
+    if rows.empty:
+        return None
+    ncols = min(ncols, len(rows))
+    nrows = math.ceil(len(rows) / ncols)
+    with style():
+        fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.4 * nrows), squeeze=False)
+        for ax, (_, t) in zip(axes.ravel(), rows.iterrows(), strict=False):
+            s = panel[
+                (panel.jurisdiction_id == t.jurisdiction_id)
+                & (panel.indicator_id == t.indicator_id)
+            ].sort_values("year")
+            ax.axvspan(plan.base_year, plan.target_year, color="#f0f0f0", zorder=0, label="规划期")
+            ax.plot(s.year, s.value, "-o", color=OBSERVED_COLOR, ms=4, label="实际值")
+            first = min(s.year.min(), plan.base_year)
+            ax.hlines(
+                t.target_value,
+                first,
+                t.target_year,
+                colors=TARGET_COLOR,
+                linestyles="--",
+                label="目标值(至目标年)",
+            )
+            ax.plot([t.target_year], [t.target_value], marker="*", color=TARGET_COLOR, ms=11)
+            ax.annotate(
+                f"{int(t.target_year)}年目标",
+                (t.target_year, t.target_value),
+                textcoords="offset points",
+                xytext=(-4, 7),
+                ha="right",
+                fontsize=8,
+                color=TARGET_COLOR,
+            )
+            proj = (projections or {}).get(t.target_id)
+            if proj is not None and not proj.empty:
+                ax.plot(
+                    proj.year, proj.value, ":", color=PROJECTION_COLOR, label=f"趋势外推({t.model})"
+                )
+                ax.fill_between(
+                    proj.year,
+                    proj.lower,
+                    proj.upper,
+                    color=PROJECTION_COLOR,
+                    alpha=0.18,
+                    label="预测区间",
+                )
+            ax.set_title(
+                f"{_wrap(t.name_zh, 16)}\n[{t.status_zh}]",
+                fontsize=10,
+                color=STATUS_COLORS.get(t.status, "black"),
+            )
+            ax.set_xlabel("年份")
+            ax.set_ylabel(unit_label(t.unit))
+            ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(nbins=6, integer=True))
+        for ax in axes.ravel()[len(rows) :]:
+            ax.set_visible(False)
+        handles, labels = axes.ravel()[0].get_legend_handles_labels()
+        fig.legend(
+            handles, labels, loc="lower center", ncol=min(len(labels), 5), fontsize=8, frameon=False
+        )
+        fig.suptitle(_title(f"{plan.title_zh}:各指标实际值、目标与趋势", synthetic), fontsize=11)
+        fig.tight_layout(rect=(0, 0.06, 1, 0.97))
+    return fig
+
+
+def _title(title: str, synthetic: bool) -> str:
+    if synthetic and not title.startswith("【示例数据"):
+        return f"【{SYNTHETIC_MARK}】{title}"
+    return title
+
+
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(text[i : i + width] for i in range(0, len(text), width))
