@@ -13,11 +13,12 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[notebooks,test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name qindex --display-name "Python (qindex)"
 	touch $@
 
 report: $(VENV)/.installed
 	$(BIN)/qindex validate
-	$(BIN)/qindex targets
+	$(BIN)/qindex run --all
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check .

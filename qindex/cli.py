@@ -1,9 +1,10 @@
-"""The ``qindex`` command: ``validate``, ``targets``, ``coverage``."""
+"""The ``qindex`` command: ``validate``, ``targets``, ``coverage``, ``run``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from qindex.errors import QIndexError
 
@@ -67,6 +68,42 @@ def _targets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    from qindex.runner import ParamsError, RunError, load_spec, params_files, run
+
+    files = params_files() if args.all else [Path(p) for p in args.params]
+    if not files:
+        print("error: name one or more params files, or --all", file=sys.stderr)
+        return 2
+    specs, invalid = [], []
+    for f in files:
+        try:
+            spec = load_spec(f)
+        except ParamsError as exc:
+            invalid.append(str(exc))
+            continue
+        if args.cell_timeout:
+            spec.cell_timeout = args.cell_timeout
+        specs.append(spec)
+    if invalid:
+        print("error: " + "\n".join(invalid), file=sys.stderr)
+        print("nothing was run.", file=sys.stderr)
+        return 2
+    failed = 0
+    for spec in specs:
+        try:
+            result = run(spec, progress_bar=False if args.no_progress else None)
+        except RunError as exc:
+            failed += 1
+            print(f"FAILED {exc}", file=sys.stderr)
+            continue
+        print(
+            f"ok {spec.name}: {result.html.relative_to(result.html.parents[2])} ({result.seconds:.1f} s)"
+        )
+    print(f"{len(specs) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qindex", description="Quality-strong-city plan targets, progress and indices."
@@ -83,6 +120,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=("table", "csv"), default="table")
     p.set_defaults(func=_coverage)
+    p = sub.add_parser("run", help="run notebooks from params files and render HTML reports")
+    p.add_argument("params", nargs="*", help="params/*.yaml files")
+    p.add_argument("--all", action="store_true", help="every params file in params/")
+    p.add_argument(
+        "--cell-timeout",
+        type=int,
+        default=0,
+        help="seconds per cell (default: the params file's, or 600)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_run)
     return parser
 
 

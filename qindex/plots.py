@@ -139,6 +139,7 @@ def status_counts(assessment: pd.DataFrame, title: str = "目标进展状态", s
         ax.set_title(_title(title, synthetic))
         ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
         fig.tight_layout()
+    plt.close(fig)  # shown where the caller displays it, once
     return fig
 
 
@@ -168,6 +169,7 @@ def domain_summary(
         ax.legend(loc="lower right", fontsize=8, frameon=True)
         ax.set_title(_title(title, synthetic))
         fig.tight_layout()
+    plt.close(fig)  # shown where the caller displays it, once
     return fig
 
 
@@ -248,6 +250,7 @@ def target_panels(
         )
         fig.suptitle(_title(f"{plan.title_zh}:各指标实际值、目标与趋势", synthetic), fontsize=11)
         fig.tight_layout(rect=(0, 0.06, 1, 0.97))
+    plt.close(fig)  # shown where the caller displays it, once
     return fig
 
 

@@ -545,13 +545,10 @@ def summarise(
             out["n_assessable"] > 0
         )
     has = a[a["completion_capped"].notna()]
-    hg = has.groupby(list(by))
-    out["mean_completion"] = hg["completion_capped"].mean()
-    out["attainment_score"] = 100 * hg.apply(
-        lambda x: (
-            np.average(x["completion_capped"], weights=x["_w"]) if x["_w"].sum() > 0 else np.nan
-        ),
-        include_groups=False,
-    )
+    keys = [has[c] for c in by]
+    weighted = (has["completion_capped"] * has["_w"]).groupby(keys).sum()
+    total_w = has["_w"].groupby(keys).sum()
+    out["mean_completion"] = has["completion_capped"].groupby(keys).mean()
+    out["attainment_score"] = 100 * weighted / total_w.where(total_w > 0)
     out.columns.name = None
     return out.reset_index()

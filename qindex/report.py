@@ -95,6 +95,42 @@ class PlanReport:
             title = "【示例数据(合成,非真实数据)】" + title
         return title
 
+    def intro(self) -> str:
+        """Markdown: the title and one paragraph saying what is assessed, on which data."""
+        a = self.assessment
+        n, k = len(a), int((a["status"] != "not_assessable").sum())
+        warn = (
+            "\n\n> **示例数据**:本报告使用虚构地区的合成数据,仅用于展示报告的各个部分,不代表任何真实地区。"
+            " *Synthetic example: a fictional district with generated data, shown so that every part of the report"
+            " is visible. It describes no real place.*"
+            if self.synthetic
+            else ""
+        )
+        return (
+            f"## {self.title}\n\n"
+            f"地区 {self.plan.jurisdiction_id};基期 {int(self.plan.base_year)} 年,目标年 {int(self.plan.target_year)} 年;"
+            f"数据截至 {self.as_of} 年;外推模型 {self.model},预测区间 {self.level:.0%}。"
+            f"共 {n} 项目标,其中 {k} 项有数据可以评估。"
+            f" {n} targets; {k} can be assessed with the data up to {self.as_of}.{warn}"
+        )
+
+    def domain_table(self) -> pd.DataFrame:
+        """Summary by domain with Chinese headers."""
+        from qindex.catalog import DOMAINS_ZH
+        from qindex.progress import STATUS_ZH
+
+        d = self.by_domain.copy()
+        d["domain"] = d["domain"].map(DOMAINS_ZH).fillna(d["domain"])
+        names = {"domain": "领域", "n_targets": "目标数", "n_assessable": "可评估", **STATUS_ZH}
+        names.update(
+            {
+                "share_achieved": "达标比例",
+                "mean_completion": "平均完成率",
+                "attainment_score": "达标得分",
+            }
+        )
+        return d.rename(columns=names).round(3)
+
     def headline(self) -> pd.DataFrame:
         """Counts by status (Chinese labels), in the house order."""
         from qindex.progress import STATUS_ORDER, STATUS_ZH
@@ -120,7 +156,7 @@ class PlanReport:
                 "进度/序时(%)": [_progress_text(r) for r in a.itertuples()],
                 "状态": a["status_zh"],
                 "达标概率": a["p_target_met"].round(2),
-                "数据来源": a["latest_source"],
+                "数据来源": a["latest_source"].map(_source_host),
             }
         )
         if self.synthetic:
@@ -142,10 +178,20 @@ class PlanReport:
     def tables(self) -> dict[str, pd.DataFrame]:
         """The result tables a run writes to data/processed/<run>/."""
         return {
-            "assessment": self.assessment,
+            "assessment": self.assessment,  # full source addresses
             "summary_by_domain": self.by_domain,
             "target_table_zh": self.target_table(),
         }
+
+
+def _source_host(source: str) -> str:
+    """The host of a source address, for a narrow table column (the full address is in the CSV)."""
+    from urllib.parse import urlparse
+
+    if not isinstance(source, str) or not source:
+        return ""
+    host = urlparse(source).netloc
+    return host or source[:24]
 
 
 def _target_text(r) -> str:
@@ -257,6 +303,16 @@ def projection_paths(assessment, panel, model="linear", level=0.95, as_of=None) 
             }
         ).reset_index(drop=True)
     return paths_out
+
+
+def show(frame: pd.DataFrame, digits: int = 2):
+    """A table for a report: no index, numbers rounded for display only, empty cells blank."""
+    return (
+        frame.style.hide(axis="index")
+        .format(precision=digits, na_rep="", thousands=None)
+        .set_uuid("qindex")
+        .set_table_attributes('class="qindex-table"')
+    )
 
 
 def save_tables(tables: dict[str, pd.DataFrame], output_dir: str | Path | None) -> list[Path]:

@@ -34,6 +34,7 @@ def atomic_write(path: Path | str, write: Callable[[Path], None]) -> Path:
     tmp_path = Path(tmp)
     try:
         write(tmp_path)
+        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp creates 0600; outputs are for sharing
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
@@ -43,3 +44,9 @@ def atomic_write(path: Path | str, write: Callable[[Path], None]) -> Path:
 def write_csv(frame: pd.DataFrame, path: Path | str) -> Path:
     """Write ``frame`` as UTF-8 with BOM (so Excel shows Chinese), atomically."""
     return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig"))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

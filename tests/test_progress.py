@@ -440,3 +440,12 @@ def test_mirroring_a_lower_is_better_series_gives_the_mirrored_result(base, late
         assert np.isnan(b.progress_ratio)
     else:
         assert a.progress_ratio == pytest.approx(b.progress_ratio, rel=1e-9, abs=1e-9)
+
+
+def test_summarise_a_plan_without_any_data():
+    # chengdu-2027 has no published value for its plan targets: every count is in not_assessable,
+    # completion and attainment are missing, never zero.
+    a = assess(load_panel(), targets("chengdu-2027"))
+    s = summarise(a, by=("plan_id",)).iloc[0]
+    assert (s.n_targets, s.not_assessable, s.n_assessable) == (8, 8, 0)
+    assert np.isnan(s.share_achieved) and np.isnan(s.attainment_score)

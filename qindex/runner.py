@@ -1,0 +1,486 @@
+"""Run parameterised notebooks: validate the params file, execute with papermill, render HTML, record
+provenance; a failed run keeps its notebook for debugging and leaves no partial results.
+
+A params file (``params/<run>.yaml``)::
+
+    notebook: plan_progress.ipynb        # in notebooks/
+    title: 杭州市质量提升行动(2018–2022)目标进展
+    cell_timeout: 600                    # seconds per cell (optional)
+    parameters:
+      plan_id: hangzhou-2022
+      as_of: 0
+
+Outputs of run ``<run>``: ``reports/<run>/<notebook>.ipynb`` and ``.html``; ``data/processed/<run>/*.csv``
+and ``run.json``. Parameters are read with every scalar as text and converted by the type annotated in the
+notebook's parameters cell, so the YAML 1.1 traps (``010`` read as octal 8, ``yes`` as true, ``1e-3`` as a
+string) cannot slip through.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import yaml
+
+from qindex import paths
+from qindex.catalog import closest, load_catalog
+from qindex.errors import Problem, QIndexError, ValidationError
+
+TOP_KEYS = {"notebook", "title", "parameters", "cell_timeout"}
+#: Parameters the runner sets itself.
+RESERVED = {"output_dir"}
+DEFAULT_CELL_TIMEOUT = 600
+PACKAGES = (
+    "qindex",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "nbconvert",
+    "nbformat",
+    "ipykernel",
+)
+
+
+class ParamsError(ValidationError):
+    """A params file is invalid; nothing was executed."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems, "the run parameters")
+
+
+class RunError(QIndexError):
+    """A notebook failed while running."""
+
+
+@dataclass
+class RunSpec:
+    """A validated params file."""
+
+    name: str
+    params_file: Path
+    notebook: Path
+    title: str
+    parameters: dict
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT
+    declared: dict = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- validation
+
+
+def notebook_parameters(notebook: Path) -> dict[str, dict]:
+    """The parameters cell of ``notebook``: ``{name: {inferred_type_name, default, help}}``."""
+    import papermill
+
+    return papermill.inspect_notebook(str(notebook))
+
+
+def load_spec(path: Path | str) -> RunSpec:
+    """Read and validate a params file against its notebook's parameters cell (no kernel is started).
+
+    Raises
+    ------
+    ParamsError
+        listing every problem: unknown keys (with the closest name), wrong types, YAML 1.1 traps, ids that are
+        not in the catalogue, values outside their range.
+    """
+    path = Path(path)
+    label = _rel(path)
+    problems: list[Problem] = []
+
+    def bad(key, value, expected):
+        problems.append(Problem(label, None, key, value, expected))
+
+    try:
+        raw = yaml.load(
+            path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader
+        )  # every scalar is text
+    except FileNotFoundError:
+        raise ParamsError([Problem(label, None, None, None, "an existing params file")]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise ParamsError(
+            [Problem(label, line, None, None, f"valid YAML ({getattr(exc, 'problem', exc)})")]
+        ) from None
+    if not isinstance(raw, dict):
+        raise ParamsError(
+            [
+                Problem(
+                    label,
+                    None,
+                    None,
+                    type(raw).__name__,
+                    "a mapping with keys notebook, title, parameters",
+                )
+            ]
+        )
+    for key in raw:
+        if key not in TOP_KEYS:
+            bad(key, key, f"one of {sorted(TOP_KEYS)}{closest(key, TOP_KEYS)}")
+    nb_name = raw.get("notebook")
+    notebook = paths.NOTEBOOKS / str(nb_name) if nb_name else None
+    if not nb_name:
+        bad("notebook", "", "the notebook to run, e.g. plan_progress.ipynb")
+    elif not notebook.is_file():
+        bad(
+            "notebook",
+            nb_name,
+            f"a notebook in notebooks/{closest(nb_name, [p.name for p in paths.NOTEBOOKS.glob('*.ipynb')])}",
+        )
+    timeout = DEFAULT_CELL_TIMEOUT
+    if "cell_timeout" in raw:
+        timeout = _convert("int", raw["cell_timeout"])
+        if not isinstance(timeout, int) or timeout <= 0:
+            bad("cell_timeout", raw["cell_timeout"], "a whole number of seconds > 0")
+            timeout = DEFAULT_CELL_TIMEOUT
+    given = raw.get("parameters") or {}
+    if not isinstance(given, dict):
+        bad("parameters", given, "a mapping of parameter names to values")
+        given = {}
+    params: dict = {}
+    declared: dict = {}
+    if notebook is not None and notebook.is_file():
+        declared = notebook_parameters(notebook)
+        for key, text in given.items():
+            if key in RESERVED:
+                bad(f"parameters.{key}", text, "no value: the runner sets it")
+            elif key not in declared:
+                bad(
+                    f"parameters.{key}",
+                    key,
+                    f"a parameter of {nb_name}: {sorted(set(declared) - RESERVED)}{closest(key, declared)}",
+                )
+            else:
+                kind = declared[key]["inferred_type_name"]
+                value = _convert(kind, text)
+                if isinstance(value, _Invalid):
+                    bad(f"parameters.{key}", text, value.expected)
+                else:
+                    params[key] = value
+        _check_domain(params, label, problems)
+    if problems:
+        raise ParamsError(problems)
+    title = str(raw.get("title") or path.stem)
+    return RunSpec(path.stem, path, notebook, title, params, timeout, declared)
+
+
+class _Invalid:
+    def __init__(self, expected: str):
+        self.expected = expected
+
+
+def _convert(kind: str, text):
+    """Convert YAML text to the annotated type, refusing what YAML 1.1 would have misread."""
+    if isinstance(text, list | dict):
+        return _Invalid(f"a single {kind} value")
+    s = str(text).strip()
+    if kind == "int":
+        if re.fullmatch(r"-?(0|[1-9][0-9]*)", s):
+            return int(s)
+        if re.fullmatch(r"-?0[0-9]+", s):
+            return _Invalid(
+                f"a whole number without leading zeros (YAML 1.1 would read {s} as octal {int(s, 8)})"
+            )
+        return _Invalid("a whole number")
+    if kind == "float":
+        try:
+            return float(s)
+        except ValueError:
+            return _Invalid("a number, e.g. 0.95 or 1e-3")
+    if kind == "bool":
+        if s.lower() in ("true", "false"):
+            return s.lower() == "true"
+        return _Invalid("true or false (yes/no/on/off are YAML 1.1 spellings and ambiguous)")
+    if kind == "str":
+        return s
+    return _Invalid(
+        f"a value of a type the runner knows (the notebook says {kind!r}; annotate it as str, int, float or bool)"
+    )
+
+
+def _check_domain(params: dict, label: str, problems: list[Problem]) -> None:
+    from qindex.trend import MODELS
+
+    cat = load_catalog()
+    plans = set(cat.plans.plan_id)
+    places = set(cat.jurisdictions.jurisdiction_id)
+    if "plan_id" in params and params["plan_id"] not in plans:
+        problems.append(
+            Problem(
+                label,
+                None,
+                "parameters.plan_id",
+                params["plan_id"],
+                f"a plan id from plans.csv{closest(params['plan_id'], plans)}",
+            )
+        )
+    if "jurisdiction_id" in params and params["jurisdiction_id"] not in places:
+        problems.append(
+            Problem(
+                label,
+                None,
+                "parameters.jurisdiction_id",
+                params["jurisdiction_id"],
+                f"an id from jurisdictions.csv{closest(params['jurisdiction_id'], places)}",
+            )
+        )
+    if "model" in params and params["model"] not in MODELS:
+        problems.append(
+            Problem(label, None, "parameters.model", params["model"], f"one of {list(MODELS)}")
+        )
+    if "level" in params and not 0 < params["level"] < 1:
+        problems.append(
+            Problem(
+                label,
+                None,
+                "parameters.level",
+                params["level"],
+                "a coverage between 0 and 1, e.g. 0.95",
+            )
+        )
+    for key in ("as_of", "year"):
+        if key in params and params[key] != 0 and not 1949 <= params[key] <= 2100:
+            problems.append(
+                Problem(
+                    label,
+                    None,
+                    f"parameters.{key}",
+                    params[key],
+                    "a year between 1949 and 2100, or 0 for the latest",
+                )
+            )
+
+
+# ---------------------------------------------------------------- execution
+
+
+@dataclass
+class RunResult:
+    name: str
+    html: Path
+    notebook: Path
+    processed: Path
+    seconds: float
+
+
+def run(spec: RunSpec, progress_bar: bool | None = None, kernel: str | None = None) -> RunResult:
+    """Execute one validated run; see the module docstring for what is written where.
+
+    Raises
+    ------
+    RunError
+        naming the notebook, the failing cell and the error; the executed notebook is kept under
+        ``reports/<run>/failed/`` and ``data/processed/<run>/`` is left as it was.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    started = dt.datetime.now(dt.UTC)
+    report_dir = paths.REPORTS / spec.name
+    report_dir.mkdir(parents=True, exist_ok=True)
+    paths.DATA_PROCESSED.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{spec.name}.", dir=paths.DATA_PROCESSED))
+    staging.chmod(0o755)
+    executed = report_dir / f".{spec.notebook.stem}.running.ipynb"
+    parameters = {**spec.parameters, "output_dir": str(staging)}
+    try:
+        papermill.execute_notebook(
+            str(spec.notebook),
+            str(executed),
+            parameters=parameters,
+            kernel_name=kernel or _kernel_name(),
+            cwd=str(paths.NOTEBOOKS),
+            progress_bar=sys.stderr.isatty() if progress_bar is None else progress_bar,
+            execution_timeout=spec.cell_timeout,
+            log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        kept = _keep_failed(executed, report_dir, spec)
+        cell = _failed_cell_number(kept)
+        raise RunError(
+            f"run {spec.name} failed: notebook {spec.notebook.name}, cell {cell}: {exc.ename}: {exc.evalue}. "
+            f"The failed notebook is kept at {_rel(kept)}; data/processed/{spec.name}/ was not changed."
+        ) from None
+    except Exception as exc:  # kernel died, timeout, missing kernel: same guarantees
+        shutil.rmtree(staging, ignore_errors=True)
+        kept = _keep_failed(executed, report_dir, spec) if executed.exists() else None
+        where = f" The notebook so far is kept at {_rel(kept)}." if kept else ""
+        raise RunError(
+            f"run {spec.name} failed: notebook {spec.notebook.name}: {type(exc).__name__}: {exc}.{where}"
+        ) from None
+
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    finished = dt.datetime.now(dt.UTC)
+    nb.cells.insert(0, _header_cell(spec, started))
+    ipynb = report_dir / spec.notebook.name
+    html = report_dir / f"{spec.notebook.stem}.html"
+    body = render_html(nb, spec.title)
+    from qindex.store import atomic_write
+
+    atomic_write(ipynb, lambda tmp: nbformat.write(nb, str(tmp)))
+    atomic_write(html, lambda tmp: tmp.write_text(body, encoding="utf-8"))
+    executed.unlink(missing_ok=True)
+    shutil.rmtree(report_dir / "failed", ignore_errors=True)
+
+    record = provenance(spec, started, finished, outputs=sorted(p.name for p in staging.iterdir()))
+    (staging / "run.json").write_text(
+        json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    final = paths.DATA_PROCESSED / spec.name
+    _swap_in(staging, final)
+    return RunResult(spec.name, html, ipynb, final, (finished - started).total_seconds())
+
+
+def _kernel_name() -> str:
+    from jupyter_client.kernelspec import find_kernel_specs
+
+    return "qindex" if "qindex" in find_kernel_specs() else "python3"
+
+
+def _keep_failed(executed: Path, report_dir: Path, spec: RunSpec) -> Path:
+    failed = report_dir / "failed"
+    failed.mkdir(exist_ok=True)
+    kept = failed / spec.notebook.name
+    os.replace(executed, kept)
+    return kept
+
+
+def _failed_cell_number(notebook: Path) -> str:
+    """The 1-based position of the failing code cell among the notebook's cells, as papermill marks it."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    for i, cell in enumerate(nb.cells, start=1):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return f"{i} (In [{cell.get('execution_count')}])"
+    return "unknown"
+
+
+def _swap_in(staging: Path, final: Path) -> None:
+    """Replace ``final`` by ``staging`` with renames only, so readers see the old or the new set, never half."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(final, old)
+    os.replace(staging, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _header_cell(spec: RunSpec, started: dt.datetime):
+    import nbformat
+
+    rows = (
+        "\n".join(
+            f"| `{k}` | {spec.declared.get(k, {}).get('help', '')} | {v} |"
+            for k, v in spec.parameters.items()
+        )
+        or "| (none) | | |"
+    )
+    raw = sorted(p for p in paths.DATA_RAW.rglob("*") if p.is_file())
+    local = started.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    text = (
+        f"# {spec.title}\n\n"
+        f"运行日期 Run date: {local:%Y-%m-%d %H:%M} (UTC+8) · 运行 Run: `{spec.name}` · 笔记本 Notebook: `{spec.notebook.name}`\n\n"
+        "**参数 Parameters**\n\n| 参数 | 说明 | 取值 |\n|---|---|---|\n"
+        f"{rows}\n\n"
+        f"**数据来源 Data sources**: `data/raw/` ({len(raw)} files: plan texts in `sources/`, the target catalogue, and "
+        "published observations in `observations/`, each value with its source address and quote). "
+        f"SHA-256 of every input is in `data/processed/{spec.name}/run.json`."
+    )
+    cell = nbformat.v4.new_markdown_cell(text)
+    cell.metadata["tags"] = ["qindex-header"]
+    return cell
+
+
+def render_html(nb, title: str) -> str:
+    """Self-contained HTML: lab template, no code, no prompts, parameters cells removed, images inline."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    c = Config()
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_cell_tags = {"injected-parameters", "parameters", "remove-cell"}
+    c.HTMLExporter.exclude_input = True
+    c.HTMLExporter.exclude_input_prompt = True
+    c.HTMLExporter.exclude_output_prompt = True
+    exporter = HTMLExporter(config=c, template_name="lab")
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+def provenance(spec: RunSpec, started, finished, outputs: list[str]) -> dict:
+    """The run record: parameters, SHA-256 of every input, package versions, git commit, times."""
+    inputs = {}
+    for p in sorted(paths.DATA_RAW.rglob("*")):
+        if p.is_file():
+            inputs[_rel(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
+    for p in (spec.notebook, spec.params_file):
+        inputs[_rel(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "run": spec.name,
+        "title": spec.title,
+        "notebook": _rel(spec.notebook),
+        "params_file": _rel(spec.params_file),
+        "parameters": spec.parameters,
+        "inputs_sha256": inputs,
+        "python": platform.python_version(),
+        "packages": versions,
+        "git_commit": _git("rev-parse", "HEAD"),
+        "git_dirty": bool(_git("status", "--porcelain")),
+        "started": started.isoformat(timespec="seconds"),
+        "finished": finished.isoformat(timespec="seconds"),
+        "outputs": outputs,
+    }
+
+
+def _git(*args) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", *args], cwd=paths.ROOT, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _rel(p: Path | None) -> str:
+    if p is None:
+        return ""
+    try:
+        return str(Path(p).resolve().relative_to(paths.ROOT))
+    except ValueError:
+        return str(p)
+
+
+def params_files() -> list[Path]:
+    """Every params file in params/, in name order."""
+    return sorted(paths.PARAMS.glob("*.yaml"))

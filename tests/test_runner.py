@@ -1,0 +1,285 @@
+"""Runs: params validation before any kernel starts, rendered HTML for every params file, failure guarantees."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+import warnings
+
+import matplotlib
+import nbformat
+import pytest
+
+from qindex import cli, paths
+from qindex.runner import ParamsError, load_spec, params_files, run
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture
+def sandbox(tmp_path, monkeypatch):
+    """Reports and processed outputs go to a temporary folder, never into the checkout."""
+    monkeypatch.setattr(paths, "REPORTS", tmp_path / "reports")
+    monkeypatch.setattr(paths, "DATA_PROCESSED", tmp_path / "processed")
+    return tmp_path
+
+
+def write_params(tmp_path, text, name="case.yaml"):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+# ---------------------------------------------------------------- validation before any kernel
+
+
+def problems(path):
+    with pytest.raises(ParamsError) as info:
+        load_spec(path)
+    return [str(p) for p in info.value.problems]
+
+
+def test_every_shipped_params_file_is_valid():
+    files = params_files()
+    names = {f.stem for f in files}
+    assert {
+        "hangzhou-2015",
+        "hangzhou-2022",
+        "gongshu-2025",
+        "hangzhou-2025",
+        "chengdu-2027",
+    } <= names
+    for f in files:
+        load_spec(f)
+
+
+def test_unknown_parameter_with_suggestion(tmp_path):
+    p = write_params(tmp_path, "notebook: plan_progress.ipynb\nparameters:\n  plan: gongshu-2025\n")
+    (msg,) = problems(p)
+    assert "column 'parameters.plan': got 'plan'" in msg and "(did you mean 'plan_id'?)" in msg
+
+
+def test_yaml_11_traps_are_refused(tmp_path):
+    text = "notebook: plan_progress.ipynb\nparameters:\n  as_of: 02022\n  synthetic: yes\n"
+    msgs = problems(write_params(tmp_path, text))
+    assert any(
+        "parameters.as_of': got '02022'; expected a whole number without leading zeros" in m
+        for m in msgs
+    )
+    assert any("parameters.synthetic': got 'yes'; expected true or false" in m for m in msgs)
+
+
+def test_scientific_notation_is_a_number_not_a_string(tmp_path):
+    # YAML 1.1 (PyYAML) reads 1e-1 as the string "1e-1"; the runner converts by the annotated type.
+    spec = load_spec(
+        write_params(tmp_path, "notebook: plan_progress.ipynb\nparameters:\n  level: 9.5e-1\n")
+    )
+    assert spec.parameters["level"] == 0.95
+
+
+def test_ids_and_ranges_are_checked_against_the_catalogue(tmp_path):
+    text = "notebook: plan_progress.ipynb\nparameters:\n  plan_id: gongshu-2024\n  model: quadratic\n  level: 95\n"
+    msgs = problems(write_params(tmp_path, text))
+    assert any("(did you mean 'gongshu-2025'?)" in m for m in msgs)
+    assert any("parameters.model': got 'quadratic'" in m for m in msgs)
+    assert any("parameters.level': got 95" in m for m in msgs)
+
+
+def test_unknown_top_level_key_and_missing_notebook(tmp_path):
+    msgs = problems(write_params(tmp_path, "notebok: plan_progress.ipynb\n"))
+    assert any("got 'notebok'" in m and "did you mean 'notebook'" in m for m in msgs)
+    assert any("column 'notebook': got an empty value" in m for m in msgs)
+
+
+def test_output_dir_is_reserved(tmp_path):
+    msgs = problems(
+        write_params(tmp_path, "notebook: plan_progress.ipynb\nparameters:\n  output_dir: /tmp\n")
+    )
+    assert msgs == [
+        f"{tmp_path}/case.yaml, column 'parameters.output_dir': got '/tmp'; expected no value: the runner sets it"
+    ]
+
+
+def test_cli_exits_2_and_runs_nothing_on_invalid_params(tmp_path, sandbox, capsys):
+    bad = write_params(tmp_path, "notebook: plan_progress.ipynb\nparameters:\n  as_of: 010\n")
+    good = paths.PARAMS / "gongshu-2025.yaml"
+    started = time.perf_counter()
+    code = cli.main(["run", str(good), str(bad), "--no-progress"])
+    assert code == 2
+    assert time.perf_counter() - started < 10  # no kernel was started
+    err = capsys.readouterr().err
+    assert "YAML 1.1 would read 010 as octal 8" in err and "nothing was run" in err
+    assert not (sandbox / "reports").exists()
+
+
+# ---------------------------------------------------------------- rendering every params file
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """Run every params file once (module scope: about 20 s in all)."""
+    tmp = tmp_path_factory.mktemp("runs")
+    mp = pytest.MonkeyPatch()
+    mp.setattr(paths, "REPORTS", tmp / "reports")
+    mp.setattr(paths, "DATA_PROCESSED", tmp / "processed")
+    results = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        for f in params_files():
+            results[f.stem] = run(load_spec(f), progress_bar=False)
+    yield tmp, results
+    mp.undo()
+
+
+@pytest.mark.parametrize("name", [f.stem for f in sorted(paths.PARAMS.glob("*.yaml"))])
+def test_rendered_html_is_a_report_for_people(rendered, name):
+    _, results = rendered
+    html = results[name].html.read_text(encoding="utf-8")
+    body = re.sub(
+        r"<(script|style)\b.*?</\1>", "", html, flags=re.S
+    )  # drop the template's own code
+    assert "Traceback" not in body and "Error" not in body
+    assert "vnd.jupyter.stderr" not in body  # no warnings printed into a report for readers
+    assert "jp-CodeMirrorEditor" not in body and "jp-InputPrompt" not in body  # no code, no prompts
+    assert "plan_report(" not in html and "injected-parameters" not in html
+    assert "目标明细" in html and "编号" in html and "qindex-table" in html  # the target table
+    assert "data:image/png;base64," in html  # charts embedded
+    assert "参数 Parameters" in html and "数据来源 Data sources" in html and "运行日期" in html
+    assert len(re.findall(r"[\u4e00-\u9fff]", html)) > 200  # Chinese as characters, not \u escapes
+    assert "\\u" not in html.split("<body", 1)[1][:20000]
+
+
+def test_synthetic_example_is_marked_in_title_tables_and_charts(rendered):
+    _, results = rendered
+    html = results["example-gongshu-2025"].html.read_text(encoding="utf-8")
+    assert html.count("示例数据") >= 3
+    assert "<title>【示例数据】" in html
+    table = (results["example-gongshu-2025"].processed / "target_table_zh.csv").read_text(
+        encoding="utf-8-sig"
+    )
+    assert table.splitlines()[1].startswith("示例(合成)")
+
+
+def test_results_and_provenance_are_written(rendered):
+    _, results = rendered
+    out = results["hangzhou-2022"].processed
+    assert {p.name for p in out.iterdir()} == {
+        "assessment.csv",
+        "summary_by_domain.csv",
+        "target_table_zh.csv",
+        "run.json",
+    }
+    assert (out / "assessment.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # utf-8-sig for Excel
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["parameters"] == {
+        "plan_id": "hangzhou-2022",
+        "as_of": 2022,
+        "model": "linear",
+        "level": 0.95,
+    }
+    assert "data/raw/targets.csv" in record["inputs_sha256"]
+    assert len(record["inputs_sha256"]["data/raw/targets.csv"]) == 64
+    assert record["packages"]["pandas"] and record["started"] <= record["finished"]
+    assert "git_commit" in record
+
+
+def test_executed_notebook_keeps_results(rendered):
+    _, results = rendered
+    nb = nbformat.read(results["hangzhou-2022"].notebook, as_version=4)
+    assert "qindex-header" in nb.cells[0].metadata.get("tags", [])
+    assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+# ---------------------------------------------------------------- failure
+
+
+FAILING = {
+    "cells": [
+        {
+            "cell_type": "code",
+            "metadata": {"tags": ["parameters"]},
+            "source": 'output_dir: str = ""  # set by the runner',
+            "outputs": [],
+            "execution_count": None,
+        },
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": "from pathlib import Path\nif output_dir:\n    (Path(output_dir) / 'half.csv').write_text('partial')",
+            "outputs": [],
+            "execution_count": None,
+        },
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": "raise ValueError('indicator pm25 has no data')",
+            "outputs": [],
+            "execution_count": None,
+        },
+    ],
+    "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+    },
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def test_failed_run(sandbox, monkeypatch, capsys):
+    nbdir = sandbox / "notebooks"
+    nbdir.mkdir()
+    (nbdir / "broken.ipynb").write_text(json.dumps(FAILING), encoding="utf-8")
+    monkeypatch.setattr(paths, "NOTEBOOKS", nbdir)
+    params = write_params(
+        sandbox, "notebook: broken.ipynb\ntitle: 失败示例\n", name="broken-run.yaml"
+    )
+    previous = sandbox / "processed" / "broken-run"
+    previous.mkdir(parents=True)
+    (previous / "assessment.csv").write_text("from an earlier good run", encoding="utf-8")
+
+    code = cli.main(["run", str(params), "--no-progress"])
+
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "run broken-run failed: notebook broken.ipynb, cell" in err
+    assert "ValueError: indicator pm25 has no data" in err
+    kept = sandbox / "reports" / "broken-run" / "failed" / "broken.ipynb"
+    assert kept.is_file()
+    assert "indicator pm25 has no data" in kept.read_text(encoding="utf-8")
+    # no partial results: the earlier good run's folder is untouched, the half-written file is gone
+    assert [p.name for p in previous.iterdir()] == ["assessment.csv"]
+    assert (previous / "assessment.csv").read_text(encoding="utf-8") == "from an earlier good run"
+    assert not [p for p in (sandbox / "processed").iterdir() if p.name.startswith(".")]
+    assert not (sandbox / "reports" / "broken-run" / "broken.html").exists()
+
+
+# ---------------------------------------------------------------- charts
+
+
+def test_charts_have_no_missing_glyphs_even_after_seaborn_set_theme():
+    import seaborn as sns
+
+    from qindex import plots
+    from qindex.report import plan_report
+
+    sns.set_theme()  # resets fonts; qindex charts must still render Chinese
+    r = plan_report("gongshu-2025", synthetic=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Glyph ... missing from font(s)" becomes a failure
+        figs = [
+            plots.status_counts(r.assessment, synthetic=True),
+            plots.domain_summary(r.assessment, synthetic=True),
+            plots.target_panels(r.assessment, r.panel, r.plan, r.projections, synthetic=True),
+        ]
+        for f in figs:
+            f.canvas.draw()
+    for f in figs:
+        for ax in f.axes:
+            if ax.get_visible() and ax.get_ylabel():
+                assert (
+                    ax.get_ylabel().startswith(("单位", "无单位"))
+                    or ax.get_xlabel() == "目标数(个)"
+                )
+    shutil.rmtree(paths.ROOT / ".pytest_figs", ignore_errors=True)
