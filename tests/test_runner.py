@@ -198,6 +198,7 @@ def test_executed_notebook_keeps_results(rendered):
 FAILING = {
     "cells": [
         {
+            "id": "cell1",
             "cell_type": "code",
             "metadata": {"tags": ["parameters"]},
             "source": 'output_dir: str = ""  # set by the runner',
@@ -205,6 +206,7 @@ FAILING = {
             "execution_count": None,
         },
         {
+            "id": "cell2",
             "cell_type": "code",
             "metadata": {},
             "source": "from pathlib import Path\nif output_dir:\n    (Path(output_dir) / 'half.csv').write_text('partial')",
@@ -212,6 +214,7 @@ FAILING = {
             "execution_count": None,
         },
         {
+            "id": "cell3",
             "cell_type": "code",
             "metadata": {},
             "source": "raise ValueError('indicator pm25 has no data')",
