@@ -1,0 +1,238 @@
+"""``build_index(data, framework)``: a pure function from data and a framework to every stage of the index.
+
+Stages, in order (COINr's ``build_example_coin`` order): denominate → impute → screen → treat → normalise →
+aggregate (level by level). Every stage is kept, imputed cells are flagged, and scores and ranks are returned
+for every node, with each indicator's contribution to the index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from qindex.composite.aggregate import aggregate
+from qindex.composite.framework import Framework, SpecError
+from qindex.composite.normalise import normalise_column
+from qindex.composite.treat import treat
+from qindex.errors import Problem
+
+
+@dataclass
+class IndexResult:
+    """Every stage of one build.
+
+    ``stages`` maps stage name (denominated, imputed, screened, treated, normalised, aggregated) to a frame
+    of units × codes. ``imputed_cells`` is a boolean frame (True where a value was imputed); ``screened_out``
+    the units removed for low data availability with their availability; ``treatment`` one row per indicator.
+    """
+
+    framework: Framework
+    stages: dict[str, pd.DataFrame]
+    imputed_cells: pd.DataFrame
+    availability: pd.Series
+    screened_out: pd.DataFrame
+    treatment: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        """Normalised indicators and aggregate scores, units × all node codes."""
+        return self.stages["aggregated"]
+
+    def ranks(self) -> pd.DataFrame:
+        """Rank of each unit for every node (1 = best; ties share the smallest rank)."""
+        return self.scores.rank(ascending=False, method="min")
+
+    def table(self, level: int | None = None) -> pd.DataFrame:
+        """Tidy results: ``unit, code, name, level, score, rank`` (optionally one level only)."""
+        nodes = self.framework.nodes.set_index("code")
+        s = self.scores.stack().rename("score").reset_index()
+        s.columns = ["unit", "code", "score"]
+        r = self.ranks().stack().rename("rank").reset_index()
+        r.columns = ["unit", "code", "rank"]
+        out = s.merge(r, on=["unit", "code"])
+        out["name"] = out["code"].map(nodes["name"])
+        out["level"] = out["code"].map(nodes["level"])
+        if level is not None:
+            out = out[out["level"] == level]
+        return out[["unit", "code", "name", "level", "score", "rank"]].reset_index(drop=True)
+
+    def effective_weights(self) -> pd.Series:
+        """Weight of each node in the index: product of its weight share at every level above it."""
+        return effective_weights(self.framework)
+
+    def contributions(self) -> pd.DataFrame:
+        """Each indicator's contribution to the top score, units × indicators (arithmetic means only).
+
+        With arithmetic aggregation at every level the index equals the sum over indicators of
+        effective weight × normalised value (for complete data), so the contributions add up to the index.
+        """
+        fw = self.framework
+        if any(
+            n["method"] != "amean" for n in fw.nodes.loc[fw.nodes.type == "aggregate", "aggregate"]
+        ):
+            raise SpecError(
+                [
+                    Problem(
+                        "contributions",
+                        None,
+                        "aggregate",
+                        "non-arithmetic",
+                        "arithmetic means at every level",
+                    )
+                ]
+            )
+        w = self.effective_weights()
+        x = self.stages["normalised"][fw.indicators]
+        return x * w[fw.indicators]
+
+
+def effective_weights(fw: Framework) -> pd.Series:
+    nodes = fw.nodes.set_index("code")
+    share = {}
+    for code, row in nodes.iterrows():
+        siblings = (
+            nodes[nodes["parent"] == row["parent"]]
+            if row["parent"] is not None
+            else nodes.loc[[code]]
+        )
+        share[code] = float(row["weight"]) / float(siblings["weight"].astype(float).sum())
+    out = {}
+    for code in nodes.index:
+        w, cur = 1.0, code
+        while cur is not None:
+            w *= share[cur]
+            cur = nodes.at[cur, "parent"]
+        out[code] = w
+    return pd.Series(out)
+
+
+def denominate(data: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """Divide each indicator with a denominator by that column of ``data`` (e.g. GDP, population)."""
+    out = data[fw.indicators].astype(float).copy()
+    if not fw.steps.get("denominate", True):
+        return out
+    missing = []
+    for row in fw.nodes[fw.nodes.type == "indicator"].itertuples():
+        if row.denominator is not None and not (
+            isinstance(row.denominator, float) and np.isnan(row.denominator)
+        ):
+            if row.denominator not in data.columns:
+                missing.append(
+                    Problem(
+                        f"node '{row.code}'",
+                        None,
+                        "denominator",
+                        row.denominator,
+                        "a column of the data",
+                    )
+                )
+                continue
+            out[row.code] = out[row.code] / data[row.denominator].astype(float)
+    if missing:
+        raise SpecError(missing)
+    return out
+
+
+def impute(x: pd.DataFrame, spec: dict, data: pd.DataFrame) -> pd.DataFrame:
+    """Fill missing values column by column: mean, median, group mean/median (``group`` column of ``data``);
+    for panels (index unit × year) ``latest`` (last earlier value) or ``linear`` (interpolation within a unit,
+    the nearest value at the ends)."""
+    method = spec.get("method", "none")
+    if method == "none":
+        return x.copy()
+    if method == "mean":
+        return x.fillna(x.mean())
+    if method == "median":
+        return x.fillna(x.median())
+    if method in ("group_mean", "group_median"):
+        group = spec.get("group")
+        if group not in data.columns:
+            raise SpecError([Problem("steps.impute", None, "group", group, "a column of the data")])
+        how = "mean" if method == "group_mean" else "median"
+        return x.fillna(x.groupby(data[group]).transform(how))
+    if method in ("latest", "linear"):
+        unit = x.index.get_level_values(0)
+        if method == "latest":
+            return x.groupby(unit).ffill()
+        return x.groupby(unit).transform(lambda s: s.interpolate(limit_direction="both"))
+    raise SpecError(
+        [
+            Problem(
+                "steps.impute",
+                None,
+                "method",
+                method,
+                "mean, median, group_mean, group_median, latest, linear or none",
+            )
+        ]
+    )
+
+
+def build_index(data: pd.DataFrame, framework: Framework) -> IndexResult:
+    """Build the index: every stage, flags and results. ``data`` is units × columns (indicators, groups,
+    denominators); for a panel, index the rows by (unit, year): normalisation then runs over all years
+    together so that scores compare across time.
+
+    Example
+    -------
+    >>> # result = build_index(data, load_framework("params/quality_index.yaml")); result.table(level=3)
+    """
+    fw = framework
+    missing = [c for c in fw.indicators if c not in data.columns]
+    if missing:
+        raise SpecError(
+            [
+                Problem(
+                    f"node '{c}'", None, "code", c, "a column of the data (an indicator with data)"
+                )
+                for c in missing
+            ]
+        )
+    notes: list[str] = []
+    stages: dict[str, pd.DataFrame] = {}
+    x = denominate(data, fw)
+    stages["denominated"] = x
+    availability = x.notna().mean(axis=1)
+    imputed = impute(x, fw.steps.get("impute", {}), data)
+    imputed_cells = x.isna() & imputed.notna()
+    stages["imputed"] = imputed
+
+    screen = fw.steps.get("screen", {}) or {}
+    threshold = float(screen.get("min_availability", 0.0))
+    basis = availability if screen.get("on", "raw") == "raw" else imputed.notna().mean(axis=1)
+    keep = basis >= threshold
+    screened_out = pd.DataFrame({"availability": basis[~keep]})
+    if (~keep).any():
+        notes.append(
+            f"{int((~keep).sum())} unit(s) below {threshold:.0%} data availability removed: {list(basis[~keep].index)}"
+        )
+    screened = imputed[keep]
+    stages["screened"] = screened
+
+    specs = dict(zip(fw.nodes["code"], fw.nodes["treat"], strict=True))
+    treated, treatment = treat(screened, {c: specs[c] for c in fw.indicators})
+    stages["treated"] = treated
+
+    nodes = fw.nodes.set_index("code")
+    norm = pd.DataFrame(index=treated.index)
+    for code in fw.indicators:
+        norm[code] = normalise_column(
+            treated[code].to_numpy(),
+            nodes.at[code, "normalise"],
+            direction=float(nodes.at[code, "direction"]),
+        )
+    stages["normalised"] = norm
+
+    scores = norm.copy()
+    for level in range(2, fw.n_levels + 1):
+        for code in nodes.index[nodes["level"] == level]:
+            kids = fw.children(code)
+            w = nodes.loc[kids, "weight"].astype(float).to_numpy()
+            scores[code] = aggregate(scores[kids].to_numpy(), w, nodes.at[code, "aggregate"])
+    stages["aggregated"] = scores
+    return IndexResult(
+        fw, stages, imputed_cells.loc[screened.index], availability, screened_out, treatment, notes
+    )
