@@ -38,7 +38,7 @@ from qindex import paths
 from qindex.catalog import closest, load_catalog
 from qindex.errors import Problem, QIndexError, ValidationError
 
-TOP_KEYS = {"notebook", "title", "parameters", "cell_timeout"}
+TOP_KEYS = {"notebook", "title", "parameters", "cell_timeout", "framework"}
 #: Parameters the runner sets itself.
 RESERVED = {"output_dir"}
 DEFAULT_CELL_TIMEOUT = 600
@@ -482,5 +482,15 @@ def _rel(p: Path | None) -> str:
 
 
 def params_files() -> list[Path]:
-    """Every params file in params/, in name order."""
-    return sorted(paths.PARAMS.glob("*.yaml"))
+    """Every run file in params/, in name order: a file holding only an index ``framework`` (no
+    ``notebook``) declares an index, not a run; every other file is a run and is validated as one."""
+    runs = []
+    for p in sorted(paths.PARAMS.glob("*.yaml")):
+        try:
+            raw = yaml.load(p.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+        except yaml.YAMLError:
+            raw = None
+        if isinstance(raw, dict) and "framework" in raw and "notebook" not in raw:
+            continue
+        runs.append(p)
+    return runs

@@ -31,7 +31,7 @@ ASEM = FIX / "asem"
 # imputed set) -> Treat(defaults) -> Normalise(min-max 0-100) -> Aggregate(a_amean).
 ASEM_STEPS = {
     "impute": {"method": "group_mean", "group": "EurAsia_group"},
-    "screen": {"min_availability": 0.9, "on": "imputed"},
+    "screen": {"min_availability": 0.9, "basis": "imputed"},
     "treat": {"method": "winsorise_log", "winmax": 5, "skew": 2, "kurt": 3.5},
     "normalise": {"method": "minmax", "lower": 0, "upper": 100},
     "aggregate": {"method": "amean"},
@@ -353,3 +353,47 @@ def test_unknown_step_key():
     assert problems({**BASE, "steps": {"normalize": {"method": "minmax"}}})[0].startswith(
         "framework, column 'steps.normalize'"
     )
+
+
+# ---------------------------------------------------------------- the project's own index
+
+
+def test_quality_index_on_the_shipped_panel_shows_its_gaps():
+    from qindex.composite.city import quality_index
+
+    r = quality_index()
+    fw = r.framework
+    assert set(fw.nodes.loc[fw.nodes.level == 2, "name"]) == {
+        "产品质量",
+        "工程质量",
+        "服务质量",
+        "环境质量",
+        "产业质量效益",
+        "质量基础与品牌",
+    }
+    # goalposts truncate: every normalised score is within 0–100
+    norm = r.stages["normalised"]
+    assert ((norm >= 0) & (norm <= 100) | norm.isna()).all().all()
+    # carried-forward values are flagged, and never for more than 3 years (max_gap)
+    assert r.imputed_cells.to_numpy().sum() > 0
+    # place-years below 25 % availability are listed, not silently dropped
+    assert len(r.screened_out) > 0 and (r.screened_out["availability"] < 0.25).all()
+    assert r.notes and "see screened_out" in r.notes[0]
+    # 杭州 2021 PM2.5 28 µg/m³ on goalposts 75 -> 35: (28 − 75)/(35 − 75) = 1.175, truncated to 100
+    assert norm.loc[("CN-ZJ-HZ", 2021), "pm25"] == 100.0
+
+
+def test_screen_key_typo_is_an_error_not_ignored():
+    # YAML 1.1 reads `on:` as the boolean true; such a key must not vanish silently
+    spec = {**BASE, "steps": {"screen": {"min_availability": 0.5, True: "imputed"}}}
+    msgs = problems(spec)
+    assert any("steps.screen, column 'True'" in m for m in msgs)
+
+
+def test_carry_forward_respects_max_gap():
+    from qindex.composite.build import impute
+
+    idx = pd.MultiIndex.from_product([["u"], range(2015, 2021)], names=["unit", "year"])
+    x = pd.DataFrame({"a": [1.0, np.nan, np.nan, np.nan, np.nan, 2.0]}, index=idx)
+    got = impute(x, {"method": "latest", "max_gap": 2}, x)["a"].tolist()
+    assert got[:3] == [1.0, 1.0, 1.0] and np.isnan(got[3]) and np.isnan(got[4]) and got[5] == 2.0

@@ -155,9 +155,12 @@ def impute(x: pd.DataFrame, spec: dict, data: pd.DataFrame) -> pd.DataFrame:
         return x.fillna(x.groupby(data[group]).transform(how))
     if method in ("latest", "linear"):
         unit = x.index.get_level_values(0)
+        gap = spec.get("max_gap")  # at most this many years filled from one value (None: no limit)
         if method == "latest":
-            return x.groupby(unit).ffill()
-        return x.groupby(unit).transform(lambda s: s.interpolate(limit_direction="both"))
+            return x.groupby(unit).ffill(limit=gap)
+        return x.groupby(unit).transform(
+            lambda s: s.interpolate(limit_direction="both", limit=gap, limit_area="inside")
+        )
     raise SpecError(
         [
             Problem(
@@ -202,12 +205,14 @@ def build_index(data: pd.DataFrame, framework: Framework) -> IndexResult:
 
     screen = fw.steps.get("screen", {}) or {}
     threshold = float(screen.get("min_availability", 0.0))
-    basis = availability if screen.get("on", "raw") == "raw" else imputed.notna().mean(axis=1)
+    basis = availability if screen.get("basis", "raw") == "raw" else imputed.notna().mean(axis=1)
     keep = basis >= threshold
     screened_out = pd.DataFrame({"availability": basis[~keep]})
     if (~keep).any():
+        gone = list(basis[~keep].index)
+        shown = ", ".join(map(str, gone[:5])) + (" …" if len(gone) > 5 else "")
         notes.append(
-            f"{int((~keep).sum())} unit(s) below {threshold:.0%} data availability removed: {list(basis[~keep].index)}"
+            f"{len(gone)} unit(s) below {threshold:.0%} data availability removed (see screened_out): {shown}"
         )
     screened = imputed[keep]
     stages["screened"] = screened

@@ -8,7 +8,7 @@ YAML layout::
     steps:                       # defaults for every node; each may be overridden per node
       denominate: true
       impute: {method: group_mean, group: region}     # or mean, median, none
-      screen: {min_availability: 0.66, on: raw}       # on: raw (before imputation) or imputed
+      screen: {min_availability: 0.66, basis: raw}    # basis: raw (before imputation) or imputed
       treat: {method: winsorise_log, winmax: 5, skew: 2, kurt: 3.5}   # or none
       normalise: {method: minmax, lower: 0, upper: 100}
       aggregate: {method: amean}                      # amean, gmean, hmean, genmean (p), copeland
@@ -44,13 +44,13 @@ NORMALISERS = {
     "none": set(),
 }
 AGGREGATORS = {"amean": set(), "gmean": set(), "hmean": set(), "genmean": {"p"}, "copeland": set()}
-IMPUTERS = {"none", "mean", "median", "group_mean", "group_median"}
+IMPUTERS = {"none", "mean", "median", "group_mean", "group_median", "latest", "linear"}
 TREATMENTS = {"winsorise_log": {"winmax", "skew", "kurt", "combine"}, "none": set()}
 STEP_KEYS = {"denominate", "impute", "screen", "treat", "normalise", "aggregate"}
 DEFAULT_STEPS = {
     "denominate": True,
     "impute": {"method": "none"},
-    "screen": {"min_availability": 0.0, "on": "raw"},
+    "screen": {"min_availability": 0.0, "basis": "raw"},
     "treat": {"method": "none"},
     "normalise": {"method": "minmax", "lower": 0, "upper": 100},
     "aggregate": {"method": "amean"},
@@ -119,6 +119,8 @@ def load_framework(path: Path | str) -> Framework:
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise SpecError([Problem(str(path), None, None, None, f"valid YAML ({exc})")]) from None
+    if isinstance(spec, dict) and "framework" in spec:  # a params file that carries its framework
+        spec = spec["framework"]
     return framework_from_dict(spec, label=str(path))
 
 
@@ -360,6 +362,27 @@ def validate(name: str, table: pd.DataFrame, steps: dict) -> Framework:
     imp = steps.get("impute", {}).get("method", "none")
     if imp not in IMPUTERS:
         problems.append(Problem("steps.impute", None, "method", imp, f"one of {sorted(IMPUTERS)}"))
+    # unknown keys are errors, not silently ignored (YAML 1.1 reads a key `on:` as true, for one)
+    for step, allowed in (
+        ("impute", {"method", "group", "max_gap"}),
+        ("screen", {"min_availability", "basis"}),
+    ):
+        for key in steps.get(step) or {}:
+            if key not in allowed:
+                problems.append(
+                    Problem(
+                        f"steps.{step}",
+                        None,
+                        str(key),
+                        key,
+                        f"one of {sorted(allowed)}{closest(str(key), allowed)}",
+                    )
+                )
+    basis = (steps.get("screen") or {}).get("basis", "raw")
+    if basis not in ("raw", "imputed"):
+        problems.append(
+            Problem("steps.screen", None, "basis", basis, "raw (before imputation) or imputed")
+        )
     if problems:
         raise SpecError(problems)
     # levels: indicators 1, each parent one above its highest child
