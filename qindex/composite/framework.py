@@ -386,13 +386,16 @@ def validate(name: str, table: pd.DataFrame, steps: dict) -> Framework:
     if problems:
         raise SpecError(problems)
     # levels: indicators 1, each parent one above its highest child
-    level = {c: 1 for c in t.loc[t["type"] == "indicator", "code"]}
-    for _ in range(len(t)):
-        for row in t.itertuples():
-            kids = [level.get(k) for k in t.loc[t["parent"] == row.code, "code"]]
-            if kids and all(k is not None for k in kids):
-                level[row.code] = max(kids) + 1
-    t["level"] = t["code"].map(level).astype(int)
+    children: dict[str, list[str]] = {}
+    for code, parent in zip(t["code"], t["parent"], strict=True):
+        if parent is not None:
+            children.setdefault(parent, []).append(code)
+
+    def level_of(code: str) -> int:
+        kids = children.get(code, [])
+        return 1 if not kids else 1 + max(level_of(k) for k in kids)
+
+    t["level"] = [level_of(c) for c in t["code"]]
     # a geometric/harmonic mean needs positive inputs: refuse a normalisation range that contains zero
     for row in t.itertuples():
         if row.type == "aggregate" and row.aggregate.get("method") in ("gmean", "hmean"):
