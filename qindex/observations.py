@@ -213,13 +213,7 @@ def _read_grid(path: Path, encoding: str | None, sheet, problems: list[Problem])
         problems.append(Problem(label, None, None, path.suffix, "a .csv or .xlsx file"))
         return None
     data = path.read_bytes()
-    text = None
-    for enc in [encoding] if encoding else ENCODINGS:
-        try:
-            text = data.decode(enc)
-            break
-        except (UnicodeDecodeError, LookupError):
-            continue
+    text = decode(data, encoding)
     if text is None:
         tried = encoding or " or ".join(ENCODINGS)
         problems.append(Problem(label, None, None, None, f"text in {tried}"))
@@ -228,6 +222,43 @@ def _read_grid(path: Path, encoding: str | None, sheet, problems: list[Problem])
     delimiter = "\t" if suffix == ".tsv" else ","
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     return _Grid(label, rows, excel=False)
+
+
+def _plausibility(text: str) -> float:
+    """Share of the non-ASCII characters that a Chinese statistical table would hold (CJK ideographs, CJK and
+    full-width punctuation, common unit symbols)."""
+    extra = [ch for ch in text if ord(ch) > 127]
+    if not extra:
+        return 1.0
+    ok = sum(
+        "\u4e00" <= ch <= "\u9fff"
+        or "\u3000" <= ch <= "\u303f"
+        or "\uff00" <= ch <= "\uffef"
+        or "\u2150" <= ch <= "\u218f"  # Roman numerals (Ⅲ类)
+        or ch in "µμ³²‰·—–…“”‘’\ufeff"
+        for ch in extra
+    )
+    return ok / len(extra)
+
+
+def decode(data: bytes, encoding: str | None = None) -> str | None:
+    """Text of a CSV: in ``encoding`` if named; otherwise the most plausible of UTF-8 (with or without BOM) and
+    GB18030. Both can decode the same bytes (GB18030 "统" is UTF-8 "ͳ"), so the reading whose non-ASCII
+    characters look like Chinese table text wins; UTF-8 on a tie. ``None`` if nothing decodes."""
+    if encoding:
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            return None
+    readings = []
+    for enc in ENCODINGS:
+        try:
+            readings.append(data.decode(enc))
+        except UnicodeDecodeError:
+            continue
+    if not readings:
+        return None
+    return max(readings, key=_plausibility)  # max keeps the first (UTF-8) on a tie
 
 
 def _sheet_name(path: Path, sheet) -> str:

@@ -262,3 +262,218 @@ def _title(title: str, synthetic: bool) -> str:
 
 def _wrap(text: str, width: int) -> str:
     return "\n".join(text[i : i + width] for i in range(0, len(text), width))
+
+
+# ---------------------------------------------------------------- index charts
+
+
+def index_ranking(
+    scores: pd.DataFrame,
+    pillars: list[str],
+    weights: pd.Series,
+    names: dict,
+    index_code: str,
+    title: str,
+):
+    """Ranking of units by index score, each bar split into pillar contributions (weight share of the pillars
+    with data × pillar score, so the parts add up to the index)."""
+    s = scores.sort_values(index_code, ascending=True)
+    p = s[pillars]
+    w = weights.reindex(pillars).to_numpy()
+    share = np.where(p.notna(), w, 0.0)
+    share = share / share.sum(axis=1, keepdims=True)
+    contrib = p.fillna(0).to_numpy() * share
+    palette = sns.color_palette("Set2", len(pillars))
+    with style():
+        fig, ax = plt.subplots(figsize=(8, max(2.6, 0.9 + 0.5 * len(s))))
+        left = np.zeros(len(s))
+        for j, code in enumerate(pillars):
+            ax.barh(
+                [names.get(u, u) for u in s.index],
+                contrib[:, j],
+                left=left,
+                color=palette[j],
+                label=names.get(code, code),
+            )
+            left += contrib[:, j]
+        for y, v in enumerate(s[index_code].to_numpy()):
+            ax.text(v, y, f" {v:.1f}", va="center", fontsize=9)
+        ax.set_xlabel("指数得分(0–100,100 = 达到规划目标)")
+        ax.set_xlim(0, 110)
+        ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3, fontsize=8, frameon=False
+        )
+        ax.set_title(title)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def index_over_time(scores: pd.Series, names: dict, title: str):
+    """Index score over time, one line per unit (``scores`` indexed by unit and year)."""
+    with style():
+        fig, ax = plt.subplots(figsize=(8, 3.8))
+        for unit, s in scores.dropna().groupby(level=0):
+            ax.plot(
+                s.index.get_level_values(1), s.to_numpy(), "-o", ms=4, label=names.get(unit, unit)
+            )
+        ax.set_xlabel("年份")
+        ax.set_ylabel("指数得分(0–100)")
+        ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(nbins=8, integer=True))
+        ax.legend(fontsize=8, ncol=2)
+        ax.set_title(title)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def rank_uncertainty(rank_stats: pd.DataFrame, names: dict, title: str):
+    """Nominal and median rank with the 5–95 % range of ranks over the replications (rank 1 at the top)."""
+    r = rank_stats.sort_values("nominal_rank")
+    labels = [names.get(u, u) for u in r.index]
+    y = np.arange(len(r))
+    with style():
+        fig, ax = plt.subplots(figsize=(7, max(2.6, 0.9 + 0.45 * len(r))))
+        ax.hlines(y, r["q05_rank"], r["q95_rank"], color="#9ecae1", lw=6, label="5–95% 排名区间")
+        ax.plot(r["median_rank"], y, "o", color=OBSERVED_COLOR, label="中位排名")
+        ax.plot(r["nominal_rank"], y, "x", color=TARGET_COLOR, ms=9, label="名义排名")
+        ax.set_yticks(y, labels)
+        ax.invert_yaxis()
+        ax.set_xlabel("排名(1 = 最好)")
+        ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
+        ax.legend(fontsize=8, loc="lower right")
+        ax.set_title(title)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def sensitivity_bars(indices: pd.DataFrame, title: str):
+    """First-order and total Sobol' indices per assumption, with their bootstrap intervals."""
+    y = np.arange(len(indices))
+    with style():
+        fig, ax = plt.subplots(figsize=(7, max(2.6, 0.9 + 0.6 * len(indices))))
+        for offset, col, color, label in (
+            (-0.18, "first_order", OBSERVED_COLOR, "一阶指数"),
+            (0.18, "total", PROJECTION_COLOR, "总效应指数"),
+        ):
+            v = indices[col].clip(lower=0).to_numpy()
+            lo = np.clip(v - indices[f"{col}_low"].clip(lower=0).to_numpy(), 0, None)
+            hi = np.clip(indices[f"{col}_high"].to_numpy() - v, 0, None)
+            ax.barh(y + offset, v, height=0.34, color=color, xerr=[lo, hi], label=label, capsize=3)
+        ax.set_yticks(y, indices["assumption"])
+        ax.invert_yaxis()
+        ax.set_xlabel("对排名平均变动的方差贡献(Sobol 指数,0–1)")
+        ax.set_xlim(0, max(1.0, float(indices[["first_order_high", "total_high"]].max().max())))
+        ax.legend(fontsize=8, loc="lower right")
+        ax.set_title(title)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def correlation_heatmap(frame: pd.DataFrame, names: dict, title: str, min_periods: int = 3):
+    """Pearson correlations between indicators (pairs with fewer than ``min_periods`` common values blank)."""
+    c = frame.corr(min_periods=min_periods)
+    c = c.dropna(how="all").dropna(axis=1, how="all")
+    labels = [names.get(k, k) for k in c.columns]
+    with style():
+        fig, ax = plt.subplots(figsize=(1.2 + 0.42 * len(c), 1.0 + 0.38 * len(c)))
+        sns.heatmap(
+            c,
+            vmin=-1,
+            vmax=1,
+            cmap="RdBu_r",
+            annot=len(c) <= 14,
+            fmt=".2f",
+            annot_kws={"size": 7},
+            xticklabels=labels,
+            yticklabels=labels,
+            cbar_kws={"label": "相关系数(无单位)"},
+            ax=ax,
+        )
+        ax.set_title(title)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+# ---------------------------------------------------------------- comparison and annual report charts
+
+
+def targets_vs_latest(comparison: pd.DataFrame, title: str):
+    """For each shared concept: each plan's target (marker) and the latest value of its place (dot), with the
+    national comparator (grey line)."""
+    concepts = comparison["concept"].unique().tolist()
+    ncols = min(3, len(concepts))
+    nrows = math.ceil(len(concepts) / ncols)
+    with style():
+        fig, axes = plt.subplots(nrows, ncols, figsize=(4.8 * ncols, 2.9 * nrows), squeeze=False)
+        for ax, concept in zip(axes.ravel(), concepts, strict=False):
+            c = comparison[comparison.concept == concept]
+            y = np.arange(len(c))
+            ax.plot(c["target_value"], y, "*", color=TARGET_COLOR, ms=11, label="目标值")
+            ax.plot(c["latest_value"], y, "o", color=OBSERVED_COLOR, label="最新值")
+            nat = c["national_value"].dropna()
+            if len(nat):
+                ax.axvline(nat.iloc[0], color="#969696", ls=":", label="全国(基期前后)")
+            ax.set_yticks(
+                y,
+                [f"{p}({int(ty)})" for p, ty in zip(c.plan_id, c.target_year, strict=True)],
+                fontsize=8,
+            )
+            ax.set_xlabel(unit_label(c["unit"].iloc[0]))
+            ax.set_title(_wrap(c["name_zh"].iloc[0], 16), fontsize=10)
+            ax.margins(x=0.15, y=0.25)
+        for ax in axes.ravel()[len(concepts) :]:
+            ax.set_visible(False)
+        handles, labels = axes.ravel()[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
+        fig.suptitle(title, fontsize=11)
+        fig.tight_layout(rect=(0, 0.07, 1, 0.95))
+    plt.close(fig)
+    return fig
+
+
+def ambition_chart(ambition: pd.DataFrame, title: str):
+    """Median ambition per plan (target relative to the national value), in per cent."""
+    a = ambition.sort_values("ambition")
+    with style():
+        fig, ax = plt.subplots(figsize=(7, max(2.4, 0.9 + 0.45 * len(a))))
+        colors = [STATUS_COLORS["behind"] if v < 0 else OBSERVED_COLOR for v in a["ambition"]]
+        ax.barh(a["plan_id"], 100 * a["ambition"], color=colors)
+        for y, (v, n) in enumerate(zip(a["ambition"], a["n_targets"], strict=True)):
+            ax.text(100 * v, y, f" {100 * v:+.1f}%(n={n})", va="center", fontsize=8)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_xlabel("目标相对全国基期值的改进幅度(%,按指标方向)")
+        ax.set_title(title)
+        ax.margins(x=0.25)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plan_status(assessment: pd.DataFrame, title: str):
+    """Stacked bars: targets per plan by status."""
+    table = pd.crosstab(assessment["plan_id"], assessment["status"])
+    table = table.reindex(columns=[s for s in STATUS_ORDER if s in table.columns])
+    with style():
+        fig, ax = plt.subplots(figsize=(8, max(2.6, 0.9 + 0.5 * len(table))))
+        left = np.zeros(len(table))
+        for status in table.columns:
+            ax.barh(
+                table.index,
+                table[status],
+                left=left,
+                color=STATUS_COLORS[status],
+                label=STATUS_ZH[status],
+            )
+            left += table[status].to_numpy()
+        ax.invert_yaxis()
+        ax.set_xlabel("目标数(个)")
+        ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
+        ax.legend(loc="lower right", fontsize=8)
+        ax.set_title(title)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig

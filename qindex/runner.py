@@ -38,7 +38,7 @@ from qindex import paths
 from qindex.catalog import closest, load_catalog
 from qindex.errors import Problem, QIndexError, ValidationError
 
-TOP_KEYS = {"notebook", "title", "parameters", "cell_timeout", "framework"}
+TOP_KEYS = {"notebook", "title", "parameters", "cell_timeout", "framework", "study"}
 #: Parameters the runner sets itself.
 RESERVED = {"output_dir"}
 DEFAULT_CELL_TIMEOUT = 600

@@ -412,3 +412,13 @@ def test_writing_under_data_raw_is_refused():
 
 def test_errors_are_qindex_errors():
     assert issubclass(ObservationError, QIndexError)
+
+
+def test_gb18030_bytes_that_are_also_valid_utf8_are_read_as_chinese():
+    # Found by the round-trip property: GB18030 "统" is the bytes CD B3, which UTF-8 reads as "ͳ".
+    from qindex.observations import decode
+
+    assert "统".encode("gb18030").decode("utf-8") == "ͳ"
+    assert decode("统".encode("gb18030")) == "统"
+    assert decode("统".encode()) == "统"
+    assert decode("µg/m³ 杭州".encode()) == "µg/m³ 杭州"

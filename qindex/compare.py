@@ -1,0 +1,147 @@
+"""The plans side by side: indicators shared across plans, each target against the latest value, the annual
+change each target requires against the change achieved, and how ambitious each plan's targets are.
+
+Ambition of a level target = the change it asks for, in the desired direction, relative to where the
+national comparator stood in the plan's base year (or the closest earlier year):
+``d·(target − national) / |national|``. A plan's ambition is the median over its targets with a comparator.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from qindex.catalog import Catalog, load_catalog, targets
+from qindex.observations import load_panel
+
+#: Indicators that are close but not the same series; compared side by side with a caveat, never merged.
+RELATED = {
+    "industrial_product_pass_rate": "manufacturing_product_pass_rate",
+    "public_service_satisfaction": "service_quality_satisfaction",
+}
+NATIONAL = "CN"
+
+
+def compare_plans(
+    panel: pd.DataFrame | None = None, catalog: Catalog | None = None
+) -> pd.DataFrame:
+    """One row per level target on an indicator that appears in two or more plans.
+
+    Returns
+    -------
+    DataFrame
+        ``concept, indicator_id, name_zh, unit, plan_id, jurisdiction_id, target_value, target_year,
+        comparator, base_year, base_value, latest_year, latest_value, required_per_year, achieved_per_year,
+        national_value, national_year, ambition, caveat``. ``required_per_year`` = (target − base)/(target year
+        − base year); ``achieved_per_year`` = (latest − base)/(latest year − base year).
+    """
+    cat = catalog or load_catalog()
+    panel = load_panel() if panel is None else panel
+    usable = panel[
+        ~panel.get("flag", pd.Series("", index=panel.index))
+        .fillna("")
+        .str.contains("definition_change")
+    ]
+    t = targets()
+    t = t[t["target_type"] == "level"].copy()
+    t["concept"] = t["indicator_id"].map(lambda i: RELATED.get(i, i))
+    shared = t.groupby("concept")["plan_id"].nunique()
+    t = t[t["concept"].isin(shared[shared >= 2].index)]
+    plans = cat.plans.set_index("plan_id")
+    rows = []
+    for r in t.itertuples():
+        plan = plans.loc[r.plan_id]
+        own = usable[
+            (usable.jurisdiction_id == r.jurisdiction_id) & (usable.indicator_id == r.indicator_id)
+        ].sort_values("year")
+        base = own[own.year >= plan.base_year].head(1)
+        latest = own[own.year <= r.target_year].tail(1)
+        nat = usable[
+            (usable.jurisdiction_id == NATIONAL) & (usable.indicator_id == r.concept)
+        ].sort_values("year")
+        nat_base = nat[nat.year <= plan.base_year].tail(1)
+        if nat_base.empty:
+            nat_base = nat.head(1)
+        b_year = base.year.iloc[0] if len(base) else np.nan
+        b_val = base.value.iloc[0] if len(base) else np.nan
+        l_year = latest.year.iloc[0] if len(latest) else np.nan
+        l_val = latest.value.iloc[0] if len(latest) else np.nan
+        n_val = nat_base.value.iloc[0] if len(nat_base) else np.nan
+        d = float(r.direction)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            required = (
+                (r.target_value - b_val) / (r.target_year - b_year)
+                if len(base) and r.target_year != b_year
+                else np.nan
+            )
+            achieved = (
+                (l_val - b_val) / (l_year - b_year)
+                if len(base) and len(latest) and l_year != b_year
+                else np.nan
+            )
+            ambition = d * (r.target_value - n_val) / abs(n_val) if n_val else np.nan
+        rows.append(
+            {
+                "concept": r.concept,
+                "indicator_id": r.indicator_id,
+                "name_zh": r.name_zh,
+                "unit": r.unit,
+                "plan_id": r.plan_id,
+                "jurisdiction_id": r.jurisdiction_id,
+                "target_value": r.target_value,
+                "target_year": r.target_year,
+                "comparator": r.comparator,
+                "base_year": b_year,
+                "base_value": b_val,
+                "latest_year": l_year,
+                "latest_value": l_val,
+                "required_per_year": required,
+                "achieved_per_year": achieved,
+                "national_value": n_val,
+                "national_year": nat_base.year.iloc[0] if len(nat_base) else np.nan,
+                "ambition": ambition,
+                "caveat": "different series from "
+                + RELATED[r.indicator_id]
+                + ": shown side by side, not merged"
+                if r.indicator_id in RELATED
+                else "",
+            }
+        )
+    return (
+        pd.DataFrame(rows).sort_values(["concept", "target_year", "plan_id"]).reset_index(drop=True)
+    )
+
+
+def ambition_by_plan(comparison: pd.DataFrame) -> pd.DataFrame:
+    """Median ambition per plan over its targets that have a national comparator, most ambitious first."""
+    c = comparison.dropna(subset=["ambition"])
+    out = (
+        c.groupby("plan_id")["ambition"]
+        .agg(["median", "count"])
+        .rename(columns={"median": "ambition", "count": "n_targets"})
+    )
+    return out.sort_values("ambition", ascending=False).reset_index()
+
+
+def comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The comparison with Chinese headers, rounded for display."""
+    c = comparison
+    return pd.DataFrame(
+        {
+            "指标": c["name_zh"],
+            "方案": c["plan_id"],
+            "目标": [
+                f"{cmp} {v:g}" for cmp, v in zip(c["comparator"], c["target_value"], strict=True)
+            ],
+            "目标年": c["target_year"],
+            "单位": c["unit"],
+            "最新值": c["latest_value"].round(2),
+            "最新年份": c["latest_year"].astype("Int64"),
+            "每年需变化": c["required_per_year"].round(3),
+            "每年已变化": c["achieved_per_year"].round(3),
+            "全国对照": c["national_value"].round(2),
+            "对照年份": c["national_year"].astype("Int64"),
+            "进取程度(%)": (100 * c["ambition"]).round(1),
+            "口径说明": c["caveat"],
+        }
+    )

@@ -1,0 +1,77 @@
+"""The comparison and annual-report builders behind the notebooks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qindex.annual import annual_report, covering_plans, status_table
+from qindex.compare import ambition_by_plan, compare_plans, comparison_table
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    return compare_plans()
+
+
+def test_shared_indicators_across_plans(comparison):
+    pass_rate = comparison[comparison.concept == "manufacturing_product_pass_rate"]
+    # 制造业产品质量合格率 96 (hangzhou-2022) / 94 (gongshu-2025) / 工业产品 94 (chengdu-2027, a different series)
+    assert sorted(zip(pass_rate.plan_id, pass_rate.target_value, strict=True)) == [
+        ("chengdu-2027", 94.0),
+        ("gongshu-2025", 94.0),
+        ("hangzhou-2022", 96.0),
+    ]
+    chengdu = pass_rate[pass_rate.plan_id == "chengdu-2027"].iloc[0]
+    assert chengdu.indicator_id == "industrial_product_pass_rate" and "not merged" in chengdu.caveat
+    qci = comparison[comparison.concept == "manufacturing_quality_competitiveness_index"]
+    assert sorted(qci.target_value) == [91.0, 92.0]
+
+
+def test_ambition_by_hand(comparison):
+    # gongshu-2025 manufacturing pass rate 94 against the national 93.29 % in its base year 2022 (derived row):
+    # (94 − 93.29)/93.29 = 0.7611 %
+    r = comparison[
+        (comparison.plan_id == "gongshu-2025")
+        & (comparison.concept == "manufacturing_product_pass_rate")
+    ].iloc[0]
+    assert r.national_year == 2022 and r.ambition == pytest.approx((94 - 93.29) / 93.29)
+    a = ambition_by_plan(comparison)
+    assert a.ambition.is_monotonic_decreasing
+    assert set(comparison_table(comparison).columns) >= {
+        "指标",
+        "方案",
+        "每年需变化",
+        "每年已变化",
+        "进取程度(%)",
+    }
+
+
+def test_required_change_per_year_by_hand():
+    from qindex.compare import compare_plans as cp
+
+    c = cp()
+    # a row with a base value: required = (target − base)/(target year − base year)
+    with_base = c.dropna(subset=["base_value"])
+    for r in with_base.itertuples():
+        assert r.required_per_year == pytest.approx(
+            (r.target_value - r.base_value) / (r.target_year - r.base_year)
+        )
+
+
+def test_covering_plans_include_the_level_above():
+    p = covering_plans("CN-ZJ-HZ-GS").set_index("plan_id")
+    assert p.at["gongshu-2025", "scope"] == "本级"
+    assert p.at["hangzhou-2022", "scope"] == "上级"
+    assert "chengdu-2027" not in p.index
+
+
+def test_annual_report_for_gongshu():
+    r = annual_report("CN-ZJ-HZ-GS", 2022, replications=20)
+    assert r.title == "拱墅区2022年质量发展状况年度报告"
+    # the one published district series: 数字经济核心产业增加值占GDP比重 3.7 (2021, derived) -> 4.0 (2022)
+    ch = r.changes.iloc[0]
+    assert (ch["2021年"], ch["2022年"], ch["判断"]) == (3.7, 4.0, "改善")
+    assert np.isclose(ch["变化"], 0.3)
+    assert "未计入指数排名" in r.index_note  # too little data for the index
+    assert len(r.gaps) > 0 and set(status_table(r)["层级"]) == {"本级", "上级"}
