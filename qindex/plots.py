@@ -150,27 +150,7 @@ def domain_summary(
     from qindex.catalog import DOMAINS_ZH
 
     table = pd.crosstab(assessment["domain"].map(DOMAINS_ZH).fillna("未分类"), assessment["status"])
-    table = table.reindex(columns=[s for s in STATUS_ORDER if s in table.columns])
-    with style():
-        fig, ax = plt.subplots(figsize=(8, max(2.8, 0.9 + 0.45 * len(table))))
-        left = np.zeros(len(table))
-        for status in table.columns:
-            ax.barh(
-                table.index,
-                table[status],
-                left=left,
-                color=STATUS_COLORS[status],
-                label=STATUS_ZH[status],
-            )
-            left += table[status].to_numpy()
-        ax.invert_yaxis()
-        ax.set_xlabel("目标数(个)")
-        ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
-        ax.legend(loc="lower right", fontsize=8, frameon=True)
-        ax.set_title(_title(title, synthetic))
-        fig.tight_layout()
-    plt.close(fig)  # shown where the caller displays it, once
-    return fig
+    return _status_stack(table, _title(title, synthetic))
 
 
 def target_panels(
@@ -455,10 +435,14 @@ def ambition_chart(ambition: pd.DataFrame, title: str):
 
 def plan_status(assessment: pd.DataFrame, title: str):
     """Stacked bars: targets per plan by status."""
-    table = pd.crosstab(assessment["plan_id"], assessment["status"])
+    return _status_stack(pd.crosstab(assessment["plan_id"], assessment["status"]), title)
+
+
+def _status_stack(table: pd.DataFrame, title: str):
+    """Horizontal stacked bars of target counts by status (house colours and order), one bar per row."""
     table = table.reindex(columns=[s for s in STATUS_ORDER if s in table.columns])
     with style():
-        fig, ax = plt.subplots(figsize=(8, max(2.6, 0.9 + 0.5 * len(table))))
+        fig, ax = plt.subplots(figsize=(8, max(2.8, 0.9 + 0.45 * len(table))))
         left = np.zeros(len(table))
         for status in table.columns:
             ax.barh(
@@ -472,7 +456,7 @@ def plan_status(assessment: pd.DataFrame, title: str):
         ax.invert_yaxis()
         ax.set_xlabel("目标数(个)")
         ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="lower right", fontsize=8, frameon=True)
         ax.set_title(title)
         fig.tight_layout()
     plt.close(fig)

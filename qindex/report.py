@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from qindex.catalog import TARGET_TYPES_ZH
+
 
 def display_width(text: str) -> int:
     """Columns a string takes in a terminal: wide (CJK) characters count twice."""
@@ -170,7 +172,7 @@ class PlanReport:
             {
                 "编号": a["target_id"],
                 "指标": a["name_zh"].fillna("(定性目标)"),
-                "类型": a["target_type"].map(_TYPES_ZH),
+                "类型": a["target_type"].map(TARGET_TYPES_ZH),
                 "原因": a["note"],
             }
         )
@@ -210,16 +212,6 @@ def _progress_text(r) -> str:
     if pd.isna(r.progress_ratio) or pd.isna(r.elapsed_share):
         return ""
     return f"{100 * r.progress_ratio:.0f} / {100 * r.elapsed_share:.0f}"
-
-
-_TYPES_ZH = {
-    "level": "水平",
-    "growth": "增速",
-    "cumulative": "累计",
-    "rank": "排名",
-    "trend": "趋势",
-    "qualitative": "定性",
-}
 
 
 def plan_report(
