@@ -266,7 +266,7 @@ def projection_paths(assessment, panel, model="linear", level=0.95, as_of=None) 
         for y in range(int(r.latest_year), int(r.target_year) + 1):
             key = f"{r.target_id}|{y}"
             frames.append(s[["year", "value"]].assign(series=key))
-            horizons[key] = (r.target_id, y, r.lower_limit if hasattr(r, "lower_limit") else None)
+            horizons[key] = (r.target_id, y)
     if not frames:
         return paths_out
     obs = pd.concat(frames, ignore_index=True)

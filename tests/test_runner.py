@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import time
 import warnings
 
@@ -312,4 +311,3 @@ def test_charts_have_no_missing_glyphs_even_after_seaborn_set_theme():
                     ax.get_ylabel().startswith(("单位", "无单位"))
                     or ax.get_xlabel() == "目标数(个)"
                 )
-    shutil.rmtree(paths.ROOT / ".pytest_figs", ignore_errors=True)
