@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from qindex.catalog import Catalog, load_catalog, targets
-from qindex.observations import load_panel
+from qindex.observations import load_panel, on_definition
 
 #: Indicators that are close but not the same series; compared side by side with a caveat, never merged.
 RELATED = {
@@ -37,11 +37,7 @@ def compare_plans(
     """
     cat = catalog or load_catalog()
     panel = load_panel() if panel is None else panel
-    usable = panel[
-        ~panel.get("flag", pd.Series("", index=panel.index))
-        .fillna("")
-        .str.contains("definition_change")
-    ]
+    usable = on_definition(panel)
     t = targets()
     t = t[t["target_type"] == "level"].copy()
     t["concept"] = t["indicator_id"].map(lambda i: RELATED.get(i, i))

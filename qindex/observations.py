@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from qindex import paths
@@ -179,16 +180,8 @@ class _Grid:
         return label, row_index + 1
 
 
-def display_path(path: Path) -> str:
-    """A path as shown in messages: relative to the project root when inside it."""
-    try:
-        return str(Path(path).resolve().relative_to(paths.ROOT))
-    except ValueError:
-        return str(path)
-
-
 def _read_grid(path: Path, encoding: str | None, sheet, problems: list[Problem]) -> _Grid | None:
-    label = display_path(path)
+    label = paths.relative(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         try:
@@ -774,6 +767,21 @@ def _load_panel_cached(raw: Path, resolve: tuple[str, ...]) -> pd.DataFrame:
     panel = panel.sort_values(["jurisdiction_id", "indicator_id", "year"]).reset_index(drop=True)
     panel.attrs["set_aside"] = set_aside
     return panel
+
+
+#: Flags whose values are not on the indicator's own definition; analyses leave them out.
+OFF_DEFINITION_FLAGS = ("definition_change",)
+
+
+def on_definition(panel: pd.DataFrame) -> pd.DataFrame:
+    """The observations on their indicator's own definition: rows flagged ``definition_change`` left out."""
+    if "flag" not in panel.columns:
+        return panel
+    codes, uniques = pd.factorize(panel["flag"].fillna("").astype(str))
+    off = np.array(
+        [any(f in u.split(";") for f in OFF_DEFINITION_FLAGS) for u in uniques], dtype=bool
+    )
+    return panel[~off[codes]] if off.any() else panel
 
 
 def series(

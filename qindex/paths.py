@@ -19,3 +19,13 @@ DATA_PROCESSED = ROOT / "data" / "processed"
 REPORTS = ROOT / "reports"
 NOTEBOOKS = ROOT / "notebooks"
 PARAMS = ROOT / "params"
+
+
+def relative(path) -> str:
+    """A path as shown to people: relative to the project root when inside it, else as given."""
+    if path is None:
+        return ""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)

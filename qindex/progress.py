@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from qindex.catalog import Catalog, load_catalog
+from qindex.observations import on_definition
 from qindex.trend import cagr, ols_by_group, project
 
 STATUS_ZH = {
@@ -47,8 +48,6 @@ STATUS_ZH = {
 #: Order for tables and charts.
 STATUS_ORDER = list(STATUS_ZH)
 GROWTH_THRESHOLDS = (0.95, 0.60, 0.0)
-#: Observation flags whose values are not used: they are not on the indicator's definition.
-EXCLUDED_FLAGS = ("definition_change",)
 
 COLUMNS = [
     "target_id",
@@ -313,14 +312,7 @@ def _add(note: np.ndarray, mask, message) -> np.ndarray:
 
 def _usable(panel: pd.DataFrame) -> pd.DataFrame:
     """Observations on the indicator's own definition, with a ``source`` column."""
-    usable = panel
-    if "flag" in panel.columns:
-        codes, uniques = pd.factorize(panel["flag"].fillna("").astype(str))
-        bad = np.array(
-            [any(f in u.split(";") for f in EXCLUDED_FLAGS) for u in uniques], dtype=bool
-        )
-        if bad.any():
-            usable = panel[~bad[codes]]
+    usable = on_definition(panel)
     if "source" not in usable.columns:
         usable = usable.assign(source="")
     return usable.reset_index(drop=True)

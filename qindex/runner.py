@@ -101,7 +101,7 @@ def load_spec(path: Path | str) -> RunSpec:
         not in the catalogue, values outside their range.
     """
     path = Path(path)
-    label = _rel(path)
+    label = paths.relative(path)
     problems: list[Problem] = []
 
     def bad(key, value, expected):
@@ -317,12 +317,12 @@ def run(spec: RunSpec, progress_bar: bool | None = None, kernel: str | None = No
         cell = _failed_cell_number(kept)
         raise RunError(
             f"run {spec.name} failed: notebook {spec.notebook.name}, cell {cell}: {exc.ename}: {exc.evalue}. "
-            f"The failed notebook is kept at {_rel(kept)}; data/processed/{spec.name}/ was not changed."
+            f"The failed notebook is kept at {paths.relative(kept)}; data/processed/{spec.name}/ was not changed."
         ) from None
     except Exception as exc:  # kernel died, timeout, missing kernel: same guarantees
         shutil.rmtree(staging, ignore_errors=True)
         kept = _keep_failed(executed, report_dir, spec) if executed.exists() else None
-        where = f" The notebook so far is kept at {_rel(kept)}." if kept else ""
+        where = f" The notebook so far is kept at {paths.relative(kept)}." if kept else ""
         raise RunError(
             f"run {spec.name} failed: notebook {spec.notebook.name}: {type(exc).__name__}: {exc}.{where}"
         ) from None
@@ -436,9 +436,9 @@ def provenance(spec: RunSpec, started, finished, outputs: list[str]) -> dict:
     inputs = {}
     for p in sorted(paths.DATA_RAW.rglob("*")):
         if p.is_file():
-            inputs[_rel(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
+            inputs[paths.relative(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
     for p in (spec.notebook, spec.params_file):
-        inputs[_rel(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
+        inputs[paths.relative(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
     versions = {}
     for name in PACKAGES:
         try:
@@ -448,8 +448,8 @@ def provenance(spec: RunSpec, started, finished, outputs: list[str]) -> dict:
     return {
         "run": spec.name,
         "title": spec.title,
-        "notebook": _rel(spec.notebook),
-        "params_file": _rel(spec.params_file),
+        "notebook": paths.relative(spec.notebook),
+        "params_file": paths.relative(spec.params_file),
         "parameters": spec.parameters,
         "inputs_sha256": inputs,
         "python": platform.python_version(),
@@ -470,15 +470,6 @@ def _git(*args) -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out.stdout.strip() if out.returncode == 0 else None
-
-
-def _rel(p: Path | None) -> str:
-    if p is None:
-        return ""
-    try:
-        return str(Path(p).resolve().relative_to(paths.ROOT))
-    except ValueError:
-        return str(p)
 
 
 def params_files() -> list[Path]:

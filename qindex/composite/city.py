@@ -11,16 +11,14 @@ from qindex.composite.build import IndexResult, build_index
 from qindex.composite.framework import Framework, load_framework
 
 FRAMEWORK_FILE = paths.PARAMS / "quality_index.yaml"
-#: Observations not on the indicator's own definition are left out, as in the progress assessment.
-EXCLUDED_FLAGS = ("definition_change",)
 
 
 def panel_to_wide(panel: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
     """Long observations → (unit, year) × indicators, every year from the first to the last in the panel,
     leaving out values flagged as another definition."""
-    usable = panel[panel["indicator_id"].isin(indicators)]
-    if "flag" in usable.columns:
-        usable = usable[~usable["flag"].fillna("").str.contains("|".join(EXCLUDED_FLAGS))]
+    from qindex.observations import on_definition
+
+    usable = on_definition(panel[panel["indicator_id"].isin(indicators)])
     wide = usable.pivot_table(
         index=["jurisdiction_id", "year"], columns="indicator_id", values="value", aggfunc="first"
     )
