@@ -33,7 +33,9 @@ DOMAINS = (
     "infrastructure",
     "governance",
 )
-TARGET_TYPES = ("level", "growth", "cumulative", "rank", "trend", "qualitative")
+TARGET_TYPES = ("level", "growth", "cumulative", "rank", "trend", "procedural", "qualitative")
+#: Target types that are listed and never scored.
+UNSCORED_TYPES = ("procedural", "qualitative")
 COMPARATORS = (">=", "<=", "==")
 #: Target types whose target value is a number on the indicator's own scale.
 NUMERIC_TYPES = ("level", "growth", "cumulative")
@@ -44,7 +46,18 @@ TARGET_TYPES_ZH = {
     "cumulative": "累计",
     "rank": "排名",
     "trend": "趋势",
+    "procedural": "程序性",
     "qualitative": "定性",
+}
+#: Whom a rank target is judged among (``targets.scope``): empty means the indicator's own level nationally.
+SCOPES = ("", "national", "province", "peer_tier")
+#: Caveats a target row may carry (``targets.caveat``, several joined with ";").
+CAVEATS = {
+    "definition_differs": "the plan's wording defines the target differently from the indicator's series: "
+    "observations are context only, the target is 口径不一致 (not_comparable)",
+    "definition_unconfirmed": "whether the series matches the plan's definition is not confirmed: 待核实 (unconfirmed)",
+    "stock_or_addition": "the figure can be read as a stock or as additions over the plan period: both readings "
+    "are assessed and shown; they must agree for a verdict",
 }
 DOMAINS_ZH = {
     "product": "产品质量",
@@ -359,7 +372,9 @@ class _Checker:
             if row.plan_id in plan_by_id.index:
                 plan = plan_by_id.loc[row.plan_id]
                 y = year.iloc[i]
-                if pd.notna(y) and not (plan.base_year < y <= plan.target_year):
+                # a qualitative outlook ("到2035年") may look beyond the plan period
+                last = 2100 if typ == "qualitative" else plan.target_year
+                if pd.notna(y) and not (plan.base_year < y <= last):
                     self.add(
                         t,
                         line,
@@ -376,6 +391,12 @@ class _Checker:
                         row.source_file,
                         f"the plan's source '{plan.source_file}'",
                     )
+            scope = getattr(row, "scope", "")
+            if scope not in SCOPES:
+                self.add(t, line, "scope", scope, f"one of {list(SCOPES)}")
+            for caveat in filter(None, getattr(row, "caveat", "").split(";")):
+                if caveat not in CAVEATS:
+                    self.add(t, line, "caveat", caveat, f"one of {sorted(CAVEATS)}")
             if row.quote == "":
                 self.add(t, line, "quote", "", "the plan's exact words")
             else:
@@ -393,7 +414,7 @@ class _Checker:
         out = f.drop(columns="source_line").copy()
         out["target_value"], out["target_year"] = value, year
         out["base_year"], out["base_value"] = base_year, base_value
-        for opt in ("scope", "note"):
+        for opt in ("scope", "note", "caveat"):
             if opt not in out.columns:
                 out[opt] = ""
         return out.reset_index(drop=True)

@@ -23,6 +23,7 @@ TARGET_COLUMNS = [
 def _validate(args: argparse.Namespace) -> int:
     from qindex.catalog import load_catalog
     from qindex.observations import load_panel
+    from qindex.rankings import load_implications, load_rankings
 
     cat = load_catalog()
     panel = load_panel()
@@ -36,6 +37,8 @@ def _validate(args: argparse.Namespace) -> int:
         f"{panel.jurisdiction_id.nunique()} jurisdictions, {resolved} conflicts resolved "
         f"({len(panel.attrs['set_aside'])} values set aside by rule)"
     )
+    ranks, implications = load_rankings(), load_implications()
+    print(f"rankings OK: {len(ranks)} published ranks; implications OK: {len(implications)} rules")
     return 0
 
 

@@ -54,6 +54,7 @@ FLAGS = {
     "definition_change": "definition differs from the indicator's standard one; see `note`",
     "series_break": "not comparable with earlier years",
     "cumulative": "a stock counted since some start, as of the year",
+    "unconfirmed": "which definition the value is on is not confirmed; shown as context, never scored",
 }
 #: Header spellings, mapped to canonical columns (compared after NFKC, lower-case, no spaces).
 HEADERS = {

@@ -31,16 +31,16 @@ def test_validate_ok():
 def test_targets_for_gongshu_lists_its_targets():
     out = run("targets", "--plan", "gongshu-2025")
     assert out.returncode == 0, out.stderr
-    assert "gongshu-2025: 15 targets" in out.stdout
+    assert "gongshu-2025: 17 targets" in out.stdout  # 14 numeric, 1 trend, 2 qualitative (audit O6)
     for name in ("制造业质量竞争力指数", "服务质量满意度", "每万人口高价值发明专利拥有量"):
         assert name in out.stdout
-    assert sum(line.startswith("gs25-") for line in out.stdout.splitlines()) == 15
+    assert sum(line.startswith("gs25-") for line in out.stdout.splitlines()) == 17
 
 
 def test_targets_csv_is_machine_readable():
     out = run("targets", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
-    assert len(rows) == 84
+    assert len(rows) == 98  # 84 + the 14 omissions of the data audit (O1-O7)
     assert {"target_id", "quote", "name_zh", "unit"} <= set(rows[0])
 
 

@@ -48,6 +48,12 @@ def test_shipped_values_match_the_shared_collection():
         pytest.skip("../shared/data not beside this checkout")
     with open(shared, encoding="utf-8") as f:
         stated = {(r["year"], float(r["value"]), r["source"]) for r in csv.DictReader(f)}
+    # observations_pass3.csv (15 values of the data audit): the source is shipped with its title appended
+    with open(shared.with_name("observations_pass3.csv"), encoding="utf-8") as f:
+        stated |= {
+            (r["year"], float(r["value"]), f"{r['source']} ({r['source_title']})")
+            for r in csv.DictReader(f)
+        }
     raw = []
     for p in paths.OBSERVATIONS.glob("*.csv"):
         with open(p, encoding="utf-8") as f:
@@ -89,8 +95,8 @@ def test_units_are_converted_to_the_indicator_unit():
 
 def test_series_and_coverage():
     s = series("CN-ZJ-HZ", "pm25")
-    assert s.year.tolist() == [2013, 2017, 2018, 2020, 2021]
-    assert coverage().loc["pm25", "CN-ZJ-HZ"] == "2013, 2017–2018, 2020–2021"
+    assert s.year.tolist() == [2013, 2017, 2018, 2020, 2021, 2024]
+    assert coverage().loc["pm25", "CN-ZJ-HZ"] == "2013, 2017–2018, 2020–2021, 2024"
     assert series("CN-ZJ-HZ-GS", "pm25").empty
 
 
