@@ -12,7 +12,7 @@ import pandas as pd
 
 from qindex.catalog import load_catalog, targets
 from qindex.observations import load_panel
-from qindex.progress import STATUS_ZH, assess, summarise
+from qindex.progress import SCORED_STATUSES, STATUS_ZH, assess, summarise
 
 
 @dataclass
@@ -147,7 +147,9 @@ def annual_report(jurisdiction_id: str, year: int, replications: int = 300) -> A
 
     # data gaps
     gaps = (
-        a[a["status"] == "not_assessable"][["plan_id", "target_id", "name_zh", "note"]]
+        a[~a["status"].isin(SCORED_STATUSES)][
+            ["plan_id", "target_id", "name_zh", "status_zh", "note"]
+        ]
         if len(a)
         else pd.DataFrame()
     )

@@ -49,7 +49,11 @@ STATUS_COLORS = {
     "behind": "#fdae61",
     "regressing": "#d73027",
     "missed": "#a50026",
+    "baseline_only": "#9ecae1",
+    "not_comparable": "#c994c7",
+    "unconfirmed": "#fee391",
     "not_assessable": "#bdbdbd",
+    "not_scored": "#f0f0f0",
 }
 OBSERVED_COLOR = "#2c7fb8"
 TARGET_COLOR = "#d7301f"

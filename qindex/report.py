@@ -143,18 +143,23 @@ class PlanReport:
         )
 
     def target_table(self) -> pd.DataFrame:
-        """The target table with Chinese headers, values rounded for display only."""
+        """The target table with Chinese headers, values rounded for display only.
+
+        完成率 is the capped completion (上限100%), as the method text describes; 差距 is what is still
+        missing (positive: short of the target; zero or negative: met), for "at least" and "at most" alike;
+        ranks and counts print as integers.
+        """
         a = self.assessment
         out = pd.DataFrame(
             {
                 "编号": a["target_id"],
-                "指标": a["name_zh"].fillna("(定性目标)"),
+                "指标": a["name_zh"].fillna("(定性目标)").replace("", "(定性目标)"),
                 "目标": [_target_text(r) for r in a.itertuples()],
                 "目标年": a["target_year"],
-                "最新值": a["latest_value"].round(2),
+                "最新值": [_latest_text(r) for r in a.itertuples()],
                 "最新年份": a["latest_year"].astype("Int64"),
                 "差距": a["gap"].round(2),
-                "完成率": (100 * a["completion_ratio"]).round(1),
+                "完成率(%)": (100 * a["completion_capped"]).round(1),
                 "进度/序时(%)": [_progress_text(r) for r in a.itertuples()],
                 "状态": a["status_zh"],
                 "达标概率": a["p_target_met"].round(2),
@@ -166,14 +171,17 @@ class PlanReport:
         return out
 
     def not_assessable(self) -> pd.DataFrame:
-        """Targets that cannot be assessed and what they lack."""
-        a = self.assessment[self.assessment["status"] == "not_assessable"]
+        """Targets without a scored verdict (无法评估, 口径不一致, 待核实, 不评分), with what would settle them."""
+        from qindex.progress import SCORED_STATUSES
+
+        a = self.assessment[~self.assessment["status"].isin(SCORED_STATUSES)]
         return pd.DataFrame(
             {
                 "编号": a["target_id"],
-                "指标": a["name_zh"].fillna("(定性目标)"),
+                "指标": a["name_zh"].fillna("(定性目标)").replace("", "(定性目标)"),
                 "类型": a["target_type"].map(TARGET_TYPES_ZH),
-                "原因": a["note"],
+                "状态": a["status_zh"],
+                "原因与所需数据": a["note"],
             }
         )
 
@@ -206,6 +214,18 @@ def _target_text(r) -> str:
     unit = "%/年" if r.target_type == "growth" else (r.unit or "")
     prefix = "新增" if r.target_type == "cumulative" else ""
     return f"{prefix}{r.comparator} {r.target_value:g} {unit}".strip()
+
+
+def _latest_text(r) -> str:
+    """The latest value for display: a rank as 第k名/n, a count without decimals, else 2 decimals."""
+    if r.target_type == "rank" and pd.notna(r.rank):
+        return (
+            f"第{int(r.rank)}名/{int(r.n_peers)}" if pd.notna(r.n_peers) else f"第{int(r.rank)}名"
+        )
+    if pd.isna(r.latest_value):
+        return ""
+    v = float(r.latest_value)
+    return f"{v:.0f}" if v == int(v) else f"{v:.2f}".rstrip("0").rstrip(".")
 
 
 def _progress_text(r) -> str:
@@ -263,7 +283,11 @@ def projection_paths(assessment, panel, model="linear", level=0.95, as_of=None) 
             (panel.jurisdiction_id == r.jurisdiction_id) & (panel.indicator_id == r.indicator_id)
         ]
         s = s[s.year <= min(r.target_year, as_of or r.target_year)]
-        for y in range(int(r.latest_year), int(r.target_year) + 1):
+        if pd.notna(getattr(r, "fit_from", np.nan)):
+            s = s[(s.year >= r.fit_from) & (s.year <= r.fit_to)]
+        # the fitted line is drawn over the years the fit used, then on to the target year
+        start = int(r.fit_from) if pd.notna(getattr(r, "fit_from", np.nan)) else int(r.latest_year)
+        for y in range(start, int(r.target_year) + 1):
             key = f"{r.target_id}|{y}"
             frames.append(s[["year", "value"]].assign(series=key))
             horizons[key] = (r.target_id, y)
@@ -317,12 +341,32 @@ def save_tables(tables: dict[str, pd.DataFrame], output_dir: str | Path | None) 
 
 
 METHOD_TEXT = """
-**方法说明 Method.** 完成率 = 实际值 ÷ 目标值(越低越好的指标取 目标值 ÷ 实际值),上限 100%。
-进度 = (实际值 − 基期值) ÷ (目标值 − 基期值),与序时进度 = 已过年数 ÷ 规划年数 比较:进度不低于序时进度为"快于序时进度",
-低于则为"滞后于序时进度",进度为零或负为"未有进展或倒退"。目标年已过的目标按目标年及以前的数据判断"已完成/未完成"。
-趋势外推用最小二乘直线(或所选模型)拟合历年数据,给出目标年的预测值、预测区间和达标概率;数据点少于 3 个时不外推。
-Completion = actual ÷ target (target ÷ actual when lower is better), capped at 100 %. Progress from the base year is compared
-with the share of the plan period elapsed. A target whose year has passed is judged met or missed on data up to that year.
-Projections fit a trend to the observed years and give the value expected in the target year with a prediction interval and the
-probability of meeting the target; series with fewer than 3 values are not projected.
+**方法说明 Method.**
+
+- **完成率** = 实际值 ÷ 目标值(越低越好的指标取 目标值 ÷ 实际值),表中按上限 100% 显示。**差距** = 离目标还差多少:
+  “不低于”目标为 目标值 − 实际值,“不高于”目标为 实际值 − 目标值;正数表示未达到,零或负数表示已达到。
+- **进度** = (实际值 − 基期值) ÷ (目标值 − 基期值),与 **序时进度** = 已过年数 ÷ 规划年数 比较:进度不低于序时进度为“快于序时进度”,
+  低于为“滞后于序时进度”,为零或负为“未有进展或倒退”。基期值优先取方案或填报数据给出的基期值,否则取基期年及以后的第一个数据。
+  只有基期年一个数据时为“仅有基期值”,只给出差距。
+- 目标年已过的目标,按目标年及以前的数据判断“已完成/未完成”;目标年本身无数据时注明所据年份,如“已完成(据2021年数据)”。
+- **累计目标**(新增X项):逐年数据只在各年齐全时相加;已有年份之和已达到目标则为达标,否则无法评估并列出缺少的年份。
+  存量(获奖、认定总数)只增不减:目标年以后的存量仍低于目标即为未完成,例如 2023 年仍无中国质量奖,则“零突破”未完成。
+  “存量还是新增”不明确的目标按两种理解分别评估,结论不同时为“待核实”。
+- **排名目标**按公布的排名判断(名次、参评总数、范围、发布机构)。“第一”即第 1 名;“前列”“领先”按参评总数的前 10%、且至少前 3 名计。
+  没有公布排名时,只有在至少 5 个同级地区有数据时才据面板数据计算排名。
+- **趋势目标**(持续下降/提升)看方向:从基期到最新值朝目标方向变化,且各年之间没有超出公布精度(末位数字的一半)的反向变化;
+  斜率检验的 p 值只作参考。少于两个年份的数据无法评估。
+- 数据口径与目标不同为“口径不一致”,口径未确认为“待核实”:这些数据只作参考,不计入达标比例和达标得分。
+  较大范围指标为 100%(或 0%)时,可推出其包含的较小范围同为 100%(或 0%),标为“推断”。定性和程序性目标列示不评分。
+- **趋势外推**用规划期(基期年起)的数据拟合,少于 3 个时改用最近 5 个数据,并在说明中注明;图中紫线画在所用年份和外推年份上。
+  外推值是拟合线在目标年的值,不是从最新值出发的延长线,所以最新值可能在拟合线之上或之下;预测区间围绕拟合线。
+  **达标概率**是按拟合趋势到目标年仍达标的概率:目前已达标但趋势向不利方向时,概率可能很低,说明中会指出。
+
+Completion = actual ÷ target (target ÷ actual when lower is better), shown capped at 100 %. Gap = what is still missing, positive
+when short of the target for "at least" and "at most" targets alike. Progress from the base value (the plan's or the office's when
+stated) is compared with the share of the plan period elapsed. Annual flows are summed only over complete years; stocks never
+decrease, so a later stock below the target means missed. Rank targets are judged on published ranks ("前列": top 10 % of those
+ranked, at least top 3). Trend targets are judged on direction with no reversal beyond the published rounding. Values on another or
+an unconfirmed definition are context only and never scored. Projections fit the plan period (at least 3 values, else the last 5);
+the projection is the fitted line at the target year, and P(met) the probability that the target holds then.
 """.strip()

@@ -129,7 +129,7 @@ def test_sc6_fall_from_above_target_is_deterioration(cat2017):
     assert r.growth_ratio == pytest.approx(-2.40415793, abs=1e-8)  # SC-6
     assert r.growth_category == "deterioration"
     assert r.status == "regressing"
-    assert "already met the target" in r.note
+    assert "already met the target" in r.note_en
     assert np.isnan(r.progress_ratio)
 
 
@@ -155,20 +155,22 @@ def test_base_equal_to_target(cat):
     above = run(cat, {2020: 94.0, 2022: 94.5})
     below = run(cat, {2020: 94.0, 2022: 93.5})
     assert above.status == "achieved"
-    assert below.status == "regressing" and "base equals target" in below.note
+    assert below.status == "regressing" and "base equals target" in below.note_en
     assert np.isnan(below.progress_ratio)
 
 
 def test_one_point_only(cat):
     r = run(cat, {2022: 93.0})
     assert r.status == "not_assessable"
-    assert "one point only" in r.note
-    assert "base year 2020 has no value; base taken from 2022" in r.note
+    assert "one point only" in r.note_en
+    assert "base year 2020 has no value; base taken from 2022" in r.note_en
+    assert "仅有一个数据点" in r.note  # the Chinese note says the same
 
 
 def test_no_data(cat):
     r = assess(obs({2022: 1.0}, "pm25"), pd.DataFrame([target()]), catalog=cat).iloc[0]
-    assert r.status == "not_assessable" and r.note == "no data for CN-X up to 2022"
+    assert r.status == "not_assessable" and r.note_en == "no data for Example city up to 2022"
+    assert r.note.startswith("截至2022年没有示例市合格率的数据")
 
 
 def test_zero_base_gives_no_growth_ratio(cat):
@@ -182,8 +184,8 @@ def test_past_target_judged_with_data_up_to_its_year(cat):
     r = run(cat, points, as_of=2026)
     assert r.status == "met" and r.latest_year == 2025
     r = run(cat, {2020: 92.5, 2024: 93.5, 2026: 95.0}, as_of=2026)
-    assert r.status == "missed" and r.status_zh == "未完成"
-    assert "judged on 2024" in r.note
+    assert r.status == "missed" and r.status_zh == "未完成(据2024年数据)"  # R8: says which year
+    assert "judged on 2024" in r.note_en
 
 
 def test_as_of_caps_the_data_used(cat):
@@ -198,30 +200,78 @@ def test_projection_columns_match_trend_example(cat):
     points = dict(
         zip(range(2015, 2023), [91.2, 91.6, 92.0, 92.3, 92.5, 92.8, 93.0, 93.2], strict=True)
     )
+    # The plan period (base year 2020) has 3 values, so the fit uses 2020-2022 only: 92.8, 93.0, 93.2.
+    # Hand: slope 0.2/yr through (2021, 93.0) gives 93.0 + 0.2 * 4 = 93.8 in 2025. (TR-1 on the full
+    # 2015-2022 series is reproduced in test_trend.py.)
     r = run(cat, points)
-    assert r.projected_value == pytest.approx(94.15119, abs=1e-6)
-    assert r.p_target_met == pytest.approx(0.830311, abs=1e-6)
+    assert (r.fit_from, r.fit_to) == (2020, 2022)
+    assert r.projected_value == pytest.approx(93.8, abs=1e-9)
     assert r.model == "linear"
+
+
+def test_projection_falls_back_to_the_last_five_values(cat):
+    # Only 2 values from the base year 2020 on: the fit takes the last 5 values, 2018-2022, and says so.
+    points = {2015: 80.0, 2016: 90.0, 2018: 91.0, 2019: 91.5, 2020: 92.0, 2022: 93.0}
+    r = run(cat, points)
+    assert (r.fit_from, r.fit_to) == (2016, 2022)
+    assert "projected on the last 5" in r.note_en
 
 
 # ---------------------------------------------------------------- target types
 
 
-def test_trend_target(cat):
+def test_trend_target_is_judged_on_direction(cat):
+    # 持续下降, target year 2025, data to 2023 (live): falling every year -> achieved so far.
     falling = {2020: 50.0, 2021: 46.0, 2022: 43.0, 2023: 39.5}
     r = run(cat, falling, indicator="pm25", typ="trend", comparator="<=", value=np.nan)
-    assert r.status == "ahead" and r.note.startswith(
-        "slope -3.45/yr over 4 values"
-    )  # hand: Sxy -17.25 / Sxx 5
+    assert r.status == "achieved" and "持续下降" in r.note
+    # the slope test is only reported: hand Sxy -17.25 / Sxx 5 = -3.45/yr, one-sided p well below 0.05
+    assert "p = 0.00" in r.note_en
     rising = {2020: 40.0, 2021: 42.0, 2022: 43.0, 2023: 45.5}
-    assert (
-        run(cat, rising, indicator="pm25", typ="trend", comparator="<=", value=np.nan).status
-        == "regressing"
-    )
+    assert run(
+        cat, rising, indicator="pm25", typ="trend", comparator="<=", value=np.nan
+    ).status == ("regressing")
+
+
+def test_trend_target_two_points_suffice_and_one_does_not(cat):
     two = run(
         cat, {2021: 46.0, 2022: 43.0}, indicator="pm25", typ="trend", comparator="<=", value=np.nan
     )
-    assert two.status == "not_assessable" and "at least 3 values" in two.note
+    assert two.status == "achieved"
+    one = run(cat, {2022: 43.0}, indicator="pm25", typ="trend", comparator="<=", value=np.nan)
+    assert one.status == "not_assessable" and "至少两个年份" in one.note
+
+
+def test_trend_reversal_beyond_rounding_breaks_continuity(cat):
+    # 46 -> 48 is a rise of 2, more than the rounding of two integers (0.5 + 0.5): not 持续下降.
+    r = run(
+        cat,
+        {2020: 50.0, 2021: 46.0, 2022: 48.0, 2023: 40.0},
+        indicator="pm25",
+        typ="trend",
+        comparator="<=",
+        value=np.nan,
+    )
+    assert r.status == "behind" and "2021→2022" in r.note_en
+    # 29.8 -> 30 is a rise of 0.2, within the rounding 0.05 + 0.5 of "29.8" and "30": still falling.
+    r = run(
+        cat,
+        {2020: 40.0, 2021: 29.8, 2022: 30.0},
+        indicator="pm25",
+        typ="trend",
+        comparator="<=",
+        value=np.nan,
+    )
+    assert r.status == "achieved"
+
+
+def test_past_trend_target_met_on_three_falling_values():
+    # hz22-30 PM2.5 持续下降 by 2022: 40 (2018), 29.8 (2020), 28 (2021). The old slope gate (p = 0.062 with
+    # one degree of freedom) left it unassessed; on direction it is met (audit R3).
+    a = assess(load_panel(), targets("hangzhou-2022"), as_of=2022).set_index("target_id")
+    r = a.loc["hz22-30"]
+    assert r.status == "met" and r.judged_year == 2021 and r.status_zh == "已完成(据2021年数据)"
+    assert "p = 0.062" in r.note_en
 
 
 def test_growth_target(cat):
@@ -253,7 +303,7 @@ def test_cumulative_target_from_stocks_on_shipped_data():
     a = assess(load_panel(), targets("hangzhou-2022"), as_of=2022).set_index("target_id")
     r = a.loc["hz22-18"]
     assert r.latest_value == 394 and r.status == "met"
-    assert r.note == "additions = stock 2022 − stock 2018"
+    assert r.note_en == "additions 2018–2022: 394"
 
 
 def test_rank_target_needs_enough_peers():
@@ -296,7 +346,8 @@ def test_rank_target_with_peers(cat):
     )
     c = replace(cat, jurisdictions=jur)
     t = pd.DataFrame([target(typ="rank", comparator="<=", value=np.nan)])
-    r = assess(pd.concat([peers, more]), t, top_k=3, catalog=c).iloc[0]
+    r = assess(pd.concat([peers, more]), t, catalog=c).iloc[0]
+    # "前列" over 7 places: top 10 % rounds up to 1, at least 3 -> k = 3
     # 95 beats 90..94 and ties none: rank 1 of 7
     assert r["rank"] == 1 and r.n_peers == 7 and r.status == "achieved"
 
@@ -305,9 +356,10 @@ def test_qualitative_goal_is_listed_not_scored():
     a = assess(load_panel(), targets("hangzhou-2015")).set_index("target_id")
     q = a[a.target_type == "qualitative"]
     assert len(q) == 3
-    assert (q.status == "not_assessable").all() and (
-        q.note == "qualitative goal: listed, not scored"
-    ).all()
+    assert (q.status == "not_scored").all() and (q.note == "定性目标,列示不评分").all()
+    assert (q.note_en == "qualitative goal: listed, not scored").all()
+    procedural = a.loc["hz15-18"]  # 自查得分 800: a step before applying for acceptance (audit E5)
+    assert procedural.target_type == "procedural" and procedural.status == "not_scored"
     assert q.completion_ratio.isna().all()
 
 
@@ -435,7 +487,7 @@ def test_mirroring_a_lower_is_better_series_gives_the_mirrored_result(base, late
     ).iloc[0]
     assert a.status == b.status
     assert a.elapsed_share == b.elapsed_share
-    assert a.gap == pytest.approx(-b.gap)
+    assert a.gap == pytest.approx(b.gap)  # one sign convention: positive = still short
     if np.isnan(a.progress_ratio):
         assert np.isnan(b.progress_ratio)
     else:
@@ -447,5 +499,172 @@ def test_summarise_a_plan_without_any_data():
     # completion and attainment are missing, never zero.
     a = assess(load_panel(), targets("chengdu-2027"))
     s = summarise(a, by=("plan_id",)).iloc[0]
-    assert (s.n_targets, s.not_assessable, s.n_assessable) == (8, 8, 0)
+    assert (s.n_targets, s.not_assessable, s.not_scored, s.n_assessable) == (10, 8, 2, 0)
     assert np.isnan(s.share_achieved) and np.isnan(s.attainment_score)
+
+
+# ---------------------------------------------------------------- issue 12 rules (audit §3.3 R1-R9)
+
+
+def test_cumulative_flows_sum_only_complete_years(cat):
+    # R2: base 2020, as of 2023, target 10 new by 2025. Flows 2021 = 3 and 2023 = 2; 2022 missing.
+    # The old rule summed 3 + 2 = 5 as if 2022 were zero; now the sum is not assessable and names 2022.
+    r = run(cat, {2021: 3.0, 2023: 2.0}, indicator="pm25", typ="cumulative", value=10.0)
+    assert r.status == "not_assessable" and "2022" in r.note_en and "缺2022年" in r.note
+
+
+def test_cumulative_partial_sum_that_reaches_the_target_is_achieved(cat):
+    # 2021 = 6 and 2023 = 5 already add to 11 >= 10, whatever 2022 was (flows are not negative).
+    r = run(cat, {2021: 6.0, 2023: 5.0}, indicator="pm25", typ="cumulative", value=10.0)
+    assert r.status == "achieved" and r.latest_value == 11.0
+
+
+def stock_obs(points, indicator="pm25"):
+    return obs(points, indicator).assign(flag="cumulative")
+
+
+def test_a_later_stock_below_the_target_means_missed(cat):
+    # R4, the 中国质量奖 case: a stock of 0 in 2027 (after the target year 2025) means no award by 2025.
+    # Bounds: stock(2025) <= 0 and stock(2020) >= 0, so additions <= 0 < 1.
+    t = pd.DataFrame([target(indicator="pm25", typ="cumulative", value=1.0)])
+    r = assess(stock_obs({2027: 0.0}), t, as_of=2027, catalog=cat).iloc[0]
+    assert r.status == "missed" and r.latest_value == 0.0
+
+
+def test_a_stock_without_its_base_is_not_assessable(cat):
+    # 12 in 2023 against "10 new since 2020": the 2020 stock may be anything from 0 to 12.
+    t = pd.DataFrame([target(indicator="pm25", typ="cumulative", value=10.0)])
+    r = assess(stock_obs({2023: 12.0}), t, as_of=2023, catalog=cat).iloc[0]
+    assert r.status == "not_assessable" and "the 2020 stock is needed" in r.note_en
+
+
+def test_a_base_stock_stated_in_the_catalogue_is_used(cat):
+    # R7: the same stock with base_value 1 in 2020 stated by the plan: 12 - 1 = 11 >= 10 -> achieved.
+    t = pd.DataFrame(
+        [
+            {
+                **target(indicator="pm25", typ="cumulative", value=10.0),
+                "base_year": 2020,
+                "base_value": 1.0,
+            }
+        ]
+    )
+    r = assess(stock_obs({2023: 12.0}), t, as_of=2023, catalog=cat).iloc[0]
+    assert r.status == "achieved" and r.latest_value == 11.0 and r.base_stated
+
+
+def test_a_stated_base_value_drives_level_progress(cat):
+    # R7: base 90 (2020) from the catalogue, 92 in 2022, target 94 in 2025: progress (92-90)/(94-90) = 0.5
+    # against elapsed 2/5 = 0.4 -> ahead. Without the stated base there is one point only.
+    t = pd.DataFrame([{**target(), "base_year": 2020, "base_value": 90.0}])
+    r = assess(obs({2022: 92.0}), t, catalog=cat).iloc[0]
+    assert r.status == "ahead" and r.progress_ratio == pytest.approx(0.5) and r.base_stated
+    assert "base value 90 (2020) as stated" in r.note_en
+
+
+def test_stock_or_addition_readings_that_differ_are_unconfirmed():
+    # hz22-20: 12 firms in 2021 meet "10" as a stock; as additions the 2018 stock is unknown.
+    a = assess(load_panel(), targets("hangzhou-2022")).set_index("target_id")
+    r = a.loc["hz22-20"]
+    assert r.status == "unconfirmed" and "as a stock" in r.note_en and "请质量强市办确认" in r.note
+
+
+def test_china_quality_award_zero_breakthrough_missed():
+    # hz22-17 "零突破" by 2022: the 2023 drafting note says 未实现零的突破 (stock 0 in 2023) -> missed.
+    a = assess(load_panel(), targets("hangzhou-2022")).set_index("target_id")
+    assert a.loc["hz22-17", "status"] == "missed"
+
+
+def test_a_published_rank_decides_a_rank_target(cat):
+    # R1: a published rank 4 of 110 in 2023 against "前列": top 10 % of 110 = 11 -> achieved.
+    # Rank 12 of 110 -> behind. "第一" (k = 1 in the catalogue) with rank 4 -> behind.
+    def rank_of(pos, k=np.nan):
+        ranks = pd.DataFrame(
+            [
+                {
+                    "jurisdiction_id": "CN-X",
+                    "indicator_id": "pass_rate",
+                    "year": 2023,
+                    "rank": pos,
+                    "n_ranked": 110,
+                    "scope": "national",
+                    "ranking": "测评",
+                    "publisher": "发布机构",
+                    "source": "s",
+                }
+            ]
+        )
+        t = pd.DataFrame([target(typ="rank", comparator="<=", value=k)])
+        return assess(obs({2023: 1.0}), t, catalog=cat, rankings=ranks).iloc[0]
+
+    assert rank_of(4).status == "achieved" and rank_of(4)["rank"] == 4
+    assert "前11名" in rank_of(4).note
+    assert rank_of(12).status == "behind"
+    assert rank_of(4, k=1.0).status == "behind"
+
+
+def test_published_rank_before_the_plan_is_context_only():
+    # 成都 公共服务质量满意度 1st of 110 (2020) predates the 2022 base: "保持全国前列" cannot be judged yet.
+    a = assess(load_panel(), targets("chengdu-2027")).set_index("target_id")
+    r = a.loc["cd27-06"]
+    assert r.status == "not_assessable" and r["rank"] == 1 and r.n_peers == 110
+    assert "2020年第1名(共110个)" in r.note
+
+
+def test_definitions_must_match():
+    # gs25-01 asks for the 规上 share; the district series is all-size: 口径不一致, never scored.
+    # hz22-25 green buildings: 二星级以上 or 星级以上 is unconfirmed: 待核实.
+    gs = assess(load_panel(), targets("gongshu-2025")).set_index("target_id").loc["gs25-01"]
+    assert gs.status == "not_comparable" and gs.status_zh == "口径不一致"
+    assert gs.latest_value == 4.0 and np.isnan(gs.completion_ratio) and np.isnan(gs.gap)
+    hz = assess(load_panel(), targets("hangzhou-2022")).set_index("target_id").loc["hz22-25"]
+    assert hz.status == "unconfirmed" and hz.status_zh == "待核实" and np.isnan(hz.completion_ratio)
+
+
+def test_not_comparable_and_unconfirmed_are_not_scored(cat):
+    t = pd.DataFrame([target(tid="a"), {**target(tid="b"), "caveat": "definition_differs"}])
+    a = assess(obs({2020: 92.0, 2022: 95.0}), t, catalog=cat)
+    a["domain"] = "all"
+    s = summarise(a, by=("plan_id",)).iloc[0]
+    # b's 95 would be 100 % complete; it is not counted: score = a's capped completion 1.0 -> 100, n 1
+    assert (s.n_scored, s.achieved, s.not_comparable) == (1, 1, 1)
+    assert s.attainment_score == pytest.approx(100.0)
+
+
+def test_inference_at_the_bounds_only():
+    # R5: 杭州 市控以上 sections 100 % (2022) -> its 省控 subset is 100 % too: hz22-32 (>= 85) met, 推断.
+    a = assess(load_panel(), targets("hangzhou-2022")).set_index("target_id")
+    r = a.loc["hz22-32"]
+    assert r.status == "met" and r.inferred and r.status_zh.endswith("(推断)")
+    # 99 % on the superset says nothing about the subset: no inferred row
+    from qindex.catalog import load_catalog as lc
+    from qindex.rankings import infer_at_bounds, load_implications
+
+    p = obs({2022: 99.0}, "surface_water_class3_share_municipal", "CN-ZJ-HZ").assign(
+        flag="", source="", note="", quote=""
+    )
+    assert infer_at_bounds(p, load_implications(), lc()).empty
+
+
+def test_baseline_only(cat):
+    # R6: one value at the base year 2020 (90 against 94): 仅有基期值 with the gap 4 shown.
+    r = run(cat, {2020: 90.0})
+    assert (
+        r.status == "baseline_only" and r.status_zh == "仅有基期值" and r.gap == pytest.approx(4.0)
+    )
+
+
+def test_gap_has_one_sign_convention(cat):
+    # positive = still short: 93 against >= 94 is +1; PM2.5 38 against <= 35 is +3; 30 against <= 35 is -5.
+    assert run(cat, {2020: 92.0, 2022: 93.0}).gap == pytest.approx(1.0)
+    pm = dict(indicator="pm25", comparator="<=", value=35.0)
+    assert run(cat, {2020: 42.0, 2022: 38.0}, **pm).gap == pytest.approx(3.0)
+    assert run(cat, {2020: 42.0, 2022: 30.0}, **pm).gap == pytest.approx(-5.0)
+
+
+def test_notes_name_places_and_indicators_not_ids():
+    a = assess(load_panel(), targets())
+    unscored = a[~a.status.isin(["met", "achieved", "ahead", "behind", "regressing", "missed"])]
+    assert (unscored.note != "").all() and (unscored.note_en != "").all()
+    for tid_like in ("CN-ZJ-HZ", "CN-SC-CD", "manufacturing_product_pass_rate", "pm25"):
+        assert not unscored.note.str.contains(tid_like, regex=False).any(), tid_like

@@ -201,7 +201,7 @@ def test_results_and_provenance_are_written(rendered):
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert record["parameters"] == {
         "plan_id": "hangzhou-2022",
-        "as_of": 2022,
+        "as_of": 0,
         "model": "linear",
         "level": 0.95,
     }
