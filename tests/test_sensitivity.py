@@ -220,3 +220,86 @@ def test_unknown_kind_level_method_and_indicator():
     assert any("assumption 'agg', column 'level': got 5" in m for m in msgs)
     assert any("assumption 'agg', column 'alternatives': got 'median'" in m for m in msgs)
     assert any("assumption 'x', column 'indicators': got 'd'" in m for m in msgs)
+
+
+def goalpost_framework():
+
+    return framework_from_dict(
+        {
+            "name": "gp",
+            "steps": {"aggregate": {"method": "amean"}},
+            "indicators": [
+                {
+                    "code": "a",
+                    "parent": "p",
+                    "normalise": {"method": "goalposts", "lower": 85, "upper": 96},
+                },
+                {
+                    "code": "b",
+                    "parent": "p",
+                    "normalise": {"method": "goalposts", "lower": 60, "upper": 90},
+                },
+                {
+                    "code": "c",
+                    "parent": "q",
+                    "direction": -1,
+                    "normalise": {"method": "goalposts", "lower": 75, "upper": 35},
+                },
+            ],
+            "aggregates": [
+                {"code": "p", "name": "P", "parent": "index"},
+                {"code": "q", "name": "Q", "parent": "index"},
+                {"code": "index", "name": "Index"},
+            ],
+        }
+    )
+
+
+def test_goalpost_floors_are_an_assumption_the_engine_varies():
+    # The floors of the city index have no source (audit §1.4): the study varies them. The fast engine must
+    # give the same ranks as a plain rebuild with the changed goalposts, replication by replication.
+    fw = goalpost_framework()
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame(
+        {"a": rng.uniform(86, 97, 12), "b": rng.uniform(62, 92, 12), "c": rng.uniform(30, 70, 12)},
+        index=[f"u{i}" for i in range(12)],
+    )
+    study = load_study(
+        {
+            "seed": 3,
+            "assumptions": [
+                {
+                    "name": "floors",
+                    "kind": "goalposts",
+                    "alternatives": [{}, {"a": 70, "b": 40, "c": 100}, {"a": 90, "b": 75, "c": 60}],
+                },
+                {"name": "w", "kind": "weights", "level": 2, "noise": 0.3, "sets": 20},
+            ],
+        },
+        fw,
+    )
+    u = np.random.default_rng(4).random((12, 2))
+    ranks, _, _ = run_replications(data, fw, study, u)
+    for i, row in enumerate(u):
+        assert np.array_equal(ranks[i], reference_ranks(data, fw, study, row)), i
+    # a floor closer to the upper goalpost spreads the scores: the rankings do change across floors
+    assert len({tuple(r) for r in ranks}) > 1
+
+
+def test_goalpost_alternatives_are_validated():
+    fw = goalpost_framework()
+    with pytest.raises(SpecError) as e:
+        load_study(
+            {
+                "assumptions": [
+                    {
+                        "name": "f",
+                        "kind": "goalposts",
+                        "alternatives": [{"a": 96, "zz": 1, "b": "x"}],
+                    }
+                ]
+            },
+            fw,
+        )
+    m = str(e.value)
+    assert "a lower goalpost ≠ the upper one" in m and "column 'b'" in m and "'zz'" in m

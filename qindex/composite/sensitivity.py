@@ -36,7 +36,8 @@ from qindex.composite.normalise import normalise_column
 from qindex.composite.treat import treat
 from qindex.errors import Problem
 
-KINDS = ("weights", "normalise", "aggregate", "impute", "treat", "exclude")
+#: ``goalposts``: alternative lower goalposts per indicator (the floors that have no source are assumptions).
+KINDS = ("weights", "normalise", "aggregate", "impute", "treat", "exclude", "goalposts")
 
 
 @dataclass
@@ -95,6 +96,7 @@ def load_study(spec: dict | str | Path, framework: Framework) -> Study:
             "impute": {"alternatives"},
             "treat": {"alternatives"},
             "exclude": {"indicators"},
+            "goalposts": {"alternatives"},
         }[kind]
         for key in item:
             if key not in allowed:
@@ -133,6 +135,11 @@ def load_study(spec: dict | str | Path, framework: Framework) -> Study:
                         "a share between 0 and 1, e.g. 0.25 for ±25 %",
                     )
                 )
+        elif kind == "goalposts":
+            a.alternatives = [
+                dict(x) if isinstance(x, dict) else x for x in item.get("alternatives") or []
+            ]
+            problems += _goalpost_problems(where, a.alternatives, framework)
         elif kind == "exclude":
             inds = item.get("indicators", "all")
             a.alternatives = [None] + (framework.indicators if inds == "all" else list(inds))
@@ -250,8 +257,10 @@ class _Engine:
         self._cache: dict = {}
 
     # -- data stages per (impute, treat, normalise) choice
-    def normalised(self, imp: dict | None, trt: dict | None, norm: dict | None) -> np.ndarray:
-        key = (repr(imp), repr(trt), repr(norm))
+    def normalised(
+        self, imp: dict | None, trt: dict | None, norm: dict | None, floors: dict | None = None
+    ) -> np.ndarray:
+        key = (repr(imp), repr(trt), repr(norm), repr(floors))
         if key not in self._cache:
             fw = self.fw
             x = denominate(self.data, fw)
@@ -262,13 +271,20 @@ class _Engine:
             cols = []
             for c in self.indicators:
                 spec = norm if norm is not None else self.base_norm[c]
+                if floors and c in floors:
+                    spec = {**spec, "lower": floors[c]}
                 cols.append(normalise_column(x[c].to_numpy(), spec, direction=self.direction[c]))
             self._cache[key] = np.column_stack(cols)
         return self._cache[key]
 
     def scores(self, choice: dict) -> np.ndarray:
         """Top-level scores for one replication's choice of every assumption."""
-        x = self.normalised(choice.get("impute"), choice.get("treat"), choice.get("normalise"))
+        x = self.normalised(
+            choice.get("impute"),
+            choice.get("treat"),
+            choice.get("normalise"),
+            choice.get("goalposts"),
+        )
         weights = dict(self.base_w)
         for name, (targets, factors) in self.weight_sets.items():
             if name in choice.get("weights", {}):
@@ -329,6 +345,56 @@ def _mean(v: np.ndarray, w: np.ndarray, spec: dict) -> np.ndarray:
         return finv(num / den)
 
 
+def _goalpost_problems(where: str, alternatives: list, framework: Framework) -> list[Problem]:
+    """Each alternative maps indicators normalised by goalposts to a finite lower goalpost ≠ the upper."""
+    problems = []
+    if not alternatives:
+        problems.append(
+            Problem(where, None, "alternatives", [], "at least one set of lower goalposts")
+        )
+    nodes = framework.nodes.set_index("code")
+    for alt in alternatives:
+        if not isinstance(alt, dict):
+            problems.append(
+                Problem(where, None, "alternatives", alt, "a mapping indicator → lower goalpost")
+            )
+            continue
+        for code, lower in alt.items():
+            if code not in framework.indicators:
+                problems.append(
+                    Problem(
+                        where,
+                        None,
+                        "alternatives",
+                        code,
+                        f"an indicator of the framework{closest(str(code), framework.indicators)}",
+                    )
+                )
+                continue
+            spec = nodes.at[code, "normalise"] or {}
+            if spec.get("method") != "goalposts":
+                problems.append(
+                    Problem(
+                        where,
+                        None,
+                        code,
+                        spec.get("method"),
+                        "an indicator normalised by goalposts",
+                    )
+                )
+            elif (
+                not isinstance(lower, int | float)
+                or isinstance(lower, bool)
+                or not np.isfinite(lower)
+            ):
+                problems.append(Problem(where, None, code, lower, "a finite number"))
+            elif lower == spec.get("upper"):
+                problems.append(
+                    Problem(where, None, code, lower, "a lower goalpost ≠ the upper one")
+                )
+    return problems
+
+
 def _ranks(scores: np.ndarray) -> np.ndarray:
     """Rank 1 = highest score; ties share the smallest rank; missing scores rank last."""
     s = np.where(np.isnan(scores), -np.inf, scores)
@@ -358,7 +424,11 @@ def _describe(study: Study, u: np.ndarray) -> dict:
         out[a.name] = (
             k
             if a.kind == "weights"
-            else (a.alternatives[k] if a.kind == "exclude" else a.alternatives[k].get("method"))
+            else (
+                a.alternatives[k]
+                if a.kind == "exclude"
+                else (k if a.kind == "goalposts" else a.alternatives[k].get("method"))
+            )
         )
     return out
 
@@ -529,6 +599,8 @@ def reference_ranks(
         for c in fw.nodes.loc[fw.nodes.type == "aggregate", "code"]:
             if level is None or eng.level[c] == level:
                 nodes.setdefault(c, {})["aggregate"] = spec
+    for c, lower in (choice.get("goalposts") or {}).items():
+        nodes.setdefault(c, {})["normalise"] = {**eng.base_norm[c], "lower": lower}
     if nodes:
         fw2 = fw2.with_changes(nodes=nodes)
     d = data.copy()
