@@ -187,7 +187,13 @@ def _read_grid(path: Path, encoding: str | None, sheet, problems: list[Problem])
     if suffix in (".xlsx", ".xlsm"):
         try:
             book = pd.read_excel(
-                path, sheet_name=sheet if sheet is not None else 0, header=None, dtype=object
+                path,
+                sheet_name=sheet if sheet is not None else 0,
+                header=None,
+                dtype=object,
+                # a cell holding the text "NULL" or "NA" is text, not a missing value; empty cells stay empty
+                keep_default_na=False,
+                na_values=[""],
             )
         except ValueError as exc:  # e.g. a sheet that does not exist
             problems.append(Problem(label, None, None, sheet, f"a readable Excel sheet ({exc})"))

@@ -50,8 +50,8 @@ STATUS_COLORS = {
     "regressing": "#d73027",
     "missed": "#a50026",
     "baseline_only": "#9ecae1",
-    "not_comparable": "#c994c7",
-    "unconfirmed": "#fee391",
+    "not_comparable": "#8c6bb1",
+    "unconfirmed": "#b8860b",
     "not_assessable": "#bdbdbd",
     "not_scored": "#f0f0f0",
 }
@@ -185,7 +185,26 @@ def target_panels(
                 & (panel.indicator_id == t.indicator_id)
             ].sort_values("year")
             ax.axvspan(plan.base_year, plan.target_year, color="#f0f0f0", zorder=0, label="规划期")
-            ax.plot(s.year, s.value, "-o", color=OBSERVED_COLOR, ms=4, label="实际值")
+            inferred = s["flag"].fillna("").str.contains("inferred") if "flag" in s else s.year < 0
+            ax.plot(s.year, s.value, "-", color=OBSERVED_COLOR, zorder=2)
+            ax.plot(
+                s.year[~inferred],
+                s.value[~inferred],
+                "o",
+                color=OBSERVED_COLOR,
+                ms=4,
+                label="实际值",
+            )
+            if inferred.any():
+                ax.plot(
+                    s.year[inferred],
+                    s.value[inferred],
+                    "o",
+                    mfc="white",
+                    color=OBSERVED_COLOR,
+                    ms=6,
+                    label="推断值(由较大范围指标的上/下限推出)",
+                )
             first = min(s.year.min(), plan.base_year)
             ax.hlines(
                 t.target_value,
@@ -228,7 +247,11 @@ def target_panels(
             ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(nbins=6, integer=True))
         for ax in axes.ravel()[len(rows) :]:
             ax.set_visible(False)
-        handles, labels = axes.ravel()[0].get_legend_handles_labels()
+        legend: dict = {}
+        for ax in axes.ravel()[: len(rows)]:
+            for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
+                legend.setdefault(label, h)
+        handles, labels = list(legend.values()), list(legend)
         fig.legend(
             handles, labels, loc="lower center", ncol=min(len(labels), 5), fontsize=8, frameon=False
         )
@@ -411,7 +434,11 @@ def targets_vs_latest(comparison: pd.DataFrame, title: str):
             ax.margins(x=0.15, y=0.25)
         for ax in axes.ravel()[len(concepts) :]:
             ax.set_visible(False)
-        handles, labels = axes.ravel()[0].get_legend_handles_labels()
+        legend: dict = {}
+        for ax in axes.ravel()[: len(concepts)]:
+            for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
+                legend.setdefault(label, h)
+        handles, labels = list(legend.values()), list(legend)
         fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
         fig.suptitle(title, fontsize=11)
         fig.tight_layout(rect=(0, 0.07, 1, 0.95))

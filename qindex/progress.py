@@ -258,20 +258,18 @@ def assess(
         {**RANK_RULE, **(rank_rule or {})},
         min_peers,
     )
-    res = pd.DataFrame(index=tg.index, columns=RESULT, dtype=object)
+    parts = []
     for types, rule in RULES:
         rows = tg.index[tg["target_type"].isin(types)]
         if len(rows):
-            res.loc[rows, RESULT] = rule(tg.loc[rows], ctx)[RESULT].to_numpy()
+            parts.append(rule(tg.loc[rows], ctx)[RESULT].set_axis(rows))
+    res = _typed(pd.concat(parts).reindex(tg.index))
     res = definition_check(tg, res, ctx)
-    out = tg.copy()
-    for col in RESULT:
-        out[col] = res[col].to_numpy()
-    out = _typed(out)
+    out = pd.concat([tg.drop(columns=[c for c in RESULT if c in tg.columns]), res[RESULT]], axis=1)
     out = _projection(out, ctx, model, level)
     out["completion_capped"] = np.minimum(out["completion_ratio"], 1.0)
     out["growth_category"] = _growth_category(out)
-    out["status_zh"] = [_status_zh(r) for r in out.itertuples()]
+    out["status_zh"] = _status_zh(out)
     out["model"] = model
     return out.reset_index(drop=True)[COLUMNS + EXTRA]
 
@@ -364,70 +362,107 @@ def schedule_status(t, s, value_now, progress, base_met) -> pd.DataFrame:
     place_en, holder = t["place_en"].to_numpy(), t["data_holder"].to_numpy()
     cap, pb, gap = s["cap"], s["plan_base"], out["gap"].to_numpy(float)
 
-    def note(mask, say_zh, say_en):
-        for i in np.flatnonzero(mask):
-            zh[i] = f"{zh[i]};{say_zh(i)}" if zh[i] else say_zh(i)
-            en[i] = f"{en[i]}; {say_en(i)}" if en[i] else say_en(i)
+    # Notes are built column-wise (a few of them hold for most rows of a large panel): each ``note`` call
+    # gets the row positions it applies to and returns the Chinese and English sentences for them.
+    def note(mask, say):
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        for arr, sep, text in zip((zh, en), (";", "; "), say(idx), strict=True):
+            text = np.broadcast_to(np.asarray(text, dtype=object), idx.shape)
+            old = arr[idx]
+            arr[idx] = np.where(old == "", text, old + sep + text)
 
+    Y = _year_text
+    N = _number_text
     note(
         ~has,
-        lambda i: f"截至{int(cap[i])}年没有{place[i]}{name[i]}的数据",
-        lambda i: f"no data for {place_en[i]} up to {int(cap[i])}",
+        lambda i: (
+            "截至" + Y(cap[i]) + "年没有" + place[i] + name[i] + "的数据",
+            "no data for " + place_en[i] + " up to " + Y(cap[i]),
+        ),
     )
     note(
         has & np.isnan(B),
-        lambda i: f"最新值({int(tl[i])}年)早于规划基期{int(pb[i])}年,不能衡量规划期进展",
-        lambda i: f"the latest value ({int(tl[i])}) predates the plan's base year {int(pb[i])}",
+        lambda i: (
+            "最新值(" + Y(tl[i]) + "年)早于规划基期" + Y(pb[i]) + "年,不能衡量规划期进展",
+            "the latest value (" + Y(tl[i]) + ") predates the plan's base year " + Y(pb[i]),
+        ),
     )
     note(
         s["base_stated"] & in_plan,
-        lambda i: f"基期值{B[i]:g}({int(tb[i])}年)取自方案或填报数据",
-        lambda i: f"base value {B[i]:g} ({int(tb[i])}) as stated in the plan or by the office",
+        lambda i: (
+            "基期值" + N(B[i]) + "(" + Y(tb[i]) + "年)取自方案或填报数据",
+            "base value " + N(B[i]) + " (" + Y(tb[i]) + ") as stated in the plan or by the office",
+        ),
     )
     note(
         in_plan & ~s["base_stated"] & (tb > pb),
-        lambda i: f"基期{int(pb[i])}年无数据,以{int(tb[i])}年为起点",
-        lambda i: f"base year {int(pb[i])} has no value; base taken from {int(tb[i])}",
+        lambda i: (
+            "基期" + Y(pb[i]) + "年无数据,以" + Y(tb[i]) + "年为起点",
+            "base year " + Y(pb[i]) + " has no value; base taken from " + Y(tb[i]),
+        ),
     )
     note(
         at_base,
         lambda i: (
-            f"{place[i]}{name[i]}仅有基期{int(tb[i])}年的值{A[i]:g},距目标还差{abs(gap[i]):g}"
+            place[i]
+            + name[i]
+            + "仅有基期"
+            + Y(tb[i])
+            + "年的值"
+            + N(A[i])
+            + ",距目标还差"
+            + N(abs(gap[i])),
+            "only the base-year value ("
+            + Y(tb[i])
+            + ": "
+            + N(A[i])
+            + "); the gap is "
+            + N(abs(gap[i])),
         ),
-        lambda i: f"only the base-year value ({int(tb[i])}: {A[i]:g}); the gap is {abs(gap[i]):g}",
     )
-    single = undecided & one_point & ~at_base
     note(
-        single,
-        lambda i: f"规划期内仅有一个数据点({int(tl[i])}年),无法衡量进度;需要基期{int(pb[i])}年的值",
-        lambda i: f"one point only in the plan period ({int(tl[i])}): no progress to measure",
+        undecided & one_point & ~at_base,
+        lambda i: (
+            "规划期内仅有一个数据点("
+            + Y(tl[i])
+            + "年),无法衡量进度;需要基期"
+            + Y(pb[i])
+            + "年的值",
+            "one point only in the plan period (" + Y(tl[i]) + "): no progress to measure",
+        ),
     )
     base_is_target = undecided & ~one_point & (T == B)
     note(
         base_is_target,
-        lambda i: f"基期值等于目标值{T[i]:g},最新值低于目标",
-        lambda i: "base equals target: progress ratio undefined; the latest value is off target",
+        lambda i: (
+            "基期值等于目标值" + N(T[i]) + ",最新值低于目标",
+            "base equals target: progress ratio undefined; the latest value is off target",
+        ),
     )
     note(
         undecided & base_met & ~one_point,
-        lambda i: f"基期值{B[i]:g}已达到目标,最新值已回落",
-        lambda i: f"the base value ({B[i]:g}) already met the target; the latest has fallen back",
+        lambda i: (
+            "基期值" + N(B[i]) + "已达到目标,最新值已回落",
+            "the base value (" + N(B[i]) + ") already met the target; the latest has fallen back",
+        ),
     )
     note(
         decided & past & (tl < ty),
-        lambda i: f"目标年{int(ty[i])}年无数据,据{int(tl[i])}年数据判断",
-        lambda i: f"judged on {int(tl[i])}, the latest value up to the target year",
+        lambda i: (
+            "目标年" + Y(ty[i]) + "年无数据,据" + Y(tl[i]) + "年数据判断",
+            "judged on " + Y(tl[i]) + ", the latest value up to the target year",
+        ),
     )
     note(
         s["inferred"],
-        lambda i: s["inferred_note"][i],
-        lambda i: "inferred at a natural bound from a wider series",
+        lambda i: (s["inferred_note"][i], "inferred at a natural bound from a wider series"),
     )
     status = np.where(base_is_target, "regressing", status)
     note(
         (status == "not_assessable") & (holder != ""),
-        lambda i: f"可向{holder[i]}索取",
-        lambda i: f"held by {holder[i]}",
+        lambda i: ("可向" + holder[i] + "索取", "held by " + holder[i]),
     )
     out["status"] = status
     out["note"], out["note_en"] = zh, en
@@ -510,7 +545,7 @@ def trend_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         out.iloc[i, out.columns.get_loc("n_points")] = len(years)
         word = "上升" if row["comparator"] == ">=" else "下降"
         if len(years) < 2:
-            _no_data(out, i, row, row["cap"], [], need=f"至少两个年份的数据才能判断是否持续{word}")
+            _no_data(out, i, row, row["cap"], need=f"至少两个年份的数据才能判断是否持续{word}")
             _settle(out, i, row, ctx)
             continue
         want = 1.0 if row["comparator"] == ">=" else -1.0
@@ -524,7 +559,7 @@ def trend_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         else:
             status = "achieved" if holds else ("behind" if overall else "regressing")
         p = _one_sided_p(years, values, want)
-        series = "、".join(f"{int(y)}年{v:g}" for y, v in zip(years, values, strict=True))
+        series = "、".join(f"{int(y)}年{_n(v)}" for y, v in zip(years, values, strict=True))
         zh = f"{series}:" + (
             f"持续{word}"
             if holds
@@ -590,7 +625,13 @@ def definition_check(tg: pd.DataFrame, res: pd.DataFrame, ctx: Context) -> pd.Da
     """
     res = res.copy()
     ctxrows = ctx.context
-    for pos, row in tg.iterrows():
+    series = pd.MultiIndex.from_arrays([tg["jurisdiction_id"], tg["indicator_id"]])
+    has_context = series.isin(
+        pd.MultiIndex.from_arrays([ctxrows["jurisdiction_id"], ctxrows["indicator_id"]])
+    )
+    caveated = tg["caveat"].str.contains("definition_").to_numpy()
+    check = caveated | (has_context & (res["status"] == "not_assessable").to_numpy())
+    for pos, row in tg[check].iterrows():
         caveats = set(filter(None, row["caveat"].split(";")))
         status = None
         if "definition_differs" in caveats:
@@ -612,11 +653,11 @@ def definition_check(tg: pd.DataFrame, res: pd.DataFrame, ctx: Context) -> pd.Da
                 )
                 res.at[pos, "latest_source"] = last["source"]
                 why = (last.get("note", "") or "").split(" | ")[0]
-                res.at[pos, "note"] = f"{int(last['year'])}年的值{last['value']:g}" + (
+                res.at[pos, "note"] = f"{int(last['year'])}年的值{_n(last['value'])}" + (
                     f"口径与目标不同:{why}" if status == "not_comparable" else f"口径待核实:{why}"
                 )
                 res.at[pos, "note_en"] = (
-                    f"the {int(last['year'])} value {last['value']:g} is on "
+                    f"the {int(last['year'])} value {_n(last['value'])} is on "
                     + (
                         "another definition"
                         if status == "not_comparable"
@@ -630,7 +671,7 @@ def definition_check(tg: pd.DataFrame, res: pd.DataFrame, ctx: Context) -> pd.Da
             note = (row["note"] or "").split(" | ")[0]
             shown = res.at[pos, "latest_value"]
             value = (
-                f"最新值{float(shown):g}({int(res.at[pos, 'latest_year'])}年)仅作参考;"
+                f"最新值{_n(float(shown))}({int(res.at[pos, 'latest_year'])}年)仅作参考;"
                 if pd.notna(shown)
                 else ""
             )
@@ -678,8 +719,8 @@ def _additions(row, ctx: Context) -> dict:
                 "status": status,
                 "latest_value": lo,
                 "judged_year": judged,
-                "zh": f"{base}—{judged}年新增至少{lo:g}({how})",
-                "en": f"additions {base}–{judged} at least {lo:g} ({how})",
+                "zh": f"{base}—{judged}年新增至少{_n(lo)}({how})",
+                "en": f"additions {base}–{judged} at least {_n(lo)} ({how})",
                 "gap": T - lo,
                 "completion_ratio": lo / T,
             }
@@ -688,16 +729,16 @@ def _additions(row, ctx: Context) -> dict:
                 "status": "missed",
                 "latest_value": hi,
                 "judged_year": judged,
-                "zh": f"{base}—{judged}年新增至多{hi:g}({how})",
-                "en": f"additions {base}–{judged} at most {hi:g} ({how})",
+                "zh": f"{base}—{judged}年新增至多{_n(hi)}({how})",
+                "en": f"additions {base}–{judged} at most {_n(hi)} ({how})",
                 "gap": T - hi,
                 "completion_ratio": hi / T,
             }
         need = f"需提供{base}年存量" if not np.isfinite(hi) or lo < hi else ""
         return out | {
             "status": "not_assessable",
-            "zh": f"新增数只能确定在{lo:g}至{'∞' if np.isinf(hi) else f'{hi:g}'}之间({how});{need}",
-            "en": f"additions only known to lie in [{lo:g}, {hi:g}] ({how}); the {base} stock is needed",
+            "zh": f"新增数只能确定在{_n(lo)}至{'∞' if np.isinf(hi) else f'{_n(hi)}'}之间({how});{need}",
+            "en": f"additions only known to lie in [{_n(lo)}, {_n(hi)}] ({how}); the {base} stock is needed",
         }
     flows = series[(series["year"] > base) & (series["year"] <= judged)]
     wanted = list(range(base + 1, judged + 1))
@@ -715,8 +756,8 @@ def _additions(row, ctx: Context) -> dict:
             "judged_year": judged,
             "gap": T - total,
             "completion_ratio": total / T,
-            "zh": f"已有年份合计{total:g},缺{_years(missing)}年也已达到目标",
-            "en": f"the years on record already add to {total:g} (missing {_years(missing)})",
+            "zh": f"已有年份合计{_n(total)},缺{_years(missing)}年也已达到目标",
+            "en": f"the years on record already add to {_n(total)} (missing {_years(missing)})",
         }
     if flows.empty:
         return out | {
@@ -727,8 +768,8 @@ def _additions(row, ctx: Context) -> dict:
     return out | {
         "status": "not_assessable",
         "latest_value": np.nan,
-        "zh": f"逐年新增数缺{_years(missing)}年,已有年份合计{total:g},不足以判断{years}累计",
-        "en": f"annual additions missing for {_years(missing)}; the years on record add to {total:g}",
+        "zh": f"逐年新增数缺{_years(missing)}年,已有年份合计{_n(total)},不足以判断{years}累计",
+        "en": f"annual additions missing for {_years(missing)}; the years on record add to {_n(total)}",
     }
 
 
@@ -751,8 +792,8 @@ def _schedule_additions(row, additions: float, judged: int, ctx: Context) -> dic
         "completion_ratio": progress,
         "progress_ratio": progress if not row["past"] else np.nan,
         "elapsed_share": elapsed,
-        "zh": f"{int(base)}—{judged}年新增{additions:g}",
-        "en": f"additions {int(base)}–{judged}: {additions:g}",
+        "zh": f"{int(base)}—{judged}年新增{_n(additions)}",
+        "en": f"additions {int(base)}–{judged}: {_n(additions)}",
     }
 
 
@@ -763,18 +804,18 @@ def _stock_bounds(series: pd.DataFrame, judged: int, base: int, row) -> tuple[fl
     s_hi = v[y >= judged].min() if (y >= judged).any() else np.inf
     if pd.notna(row["stated_base_value"]):
         b_lo = b_hi = float(row["stated_base_value"])
-        how = f"基期存量{b_lo:g}取自方案或填报"
+        how = f"基期存量{_n(b_lo)}取自方案或填报"
     else:
         b_lo = v[y <= base].max() if (y <= base).any() else 0.0
         b_hi = v[y >= base].min() if (y >= base).any() else np.inf
         how = (
-            f"{base}年存量{b_lo:g}"
+            f"{base}年存量{_n(b_lo)}"
             if b_lo == b_hi
             else (f"{base}年存量未知" if b_hi > 0 else f"存量为0,故{base}年存量亦为0")
         )
     parts = []
     if (y > judged).any() and s_hi < np.inf and not (y == judged).any():
-        parts.append(f"{y[y > judged].min()}年存量{s_hi:g}为上限")
+        parts.append(f"{y[y > judged].min()}年存量{_n(s_hi)}为上限")
     how = ";".join([how, *parts])
     return max(s_lo - b_hi, 0.0), s_hi - b_lo, how
 
@@ -793,20 +834,20 @@ def _stock_level(row, ctx: Context) -> dict:
         year = int(reached.min())
         return {
             "status": "met" if row["past"] else "achieved",
-            "zh": f"{year}年存量{v[y == year].max():g}已达到{T:g}",
-            "en": f"the stock reached {v[y == year].max():g} ≥ {T:g} in {year}",
+            "zh": f"{year}年存量{_n(v[y == year].max())}已达到{_n(T)}",
+            "en": f"the stock reached {_n(v[y == year].max())} ≥ {_n(T)} in {year}",
         }
     later = v[y >= ty]
     if row["past"] and len(later) and later.min() < T:
         return {
             "status": "missed",
-            "zh": f"{int(y[y >= ty].min())}年存量{later.min():g}仍低于{T:g}",
-            "en": f"the stock was still {later.min():g} < {T:g} after the target year",
+            "zh": f"{int(y[y >= ty].min())}年存量{_n(later.min())}仍低于{_n(T)}",
+            "en": f"the stock was still {_n(later.min())} < {_n(T)} after the target year",
         }
     return {
         "status": "not_assessable",
-        "zh": f"最新存量{v[-1]:g}({int(y[-1])}年)尚未达到{T:g}",
-        "en": f"the latest stock {v[-1]:g} ({int(y[-1])}) is below {T:g}",
+        "zh": f"最新存量{_n(v[-1])}({int(y[-1])}年)尚未达到{_n(T)}",
+        "en": f"the latest stock {_n(v[-1])} ({int(y[-1])}) is below {_n(T)}",
     }
 
 
@@ -948,8 +989,8 @@ def _series_state(t: pd.DataFrame, ctx: Context) -> dict:
     flags = usable["flag"].to_numpy(dtype=object)[idx] if len(usable) else np.full(len(t), "")
     notes = usable["note"].to_numpy(dtype=object)[idx] if len(usable) else np.full(len(t), "")
     sources = usable["source"].to_numpy(dtype=object)[idx] if len(usable) else np.full(len(t), "")
-    inferred = has & np.array(["inferred" in str(f).split(";") for f in flags], dtype=bool)
-    ctx_years = _context_years(t, ctx)
+    codes, uniques = pd.factorize(pd.Series(flags, dtype=object).fillna(""))
+    inferred = has & np.array(["inferred" in str(u) for u in uniques], dtype=bool)[codes]
     return {
         "A": latest["value"].to_numpy(float),
         "tl": latest["year"].to_numpy(float),
@@ -965,23 +1006,7 @@ def _series_state(t: pd.DataFrame, ctx: Context) -> dict:
         "inferred": inferred,
         "inferred_note": np.where(inferred, notes, ""),
         "base_stated": stated,
-        "context_years": ctx_years,
     }
-
-
-def _context_years(t: pd.DataFrame, ctx: Context) -> list[list[int]]:
-    """Years of observations of each target's series that exist but are not scored (small; for notes)."""
-    c = ctx.context
-    if c.empty:
-        return [[] for _ in range(len(t))]
-    keys = set(zip(c["jurisdiction_id"], c["indicator_id"], strict=True))
-    out = []
-    for j, i in zip(t["jurisdiction_id"], t["indicator_id"], strict=True):
-        if (j, i) in keys:
-            out.append(sorted(c[(c.jurisdiction_id == j) & (c.indicator_id == i)]["year"]))
-        else:
-            out.append([])
-    return out
 
 
 def _series_rows(row, ctx: Context, up_to: int) -> pd.DataFrame:
@@ -1067,7 +1092,9 @@ def _with_source(panel: pd.DataFrame) -> pd.DataFrame:
     for col in ("source", "flag", "note", "quote"):
         if col not in out.columns:
             out = out.assign(**{col: ""})
-    return out.assign(flag=out["flag"].fillna("").astype(str))
+    if out["flag"].isna().any():
+        out = out.assign(flag=out["flag"].fillna(""))
+    return out
 
 
 def _split_by_definition(panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -1122,7 +1149,7 @@ def _say(out: pd.DataFrame, i: int, zh: str, en: str) -> None:
         )
 
 
-def _no_data(out, i, row, cap, context_years, need: str = "") -> None:
+def _no_data(out, i, row, cap, need: str = "") -> None:
     cap = int(cap)
     zh = f"截至{cap}年没有{row['place_zh']}{row['name_zh']}的数据"
     en = f"no data for {row['place_en']} up to {cap}"
@@ -1136,6 +1163,24 @@ def _settle(out, i, row, ctx: Context) -> None:
     holder = row.get("data_holder", "") or ""
     if holder:
         _say(out, i, f"可向{holder}索取", f"held by {holder}")
+
+
+def _year_text(years: np.ndarray) -> np.ndarray:
+    """Years as text, element-wise (an object array, so that ``+`` joins strings)."""
+    return np.asarray(years, dtype=float).astype(int).astype(str).astype(object)
+
+
+def _number_text(values: np.ndarray) -> np.ndarray:
+    """:func:`_n` element-wise."""
+    return np.array([_n(v) for v in np.atleast_1d(values)], dtype=object)
+
+
+def _n(value) -> str:
+    """A number for a sentence: at most two decimals, no trailing zeros (93.65, 28, 0.5)."""
+    v = round(float(value), 2)
+    if not np.isfinite(v):
+        return "∞" if v > 0 else ("−∞" if v < 0 else "")
+    return f"{v:.2f}".rstrip("0").rstrip(".") if v != int(v) else f"{int(v)}"
 
 
 def _completion(A, T, at_most):
@@ -1214,13 +1259,17 @@ def _growth_category(out: pd.DataFrame) -> np.ndarray:
     )
 
 
-def _status_zh(r) -> str:
-    text = STATUS_ZH[r.status]
-    if r.status in ("met", "missed") and pd.notna(r.judged_year) and r.judged_year < r.target_year:
-        text += f"(据{int(r.judged_year)}年数据)"
-    if r.inferred:
-        text += "(推断)"
-    return text
+def _status_zh(out: pd.DataFrame) -> pd.Series:
+    """Chinese status, with the year judged on when it is earlier than the target year and (推断)."""
+    text = out["status"].map(STATUS_ZH).to_numpy(dtype=object)
+    early = (
+        out["status"].isin(["met", "missed"]) & (out["judged_year"] < out["target_year"])
+    ).to_numpy()
+    idx = np.flatnonzero(early)
+    text[idx] = text[idx] + "(据" + _year_text(out["judged_year"].to_numpy()[idx]) + "年数据)"
+    idx = np.flatnonzero(out["inferred"].to_numpy())
+    text[idx] = text[idx] + "(推断)"
+    return pd.Series(text, index=out.index)
 
 
 def _projection(out: pd.DataFrame, ctx: Context, model: str, level: float) -> pd.DataFrame:
@@ -1259,42 +1308,36 @@ def _projection(out: pd.DataFrame, ctx: Context, model: str, level: float) -> pd
         lower_limit=meta["lower_limit"],
         upper_limit=meta["upper_limit"],
     )
-    span = fit.groupby("tcode")["year"].agg(["min", "max"])
-    pos = out.reset_index().set_index("tcode")["index"]
-    for code, p in pr.iterrows():
-        i = pos[code]
-        out.loc[i, proj_cols] = p[proj_cols].to_numpy(dtype=float)
-        out.loc[i, ["fit_from", "fit_to"]] = span.loc[code, ["min", "max"]].to_numpy(dtype=float)
-        zh, en = "", ""
-        if code not in enough and p["n"] >= MIN_FIT_POINTS and not out.at[i, "past"]:
-            zh = f"规划期数据不足{MIN_FIT_POINTS}个,外推用最近{int(p['n'])}个数据"
-            en = f"fewer than {MIN_FIT_POINTS} values in the plan period: projected on the last {int(p['n'])}"
-        if p["note"] and not out.at[i, "past"]:
-            zh = ";".join(filter(None, [zh, _projection_note_zh(p["note"])]))
-            en = "; ".join(filter(None, [en, p["note"]]))
-        if (
-            out.at[i, "status"] == "achieved"
-            and pd.notna(p["p_target_met"])
-            and p["p_target_met"] < 0.5
-        ):
-            zh = ";".join(
-                filter(
-                    None,
-                    [
-                        zh,
-                        f"目前已达标,但按拟合趋势到{int(out.at[i, 'target_year'])}年仍达标的概率仅{p['p_target_met']:.0%}",
-                    ],
-                )
+    span = fit.groupby("tcode")["year"].agg(["min", "max"]).reindex(pr.index)
+    pos = pd.Series(out.index, index=out["tcode"]).reindex(pr.index).to_numpy()
+    out.loc[pos, proj_cols] = pr[proj_cols].to_numpy(dtype=float)
+    out.loc[pos, "fit_from"] = span["min"].to_numpy(dtype=float)
+    out.loc[pos, "fit_to"] = span["max"].to_numpy(dtype=float)
+    # notes only where there is something to say (a few rows): the fallback window, a model note, a low P
+    live = ~out.loc[pos, "past"].to_numpy(dtype=bool)
+    p_met = pr["p_target_met"].to_numpy(dtype=float)
+    fallback = ~pr.index.isin(list(enough)) & (pr["n"].to_numpy() >= MIN_FIT_POINTS) & live
+    model_note = (pr["note"].to_numpy() != "") & live
+    with np.errstate(invalid="ignore"):
+        low_p = (out.loc[pos, "status"].to_numpy() == "achieved") & (p_met < 0.5)
+    for k in np.flatnonzero(fallback | model_note | low_p):
+        i, p = pos[k], pr.iloc[k]
+        zh, en = [], []
+        if fallback[k]:
+            zh.append(f"规划期数据不足{MIN_FIT_POINTS}个,外推用最近{int(p['n'])}个数据")
+            en.append(
+                f"fewer than {MIN_FIT_POINTS} values in the plan period: projected on the last {int(p['n'])}"
             )
-            en = "; ".join(
-                filter(
-                    None,
-                    [en, f"met now, but the fitted trend gives P(met) {p['p_target_met']:.0%}"],
-                )
+        if model_note[k]:
+            zh.append(_projection_note_zh(p["note"]))
+            en.append(p["note"])
+        if low_p[k]:
+            zh.append(
+                f"目前已达标,但按拟合趋势到{int(out.at[i, 'target_year'])}年仍达标的概率仅{p_met[k]:.0%}"
             )
-        if zh:
-            out.at[i, "note"] = ";".join(filter(None, [out.at[i, "note"], zh]))
-            out.at[i, "note_en"] = "; ".join(filter(None, [out.at[i, "note_en"], en]))
+            en.append(f"met now, but the fitted trend gives P(met) {p_met[k]:.0%}")
+        out.at[i, "note"] = ";".join(filter(None, [out.at[i, "note"], *zh]))
+        out.at[i, "note_en"] = "; ".join(filter(None, [out.at[i, "note_en"], *en]))
     return out
 
 
@@ -1330,8 +1373,7 @@ def summarise(
     -------
     DataFrame
         one row per group: ``n_targets``, one count column per status of :data:`STATUS_ORDER`,
-        ``n_scored`` (targets with a verdict on their own definition), ``n_assessable`` (the same; kept for
-        existing readers), ``met_on_earlier_data`` (met/missed judged on a year before the target year),
+        ``n_scored`` (targets with a verdict on their own definition), ``met_on_earlier_data`` (met/missed judged on a year before the target year),
         ``share_achieved`` (achieved or met, over scored), ``mean_completion`` (mean capped completion over
         scored targets with a completion ratio) and ``attainment_score`` 0–100 (weighted mean of capped
         completion × 100 over the same targets).
@@ -1347,7 +1389,6 @@ def summarise(
     out = counts.copy()
     out.insert(0, "n_targets", g.size())
     out["n_scored"] = out[list(SCORED_STATUSES)].sum(axis=1)
-    out["n_assessable"] = out["n_scored"]
     early = a["status"].isin(["met", "missed"]) & (a["judged_year"] < a["target_year"])
     out["met_on_earlier_data"] = early.groupby(keys_all).sum().reindex(out.index, fill_value=0)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -91,6 +91,13 @@ class PlanReport:
     synthetic: bool
 
     @property
+    def place(self) -> str:
+        from qindex.catalog import load_catalog
+
+        names = load_catalog().jurisdictions.set_index("jurisdiction_id")["name_zh"]
+        return str(names.get(self.plan.jurisdiction_id, self.plan.jurisdiction_id))
+
+    @property
     def title(self) -> str:
         title = f"{self.plan.title_zh}:目标进展评估({self.as_of}年)"
         if self.synthetic and not title.startswith("【示例数据"):
@@ -100,7 +107,9 @@ class PlanReport:
     def intro(self) -> str:
         """Markdown: the title and one paragraph saying what is assessed, on which data."""
         a = self.assessment
-        n, k = len(a), int((a["status"] != "not_assessable").sum())
+        from qindex.progress import SCORED_STATUSES
+
+        n, k = len(a), int(a["status"].isin(SCORED_STATUSES).sum())
         warn = (
             "\n\n> **示例数据**:本报告使用虚构地区的合成数据,仅用于展示报告的各个部分,不代表任何真实地区。"
             " *Synthetic example: a fictional district with generated data, shown so that every part of the report"
@@ -110,10 +119,10 @@ class PlanReport:
         )
         return (
             f"## {self.title}\n\n"
-            f"地区 {self.plan.jurisdiction_id};基期 {int(self.plan.base_year)} 年,目标年 {int(self.plan.target_year)} 年;"
+            f"地区 {self.place};基期 {int(self.plan.base_year)} 年,目标年 {int(self.plan.target_year)} 年;"
             f"数据截至 {self.as_of} 年;外推模型 {self.model},预测区间 {self.level:.0%}。"
-            f"共 {n} 项目标,其中 {k} 项有数据可以评估。"
-            f" {n} targets; {k} can be assessed with the data up to {self.as_of}.{warn}"
+            f"共 {n} 项目标,其中 {k} 项有按目标口径的数据可以评价。"
+            f" {n} targets; {k} have data on the target's definition up to {self.as_of}.{warn}"
         )
 
     def domain_table(self) -> pd.DataFrame:
@@ -123,7 +132,13 @@ class PlanReport:
 
         d = self.by_domain.copy()
         d["domain"] = d["domain"].map(DOMAINS_ZH).fillna(d["domain"])
-        names = {"domain": "领域", "n_targets": "目标数", "n_assessable": "可评估", **STATUS_ZH}
+        names = {
+            "domain": "领域",
+            "n_targets": "目标数",
+            "n_scored": "已评价",
+            "met_on_earlier_data": "据早年数据判断",
+            **STATUS_ZH,
+        }
         names.update(
             {
                 "share_achieved": "达标比例",
@@ -158,8 +173,8 @@ class PlanReport:
                 "目标年": a["target_year"],
                 "最新值": [_latest_text(r) for r in a.itertuples()],
                 "最新年份": a["latest_year"].astype("Int64"),
-                "差距": a["gap"].round(2),
-                "完成率(%)": (100 * a["completion_capped"]).round(1),
+                "差距": a["gap"].map(_number),
+                "完成率(%)": (100 * a["completion_capped"]).map(_number),
                 "进度/序时(%)": [_progress_text(r) for r in a.itertuples()],
                 "状态": a["status_zh"],
                 "达标概率": a["p_target_met"].round(2),
@@ -216,6 +231,14 @@ def _target_text(r) -> str:
     return f"{prefix}{r.comparator} {r.target_value:g} {unit}".strip()
 
 
+def _number(v) -> str:
+    """A number for a table cell: whole numbers without decimals, else at most two (−94, 0.07, 99.1)."""
+    if pd.isna(v):
+        return ""
+    v = round(float(v), 2)
+    return f"{v:.0f}" if v == int(v) else f"{v:.2f}".rstrip("0").rstrip(".")
+
+
 def _latest_text(r) -> str:
     """The latest value for display: a rank as 第k名/n, a count without decimals, else 2 decimals."""
     if r.target_type == "rank" and pd.notna(r.rank):
@@ -224,8 +247,7 @@ def _latest_text(r) -> str:
         )
     if pd.isna(r.latest_value):
         return ""
-    v = float(r.latest_value)
-    return f"{v:.0f}" if v == int(v) else f"{v:.2f}".rstrip("0").rstrip(".")
+    return _number(r.latest_value)
 
 
 def _progress_text(r) -> str:
@@ -263,6 +285,14 @@ def plan_report(
         own = panel[panel["jurisdiction_id"] == plan.jurisdiction_id]
         as_of = int(own["year"].max()) if len(own) else int(plan.target_year)
     a = assess(panel, tg, as_of=as_of, model=model, level=level, catalog=cat)
+    if (
+        not synthetic
+    ):  # charts show the values inferred at a bound (hz22-32, gs25-14) as hollow points
+        from qindex.rankings import infer_at_bounds, load_implications
+
+        panel = pd.concat(
+            [panel, infer_at_bounds(panel, load_implications(), cat)], ignore_index=True
+        )
     by_domain = summarise(a, by=("domain",))
     projections = projection_paths(a, panel, model=model, level=level, as_of=as_of)
     return PlanReport(plan, a, by_domain, projections, panel, int(as_of), model, level, synthetic)

@@ -160,6 +160,8 @@ def synthetic_plan_example(plan_id: str = "gongshu-2025", seed: int = 2025, last
     tg["target_id"] = "example-" + tg["target_id"]
     tg["plan_id"] = ex_plan
     tg["jurisdiction_id"] = EXAMPLE_JURISDICTION
+    # the generated series are on each target's own definition: the real plan's caveats do not apply
+    tg["caveat"], tg["note"] = "", ""
     years = np.arange(int(plan.base_year) - 6, last_year + 1)
     ind = cat.indicators.set_index("indicator_id")
     rows = []

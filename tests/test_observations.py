@@ -428,3 +428,16 @@ def test_gb18030_bytes_that_are_also_valid_utf8_are_read_as_chinese():
     assert decode("统".encode("gb18030")) == "统"
     assert decode("统".encode()) == "统"
     assert decode("µg/m³ 杭州".encode()) == "µg/m³ 杭州"
+
+
+def test_xlsx_text_null_is_text(tmp_path):
+    # Reliability review: a source cell holding the text "NULL" was read as empty and the file rejected.
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["jurisdiction_id", "indicator_id", "year", "value", "unit", "source"])
+    ws.append(["CN", "pm25", 2020, 33, "µg/m³", "NULL"])
+    wb.save(tmp_path / "obs.xlsx")
+    got = read_observations(tmp_path / "obs.xlsx")
+    assert got.loc[0, "source"] == "NULL" and got.loc[0, "value"] == 33

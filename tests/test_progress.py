@@ -405,7 +405,7 @@ def test_summarise_counts_and_attainment(cat):
     a = assess(panel, t, catalog=cat)
     a["domain"] = "all"
     s = summarise(a, by=("plan_id",)).iloc[0]
-    assert (s.n_targets, s.achieved, s.ahead, s.not_assessable, s.n_assessable) == (3, 1, 1, 1, 2)
+    assert (s.n_targets, s.achieved, s.ahead, s.not_assessable, s.n_scored) == (3, 1, 1, 1, 2)
     assert s.share_achieved == 0.5
     # hand computed: mean of capped completion (0.991489, 1.0) = 0.995745 -> score 99.5745
     assert s.attainment_score == pytest.approx(99.574468, abs=1e-6)
@@ -499,7 +499,7 @@ def test_summarise_a_plan_without_any_data():
     # completion and attainment are missing, never zero.
     a = assess(load_panel(), targets("chengdu-2027"))
     s = summarise(a, by=("plan_id",)).iloc[0]
-    assert (s.n_targets, s.not_assessable, s.not_scored, s.n_assessable) == (10, 8, 2, 0)
+    assert (s.n_targets, s.not_assessable, s.not_scored, s.n_scored) == (10, 8, 2, 0)
     assert np.isnan(s.share_achieved) and np.isnan(s.attainment_score)
 
 
