@@ -165,7 +165,13 @@ def annual_report(jurisdiction_id: str, year: int, replications: int = 300) -> A
         rank_unc,
         note,
         gaps.rename(
-            columns={"plan_id": "方案", "target_id": "编号", "name_zh": "指标", "note": "原因"}
+            columns={
+                "plan_id": "方案",
+                "target_id": "编号",
+                "name_zh": "指标",
+                "status_zh": "状态",
+                "note": "原因与所需数据",
+            }
         ),
     )
 

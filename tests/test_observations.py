@@ -95,8 +95,8 @@ def test_units_are_converted_to_the_indicator_unit():
 
 def test_series_and_coverage():
     s = series("CN-ZJ-HZ", "pm25")
-    assert s.year.tolist() == [2013, 2017, 2018, 2020, 2021, 2024]
-    assert coverage().loc["pm25", "CN-ZJ-HZ"] == "2013, 2017–2018, 2020–2021, 2024"
+    assert s.year.tolist() == [2013, 2017, 2018, 2019, 2020, 2021, 2024]
+    assert coverage().loc["pm25", "CN-ZJ-HZ"] == "2013, 2017–2021, 2024"
     assert series("CN-ZJ-HZ-GS", "pm25").empty
 
 
@@ -441,3 +441,11 @@ def test_xlsx_text_null_is_text(tmp_path):
     wb.save(tmp_path / "obs.xlsx")
     got = read_observations(tmp_path / "obs.xlsx")
     assert got.loc[0, "source"] == "NULL" and got.loc[0, "value"] == 33
+
+
+def test_audit_derived_rows_recompute():
+    # Data audit §2.4, hand: 29.8 / (1 - 0.21) = 37.72; 25 / (1 - 0.194) = 31.02; 295 - 163 = 132.
+    panel = load_panel().set_index(["jurisdiction_id", "indicator_id", "year"])
+    assert panel.loc[("CN-ZJ-HZ", "pm25", 2019), "value"] == pytest.approx(29.8 / 0.79, abs=0.05)
+    assert panel.loc[("CN-ZJ", "pm25", 2019), "value"] == pytest.approx(25 / 0.806, abs=0.05)
+    assert panel.loc[("CN-SC-CD", "good_air_days", 2013), "value"] == 295 - 163

@@ -265,13 +265,27 @@ def test_trend_reversal_beyond_rounding_breaks_continuity(cat):
     assert r.status == "achieved"
 
 
-def test_past_trend_target_met_on_three_falling_values():
-    # hz22-30 PM2.5 持续下降 by 2022: 40 (2018), 29.8 (2020), 28 (2021). The old slope gate (p = 0.062 with
-    # one degree of freedom) left it unassessed; on direction it is met (audit R3).
+def test_past_trend_target_met_on_falling_values():
+    # hz22-30 PM2.5 持续下降 by 2022: 40 (2018), 37.7 (2019, derived), 29.8 (2020), 28 (2021): met on 2021.
+    # The slope p is reported only; scipy.stats.linregress on the same four points gives p/2 = 0.017.
     a = assess(load_panel(), targets("hangzhou-2022"), as_of=2022).set_index("target_id")
     r = a.loc["hz22-30"]
     assert r.status == "met" and r.judged_year == 2021 and r.status_zh == "已完成(据2021年数据)"
-    assert "p = 0.062" in r.note_en
+    assert "p = 0.017" in r.note_en
+
+
+def test_trend_with_an_insignificant_slope_is_still_judged_on_direction(cat):
+    # The audit's R3 case: three falling values 40, 29.8, 28 (gaps of 2 and 1 years) give a one-sided
+    # p = 0.062 on 1 degree of freedom. The old gate left that unassessed; on direction it is on track.
+    r = run(
+        cat,
+        {2020: 40.0, 2022: 29.8, 2023: 28.0},
+        indicator="pm25",
+        typ="trend",
+        comparator="<=",
+        value=np.nan,
+    )
+    assert r.status == "achieved" and "p = 0.062" in r.note_en
 
 
 def test_growth_target(cat):
