@@ -495,12 +495,7 @@ def cumulative_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
                 zh += ";两种理解结论不同,请质量强市办确认口径"
                 en += "; the readings differ: the office should confirm which is meant"
             verdict = {**verdict, "zh": zh, "en": en}
-        for key, value in verdict.items():
-            if key in out.columns:
-                out.iloc[i, out.columns.get_loc(key)] = value
-        _say(out, i, verdict["zh"], verdict["en"])
-        if verdict["status"] == "not_assessable":
-            _settle(out, i, row, ctx)
+        _record(out, i, row, verdict)
     return out
 
 
@@ -514,13 +509,7 @@ def rank_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     """
     out = _blank(t)
     for i, (_, row) in enumerate(t.iterrows()):
-        r = _published_rank(row, ctx) or _panel_rank(row, ctx)
-        for key, value in r.items():
-            if key in out.columns:
-                out.iloc[i, out.columns.get_loc(key)] = value
-        _say(out, i, r["zh"], r["en"])
-        if r["status"] == "not_assessable":
-            _settle(out, i, row, ctx)
+        _record(out, i, row, _published_rank(row, ctx) or _panel_rank(row, ctx))
     return out
 
 
@@ -546,7 +535,7 @@ def trend_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         word = "上升" if row["comparator"] == ">=" else "下降"
         if len(years) < 2:
             _no_data(out, i, row, row["cap"], need=f"至少两个年份的数据才能判断是否持续{word}")
-            _settle(out, i, row, ctx)
+            _settle(out, i, row)
             continue
         want = 1.0 if row["comparator"] == ">=" else -1.0
         steps = want * np.diff(values)
@@ -1126,6 +1115,16 @@ def _known(implications: pd.DataFrame, cat: Catalog) -> pd.DataFrame:
     return implications[keep]
 
 
+def _record(out: pd.DataFrame, i: int, row, verdict: dict) -> None:
+    """Write one row's verdict (result columns, its sentences, and who holds the data when undecided)."""
+    for key, value in verdict.items():
+        if key in out.columns:
+            out.iloc[i, out.columns.get_loc(key)] = value
+    _say(out, i, verdict["zh"], verdict["en"])
+    if verdict["status"] == "not_assessable":
+        _settle(out, i, row)
+
+
 def _blank(t: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=range(len(t)), columns=RESULT, dtype=object)
     for col in RESULT:
@@ -1158,7 +1157,7 @@ def _no_data(out, i, row, cap, need: str = "") -> None:
     _say(out, i, zh, en)
 
 
-def _settle(out, i, row, ctx: Context) -> None:
+def _settle(out, i, row) -> None:
     """Name what would settle a target that cannot be assessed: the holder of the data."""
     holder = row.get("data_holder", "") or ""
     if holder:
