@@ -88,6 +88,9 @@ def _run(args: argparse.Namespace) -> int:
         if args.cell_timeout:
             spec.cell_timeout = args.cell_timeout
         specs.append(spec)
+    names = [s.name for s in specs]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        invalid.append(f"two params files give the run name '{name}'; each run needs its own name")
     if invalid:
         print("error: " + "\n".join(invalid), file=sys.stderr)
         print("nothing was run.", file=sys.stderr)

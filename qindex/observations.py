@@ -117,6 +117,10 @@ def normalise_text(value) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
 def parse_value(text) -> tuple[float | None, str | None, bool]:
     """Parse a number as written in a Chinese table.
 
@@ -134,18 +138,22 @@ def parse_value(text) -> tuple[float | None, str | None, bool]:
     (None, None, True)
     """
     if isinstance(text, int | float) and not isinstance(text, bool):
-        return (None, None, True) if math.isnan(text) else (float(text), None, True)
+        if isinstance(text, float) and math.isnan(text):  # an empty Excel cell
+            return None, None, True
+        return (float(text), None, True) if math.isfinite(text) else (None, None, False)
     s = normalise_text(text)
     if s.lower() in MISSING:
         return None, None, True
     sign = None
     if s.endswith(("%", "‰")):
         sign, s = s[-1], s[:-1].strip()
-    s = s.replace(",", "").replace(" ", "")
-    try:
-        return float(s), sign, True
-    except ValueError:
+    # thousands separators only between digit groups ("1,234.5"); "9 5", "1_000", "inf", "nan" are not numbers
+    if _THOUSANDS.fullmatch(s):
+        s = s.replace(",", "")
+    if not _NUMBER.fullmatch(s):
         return None, None, False
+    value = float(s)
+    return (value, sign, True) if math.isfinite(value) else (None, None, False)
 
 
 def parse_year(text) -> int | None:
@@ -398,7 +406,24 @@ def _read_one(path, encoding, sheet, source, cat: Catalog, problems) -> pd.DataF
         return None
     header_line = grid.where(header_at)[1]
     year_cols = [j for j, m in enumerate(meaning) if isinstance(m, int)]
-    named = {m: j for j, m in enumerate(meaning) if isinstance(m, str)}
+    named: dict[str, int] = {}
+    for j, m in enumerate(meaning):
+        if isinstance(m, str) and m in named:
+            problems.append(
+                Problem(
+                    label,
+                    header_line,
+                    str(grid.rows[header_at][j]),
+                    None,
+                    f"one column for '{m}' (column {named[m] + 1} "
+                    f"'{grid.rows[header_at][named[m]]}' means the same)",
+                )
+            )
+        elif isinstance(m, str):
+            named[m] = j
+    if len(named) != sum(isinstance(m, str) for m in meaning):
+        return None
+    width = len(grid.rows[header_at])
     required = ["jurisdiction_id", "indicator_id"] + ([] if year_cols else ["year", "value"])
     for col in required:
         if col not in named:
@@ -431,6 +456,12 @@ def _read_one(path, encoding, sheet, source, cat: Catalog, problems) -> pd.DataF
         if not any(normalise_text(c) for c in row):
             continue
         _, line = grid.where(i)
+        # a text row with more or fewer fields than the header is cut or shifted: never guess its values
+        if not grid.excel and len(row) != width:
+            problems.append(
+                Problem(label, line, None, f"{len(row)} fields", f"{width} fields as in the header")
+            )
+            continue
 
         def cell(col, row=row):
             j = named.get(col)
@@ -464,7 +495,9 @@ def _read_one(path, encoding, sheet, source, cat: Catalog, problems) -> pd.DataF
                 continue
             year = (
                 year_cell
-                if isinstance(year_cell, int) and not isinstance(year_cell, bool)
+                if isinstance(year_cell, int)
+                and not isinstance(year_cell, bool)
+                and YEAR_RANGE[0] <= year_cell <= YEAR_RANGE[1]
                 else parse_year(year_cell)
             )
             if year is None:

@@ -91,6 +91,10 @@ def notebook_parameters(notebook: Path) -> dict[str, dict]:
     return papermill.inspect_notebook(str(notebook))
 
 
+#: What a run name may be: it names folders under reports/ and data/processed/.
+RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
 def load_spec(path: Path | str) -> RunSpec:
     """Read and validate a params file against its notebook's parameters cell (no kernel is started).
 
@@ -103,6 +107,20 @@ def load_spec(path: Path | str) -> RunSpec:
     path = Path(path)
     label = paths.relative(path)
     problems: list[Problem] = []
+    # the run name becomes a folder under reports/ and data/processed/: refuse anything but a plain name
+    # before reading a byte ("..yaml" once made the run name "." and moved data/processed/ away)
+    if not RUN_NAME.fullmatch(path.stem) or path.suffix.lower() not in (".yaml", ".yml"):
+        raise ParamsError(
+            [
+                Problem(
+                    label,
+                    None,
+                    "file name",
+                    path.name,
+                    "a name of letters, digits, '-' and '_' (starting with a letter or digit) ending in .yaml",
+                )
+            ]
+        )
 
     def bad(key, value, expected):
         problems.append(Problem(label, None, key, value, expected))
@@ -138,6 +156,9 @@ def load_spec(path: Path | str) -> RunSpec:
     notebook = paths.NOTEBOOKS / str(nb_name) if nb_name else None
     if not nb_name:
         bad("notebook", "", "the notebook to run, e.g. plan_progress.ipynb")
+    elif notebook.resolve().parent != paths.NOTEBOOKS.resolve():
+        bad("notebook", nb_name, "a notebook file directly in notebooks/ (no path)")
+        notebook = None
     elif not notebook.is_file():
         bad(
             "notebook",
@@ -379,6 +400,11 @@ def _failed_cell_number(notebook: Path) -> str:
 
 def _swap_in(staging: Path, final: Path) -> None:
     """Replace ``final`` by ``staging`` with renames only, so readers see the old or the new set, never half."""
+    processed = paths.DATA_PROCESSED.resolve()
+    if final.resolve().parent != processed or staging.resolve().parent != processed:
+        raise RunError(
+            f"refusing to replace {final}: results live directly in {paths.DATA_PROCESSED}"
+        )
     old = None
     if final.exists():
         old = final.with_name(f".{final.name}.old")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -70,13 +71,17 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 def parse_float(text: str) -> float | None:
     """``float(text)`` or ``None`` when the text is not a plain number."""
     try:
-        return float(text)
+        value = float(text)
     except (TypeError, ValueError):
         return None
+    # "nan", "inf", "1e400" are not numbers a table means; "1_000" is Python syntax, not a table's
+    return value if math.isfinite(value) and "_" not in str(text) else None
 
 
 def parse_int(text: str) -> int | None:
     """``int(text)`` or ``None`` when the text is not a whole number."""
+    if "_" in str(text):
+        return None
     try:
         return int(text)
     except (TypeError, ValueError):

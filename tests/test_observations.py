@@ -449,3 +449,72 @@ def test_audit_derived_rows_recompute():
     assert panel.loc[("CN-ZJ-HZ", "pm25", 2019), "value"] == pytest.approx(29.8 / 0.79, abs=0.05)
     assert panel.loc[("CN-ZJ", "pm25", 2019), "value"] == pytest.approx(25 / 0.806, abs=0.05)
     assert panel.loc[("CN-SC-CD", "good_air_days", 2013), "value"] == 295 - 163
+
+
+# ---------------------------------------------------------------- reliability review D2-D5
+
+
+@pytest.mark.parametrize(
+    "cell", ["inf", "-inf", "Infinity", "+nan", "-nan", "nan%", "1e400", "9 5", "1_000"]
+)
+def test_non_numbers_and_non_finite_values_are_refused(tmp_path, cell):
+    # D2: these passed validation; one "inf" turned hz22-31 from met to missed.
+    f = tmp_path / "o.csv"
+    f.write_text(
+        f"jurisdiction_id,indicator_id,year,value,unit,source\nCN,pm25,2020,{cell},µg/m³,b\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ObservationError, match=r"column 'value'.*expected a number"):
+        read_observations(f)
+
+
+def test_rows_with_the_wrong_number_of_fields_are_errors(tmp_path):
+    # D3: an unquoted "1,234" shifted into an extra field was read as 1; a cut-off last row vanished.
+    long = tmp_path / "long.csv"
+    long.write_text(
+        "jurisdiction_id,indicator_id,year,unit,source,value\nCN-ZJ-HZ,prefab_building_area,2021,万平方米,b,1,234\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ObservationError, match="line 2: got '7 fields'; expected 6 fields as in the header"
+    ):
+        read_observations(long)
+    short = tmp_path / "short.csv"
+    short.write_text(
+        "jurisdiction_id,indicator_id,year,value,unit,source\nCN-ZJ-HZ,pm25,2020,29.8,µg/m³,b\nCN-ZJ-HZ,pm25,2021",
+        encoding="utf-8",
+    )
+    with pytest.raises(ObservationError, match="line 3: got '3 fields'"):
+        read_observations(short)
+
+
+def test_two_columns_with_the_same_meaning_are_an_error(tmp_path):
+    # D4: a second 年份 column silently replaced every year.
+    f = tmp_path / "d.csv"
+    f.write_text(
+        "jurisdiction_id,indicator_id,year,value,unit,source,年份\nCN-ZJ-HZ,pm25,2021,28,µg/m³,b,2000\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ObservationError, match=r"column '年份'.*one column for 'year'"):
+        read_observations(f)
+
+
+def test_integer_years_in_xlsx_are_range_checked(tmp_path):
+    # D5: an int year cell skipped the 1949-2100 check.
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["jurisdiction_id", "indicator_id", "year", "value", "unit", "source"])
+    wb.active.append(["CN-ZJ-HZ", "pm25", 99999, 28, "µg/m³", "b"])
+    wb.save(tmp_path / "y.xlsx")
+    with pytest.raises(
+        ObservationError, match="got '99999'; expected a year between 1949 and 2100"
+    ):
+        read_observations(tmp_path / "y.xlsx")
+
+
+def test_catalogue_numbers_must_be_finite():
+    from qindex.tables import parse_float, parse_int
+
+    assert parse_float("nan") is None and parse_float("inf") is None and parse_float("1_0") is None
+    assert parse_int("2_022") is None and parse_float("94.5") == 94.5

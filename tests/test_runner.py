@@ -113,6 +113,30 @@ def test_cli_exits_2_and_runs_nothing_on_invalid_params(tmp_path, sandbox, capsy
     assert not (sandbox / "reports").exists()
 
 
+@pytest.mark.parametrize(
+    "name", ["..yaml", ".yaml", "...yaml", ".hidden.yaml", "a b.yaml", "plan.txt"]
+)
+def test_unsafe_run_names_are_refused_before_anything_is_read(tmp_path, sandbox, capsys, name):
+    # Reliability review D1: "..yaml" gave the run name "." and moved all of data/processed/ away.
+    f = write_params(tmp_path, "notebook: plan_progress.ipynb\n", name=name)
+    assert cli.main(["run", str(f), "--no-progress"]) == 2
+    assert "a name of letters, digits" in capsys.readouterr().err
+    assert not (sandbox / "reports").exists() and not (sandbox / "processed").exists()
+
+
+def test_a_notebook_outside_notebooks_is_refused(tmp_path):
+    f = write_params(tmp_path, "notebook: ../tests/x.ipynb\n")
+    assert any("a notebook file directly in notebooks/" in p for p in problems(f))
+
+
+def test_two_params_files_with_one_run_name_are_refused(tmp_path, sandbox, capsys):
+    (tmp_path / "b").mkdir()
+    one = write_params(tmp_path, "notebook: plan_progress.ipynb\n", name="same.yaml")
+    two = write_params(tmp_path / "b", "notebook: plan_progress.ipynb\n", name="same.yaml")
+    assert cli.main(["run", str(one), str(two), "--no-progress"]) == 2
+    assert "two params files give the run name 'same'" in capsys.readouterr().err
+
+
 # ---------------------------------------------------------------- rendering every params file
 
 
