@@ -225,7 +225,10 @@ class _Checker:
             if value == "":
                 self.add(table, line, key, value, "a non-empty id")
             elif value in seen:
-                self.add(table, line, key, value, f"a unique id (already on line {seen[value]})")
+                what = "id" if key.endswith("_id") else "name"
+                self.add(
+                    table, line, key, value, f"a unique {what} (already on line {seen[value]})"
+                )
             else:
                 seen[value] = line
 
@@ -261,13 +264,26 @@ class _Checker:
     def jurisdictions(self, f: pd.DataFrame) -> pd.DataFrame:
         t = "jurisdictions"
         self.unique(f, t, "jurisdiction_id")
+        self.unique(f, t, "name_zh")  # files name places in Chinese: one name, one place
         self.member(f, t, "level", LEVELS)
         self.member(f, t, "parent_id", set(f.jurisdiction_id), blank_ok=True)
+        parent = dict(zip(f.jurisdiction_id, f.parent_id, strict=True))
+        for j, line in zip(f.jurisdiction_id, f.source_line, strict=True):
+            seen, k = {j}, parent.get(j, "")
+            while k:
+                if k in seen:
+                    self.add(
+                        t, line, "parent_id", parent[j], "a chain of parents that ends (no cycle)"
+                    )
+                    break
+                seen.add(k)
+                k = parent.get(k, "")
         return f.drop(columns="source_line").reset_index(drop=True)
 
     def indicators(self, f: pd.DataFrame) -> pd.DataFrame:
         t = "indicators"
         self.unique(f, t, "indicator_id")
+        self.unique(f, t, "name_zh")  # files name indicators in Chinese: one name, one indicator
         self.member(f, t, "direction", ["1", "-1"])
         self.member(f, t, "domain", DOMAINS)
         lo = self.number(f, t, "lower_limit", blank_ok=True)
@@ -290,7 +306,7 @@ class _Checker:
             if pd.notna(b) and pd.notna(y) and b >= y:
                 self.add(t, line, "target_year", y, f"a year after base_year {b}")
         for line, src in zip(f["source_line"], f["source_file"], strict=True):
-            if not (self.raw / "sources" / src).is_file():
+            if Path(src).name != src or not (self.raw / "sources" / src).is_file():
                 self.add(t, line, "source_file", src, "a file in data/raw/sources/")
         out = f.drop(columns="source_line").copy()
         out["base_year"], out["target_year"] = base, year
@@ -411,6 +427,24 @@ class _Checker:
                     )
                 elif text is None:
                     self.add(t, line, "source_file", row.source_file, "a file in data/raw/sources/")
+        # two rows that set the same target differently contradict each other
+        key = ["plan_id", "indicator_id", "target_type", "comparator", "target_year"]
+        key += [c for c in ("scope",) if c in f.columns]
+        first: dict[tuple, tuple] = {}
+        for i, row in enumerate(f.itertuples(index=False)):
+            if not row.indicator_id or row.target_type in UNSCORED_TYPES:
+                continue
+            k = tuple(getattr(row, c) for c in key)
+            v = value.iloc[i]
+            if k in first and not (pd.isna(v) and pd.isna(first[k][1])) and v != first[k][1]:
+                self.add(
+                    t,
+                    row.source_line,
+                    "target_value",
+                    row.target_value,
+                    f"the same value as line {first[k][0]}, which sets the same target",
+                )
+            first.setdefault(k, (row.source_line, v))
         out = f.drop(columns="source_line").copy()
         out["target_value"], out["target_year"] = value, year
         out["base_year"], out["base_value"] = base_year, base_value

@@ -91,6 +91,30 @@ def notebook_parameters(notebook: Path) -> dict[str, dict]:
     return papermill.inspect_notebook(str(notebook))
 
 
+class _ParamsLoader(yaml.BaseLoader):
+    """YAML as text (every scalar a string), without aliases and without a key given twice.
+
+    Aliases are refused because a few hundred bytes of nested aliases expand to gigabytes ("billion laughs");
+    a repeated key is refused because YAML keeps the last one silently.
+    """
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.constructor.ConstructorError(
+                None, None, "no aliases (*name) in a params file", self.peek_event().start_mark
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        if twice:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"each key once ({', '.join(twice)} given twice)", node.start_mark
+            )
+        return super().construct_mapping(node, deep)
+
+
 #: What a run name may be: it names folders under reports/ and data/processed/.
 RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
@@ -126,9 +150,7 @@ def load_spec(path: Path | str) -> RunSpec:
         problems.append(Problem(label, None, key, value, expected))
 
     try:
-        raw = yaml.load(
-            path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader
-        )  # every scalar is text
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_ParamsLoader)
     except FileNotFoundError:
         raise ParamsError([Problem(label, None, None, None, "an existing params file")]) from None
     except yaml.YAMLError as exc:
@@ -137,6 +159,8 @@ def load_spec(path: Path | str) -> RunSpec:
         raise ParamsError(
             [Problem(label, line, None, None, f"valid YAML ({getattr(exc, 'problem', exc)})")]
         ) from None
+    if isinstance(raw, dict) and not isinstance(raw.get("title", ""), str):
+        raise ParamsError([Problem(label, None, "title", "(not text)", "a line of text")])
     if not isinstance(raw, dict):
         raise ParamsError(
             [

@@ -225,3 +225,43 @@ def test_qualitative_goal_may_omit_indicator_but_others_may_not(mini_raw):
         "targets.csv, line 2, column 'indicator_id': got an empty value; "
         "expected an indicator id (only qualitative goals may omit it)"
     ]
+
+
+# ---------------------------------------------------------------- reliability review D11
+
+
+def test_duplicate_chinese_indicator_names_are_refused(mini_raw):
+    # Files name indicators in Chinese: two ids with one name would file values under the wrong one.
+    _break(mini_raw, "indicators", 3, "name_zh", "合格率")
+    assert _problems(mini_raw) == [
+        "indicators.csv, line 3, column 'name_zh': got '合格率'; expected a unique name (already on line 2)"
+    ]
+
+
+def test_a_parent_cycle_is_refused(mini_raw):
+    _break(
+        mini_raw, "jurisdictions", 2, "parent_id", "CN-X"
+    )  # 全国's parent is 示例市, whose parent is 全国
+    assert any("a chain of parents that ends (no cycle)" in p for p in _problems(mini_raw))
+
+
+def test_a_plan_text_outside_sources_is_refused(mini_raw):
+    _break(mini_raw, "plans", 2, "source_file", "../plan.txt")
+    assert any("column 'source_file': got '../plan.txt'" in p for p in _problems(mini_raw))
+
+
+def test_nan_target_value_is_refused(mini_raw):
+    _break(mini_raw, "targets", 2, "target_value", "nan")
+    assert "targets.csv, line 2, column 'target_value': got 'nan'; expected a number" in _problems(
+        mini_raw
+    )
+
+
+def test_two_rows_setting_one_target_differently_are_refused(mini_raw):
+    _break(mini_raw, "targets", 3, "indicator_id", "pass_rate")
+    _break(mini_raw, "targets", 3, "comparator", ">=")
+    _break(mini_raw, "targets", 3, "target_value", "95")
+    assert any(
+        "line 3, column 'target_value': got '95'; expected the same value as line 2" in p
+        for p in _problems(mini_raw)
+    )

@@ -124,6 +124,15 @@ def test_unsafe_run_names_are_refused_before_anything_is_read(tmp_path, sandbox,
     assert not (sandbox / "reports").exists() and not (sandbox / "processed").exists()
 
 
+def test_yaml_aliases_and_repeated_keys_are_refused(tmp_path):
+    # Reliability review D8: a 381-byte "billion laughs" title took over 90 s and 2.3 GB; D12: a repeated
+    # key silently kept the last value.
+    laughs = "title: [&a [lol, lol, lol], &b [*a, *a, *a], &c [*b, *b, *b]]\nnotebook: plan_progress.ipynb\n"
+    assert "no aliases" in problems(write_params(tmp_path, laughs))[0]
+    twice = "notebook: plan_progress.ipynb\nparameters:\n  plan_id: gongshu-2025\n  plan_id: chengdu-2027\n"
+    assert "plan_id given twice" in problems(write_params(tmp_path, twice, name="twice.yaml"))[0]
+
+
 def test_a_notebook_outside_notebooks_is_refused(tmp_path):
     f = write_params(tmp_path, "notebook: ../tests/x.ipynb\n")
     assert any("a notebook file directly in notebooks/" in p for p in problems(f))
