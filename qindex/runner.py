@@ -11,7 +11,8 @@ A params file (``params/<run>.yaml``)::
       as_of: 0
 
 Outputs of run ``<run>``: ``reports/<run>/<notebook>.ipynb`` and ``.html``; ``data/processed/<run>/*.csv``
-and ``run.json``. Parameters are read with every scalar as text and converted by the type annotated in the
+and ``run.json``. Both paths are links to the published version (:mod:`qindex.publish`): report and data
+are published together by one rename, and earlier versions stay in ``reports/.runs/<run>/``. Parameters are read with every scalar as text and converted by the type annotated in the
 notebook's parameters cell, so the YAML 1.1 traps (``010`` read as octal 8, ``yes`` as true, ``1e-3`` as a
 string) cannot slip through.
 """
@@ -21,20 +22,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import platform
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 import yaml
 
-from qindex import paths
+from qindex import paths, publish
 from qindex.catalog import closest, load_catalog
 from qindex.errors import Problem, QIndexError, ValidationError
 
@@ -115,6 +114,8 @@ class _ParamsLoader(yaml.BaseLoader):
         return super().construct_mapping(node, deep)
 
 
+#: Failed notebooks are kept in reports/_failed/<run>/ (a run name cannot start with "_").
+FAILED = "_failed"
 #: What a run name may be: it names folders under reports/ and data/processed/.
 RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
@@ -332,19 +333,31 @@ def run(spec: RunSpec, progress_bar: bool | None = None, kernel: str | None = No
     ------
     RunError
         naming the notebook, the failing cell and the error; the executed notebook is kept under
-        ``reports/<run>/failed/`` and ``data/processed/<run>/`` is left as it was.
+        ``reports/_failed/<run>/`` and the published report and data are left as they were.
+
+    The run writes into a new version folder and publishes report and data together in one step
+    (:mod:`qindex.publish`); runs of the same name wait for each other.
     """
     import papermill
-    from papermill.exceptions import PapermillExecutionError
 
     started = dt.datetime.now(dt.UTC)
-    report_dir = paths.REPORTS / spec.name
-    report_dir.mkdir(parents=True, exist_ok=True)
-    paths.DATA_PROCESSED.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{spec.name}.", dir=paths.DATA_PROCESSED))
-    staging.chmod(0o755)
+    with publish.run_lock(spec.name):
+        publish.recover(spec.name)
+        run_id, folder = publish.new_version(spec.name)
+        try:
+            return _execute(spec, folder, run_id, started, progress_bar, kernel, papermill)
+        except BaseException:
+            # nothing of this run is published: remove it whole (Ctrl-C and SIGTERM included)
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+
+
+def _execute(spec, folder, run_id, started, progress_bar, kernel, papermill) -> RunResult:
+    from papermill.exceptions import PapermillExecutionError
+
+    report_dir, data_dir = folder / "report", folder / "data"
     executed = report_dir / f".{spec.notebook.stem}.running.ipynb"
-    parameters = {**spec.parameters, "output_dir": str(staging)}
+    parameters = {**spec.parameters, "output_dir": str(data_dir)}
     try:
         papermill.execute_notebook(
             str(spec.notebook),
@@ -357,43 +370,50 @@ def run(spec: RunSpec, progress_bar: bool | None = None, kernel: str | None = No
             log_output=False,
         )
     except PapermillExecutionError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        kept = _keep_failed(executed, report_dir, spec)
+        kept = _keep_failed(executed, spec)
         cell = _failed_cell_number(kept)
         raise RunError(
             f"run {spec.name} failed: notebook {spec.notebook.name}, cell {cell}: {exc.ename}: {exc.evalue}. "
-            f"The failed notebook is kept at {paths.relative(kept)}; data/processed/{spec.name}/ was not changed."
+            f"The failed notebook is kept at {paths.relative(kept)}; the published results were not changed."
         ) from None
     except Exception as exc:  # kernel died, timeout, missing kernel: same guarantees
-        shutil.rmtree(staging, ignore_errors=True)
-        kept = _keep_failed(executed, report_dir, spec) if executed.exists() else None
+        kept = _keep_failed(executed, spec) if executed.exists() else None
         where = f" The notebook so far is kept at {paths.relative(kept)}." if kept else ""
+        cell = f", cell {_failed_cell_number(kept)}" if kept else ""
         raise RunError(
-            f"run {spec.name} failed: notebook {spec.notebook.name}: {type(exc).__name__}: {exc}.{where}"
+            f"run {spec.name} failed: notebook {spec.notebook.name}{cell}: {type(exc).__name__}: {exc}.{where}"
+            " The published results were not changed."
         ) from None
 
     import nbformat
 
-    nb = nbformat.read(executed, as_version=4)
-    finished = dt.datetime.now(dt.UTC)
-    nb.cells.insert(0, _header_cell(spec, started))
-    ipynb = report_dir / spec.notebook.name
-    html = report_dir / f"{spec.notebook.stem}.html"
-    body = render_html(nb, spec.title)
-    from qindex.store import atomic_write
-
-    atomic_write(ipynb, lambda tmp: nbformat.write(nb, str(tmp)))
-    atomic_write(html, lambda tmp: tmp.write_text(body, encoding="utf-8"))
-    executed.unlink(missing_ok=True)
-    shutil.rmtree(report_dir / "failed", ignore_errors=True)
-
-    record = provenance(spec, started, finished, outputs=sorted(p.name for p in staging.iterdir()))
-    (staging / "run.json").write_text(
-        json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8"
+    try:
+        nb = nbformat.read(executed, as_version=4)
+        finished = dt.datetime.now(dt.UTC)
+        nb.cells.insert(0, _header_cell(spec, started, run_id))
+        nbformat.write(nb, str(report_dir / spec.notebook.name))
+        (report_dir / f"{spec.notebook.stem}.html").write_text(
+            render_html(nb, spec.title), encoding="utf-8"
+        )
+        executed.unlink()
+        outputs = sorted(p.name for p in data_dir.iterdir())
+        record = provenance(spec, started, finished, outputs=outputs, run_id=run_id)
+        (data_dir / "run.json").write_text(
+            json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        publish.publish(spec.name, folder)
+    except OSError as exc:  # a full disk, a read-only folder: nothing was published
+        raise RunError(
+            f"run {spec.name}: the results could not be written ({exc}); the published results were not changed."
+        ) from None
+    shutil.rmtree(paths.REPORTS / FAILED / spec.name, ignore_errors=True)
+    return RunResult(
+        spec.name,
+        paths.REPORTS / spec.name / f"{spec.notebook.stem}.html",
+        paths.REPORTS / spec.name / spec.notebook.name,
+        paths.DATA_PROCESSED / spec.name,
+        (finished - started).total_seconds(),
     )
-    final = paths.DATA_PROCESSED / spec.name
-    _swap_in(staging, final)
-    return RunResult(spec.name, html, ipynb, final, (finished - started).total_seconds())
 
 
 def _kernel_name() -> str:
@@ -402,11 +422,11 @@ def _kernel_name() -> str:
     return "qindex" if "qindex" in find_kernel_specs() else "python3"
 
 
-def _keep_failed(executed: Path, report_dir: Path, spec: RunSpec) -> Path:
-    failed = report_dir / "failed"
-    failed.mkdir(exist_ok=True)
+def _keep_failed(executed: Path, spec: RunSpec) -> Path:
+    failed = paths.REPORTS / FAILED / spec.name
+    failed.mkdir(parents=True, exist_ok=True)
     kept = failed / spec.notebook.name
-    os.replace(executed, kept)
+    shutil.copyfile(executed, kept)
     return kept
 
 
@@ -419,27 +439,16 @@ def _failed_cell_number(notebook: Path) -> str:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 return f"{i} (In [{cell.get('execution_count')}])"
-    return "unknown"
+    # a kernel that died or a cell past its timeout leaves no error output: the cell is the last one started
+    started = [
+        i
+        for i, cell in enumerate(nb.cells, start=1)
+        if cell.get("metadata", {}).get("papermill", {}).get("start_time")
+    ]
+    return str(started[-1]) if started else "unknown"
 
 
-def _swap_in(staging: Path, final: Path) -> None:
-    """Replace ``final`` by ``staging`` with renames only, so readers see the old or the new set, never half."""
-    processed = paths.DATA_PROCESSED.resolve()
-    if final.resolve().parent != processed or staging.resolve().parent != processed:
-        raise RunError(
-            f"refusing to replace {final}: results live directly in {paths.DATA_PROCESSED}"
-        )
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(final, old)
-    os.replace(staging, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _header_cell(spec: RunSpec, started: dt.datetime):
+def _header_cell(spec: RunSpec, started: dt.datetime, run_id: str):
     import nbformat
 
     rows = (
@@ -453,7 +462,7 @@ def _header_cell(spec: RunSpec, started: dt.datetime):
     local = started.astimezone(dt.timezone(dt.timedelta(hours=8)))
     text = (
         f"# {spec.title}\n\n"
-        f"运行日期 Run date: {local:%Y-%m-%d %H:%M} (UTC+8) · 运行 Run: `{spec.name}` · 笔记本 Notebook: `{spec.notebook.name}`\n\n"
+        f"运行日期 Run date: {local:%Y-%m-%d %H:%M} (UTC+8) · 运行 Run: `{spec.name}` (`{run_id}`) · 笔记本 Notebook: `{spec.notebook.name}`\n\n"
         "**参数 Parameters**\n\n| 参数 | 说明 | 取值 |\n|---|---|---|\n"
         f"{rows}\n\n"
         f"**数据来源 Data sources**: `data/raw/` ({len(raw)} files: plan texts in `sources/`, the target catalogue, and "
@@ -481,7 +490,7 @@ def render_html(nb, title: str) -> str:
     return body
 
 
-def provenance(spec: RunSpec, started, finished, outputs: list[str]) -> dict:
+def provenance(spec: RunSpec, started, finished, outputs: list[str], run_id: str = "") -> dict:
     """The run record: parameters, SHA-256 of every input, package versions, git commit, times."""
     inputs = {}
     for p in sorted(paths.DATA_RAW.rglob("*")):
@@ -497,6 +506,7 @@ def provenance(spec: RunSpec, started, finished, outputs: list[str]) -> dict:
             versions[name] = None
     return {
         "run": spec.name,
+        "run_id": run_id,
         "title": spec.title,
         "notebook": paths.relative(spec.notebook),
         "params_file": paths.relative(spec.params_file),
