@@ -27,6 +27,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -114,6 +115,8 @@ class _ParamsLoader(yaml.BaseLoader):
         return super().construct_mapping(node, deep)
 
 
+#: Kernel starts tried before a run fails (a port clash between kernels starting at once kills a start).
+KERNEL_START_TRIES = 3
 #: Failed notebooks are kept in reports/_failed/<run>/ (a run name cannot start with "_").
 FAILED = "_failed"
 #: What a run name may be: it names folders under reports/ and data/processed/.
@@ -359,16 +362,27 @@ def _execute(spec, folder, run_id, started, progress_bar, kernel, papermill) -> 
     executed = report_dir / f".{spec.notebook.stem}.running.ipynb"
     parameters = {**spec.parameters, "output_dir": str(data_dir)}
     try:
-        papermill.execute_notebook(
-            str(spec.notebook),
-            str(executed),
-            parameters=parameters,
-            kernel_name=kernel or _kernel_name(),
-            cwd=str(paths.NOTEBOOKS),
-            progress_bar=sys.stderr.isatty() if progress_bar is None else progress_bar,
-            execution_timeout=spec.cell_timeout,
-            log_output=False,
-        )
+        for attempt in range(1, KERNEL_START_TRIES + 1):
+            try:
+                papermill.execute_notebook(
+                    str(spec.notebook),
+                    str(executed),
+                    parameters=parameters,
+                    kernel_name=kernel or _kernel_name(),
+                    cwd=str(paths.NOTEBOOKS),
+                    progress_bar=sys.stderr.isatty() if progress_bar is None else progress_bar,
+                    execution_timeout=spec.cell_timeout,
+                    log_output=False,
+                )
+                break
+            except PapermillExecutionError:
+                raise
+            except Exception:
+                # Two kernels starting at once on a busy machine can pick the same port ("Address already
+                # in use") and die before running a cell: start again. A kernel that ran a cell is not retried.
+                if attempt == KERNEL_START_TRIES or _cells_started(executed):
+                    raise
+                time.sleep(attempt)
     except PapermillExecutionError as exc:
         kept = _keep_failed(executed, spec)
         cell = _failed_cell_number(kept)
@@ -420,6 +434,17 @@ def _kernel_name() -> str:
     from jupyter_client.kernelspec import find_kernel_specs
 
     return "qindex" if "qindex" in find_kernel_specs() else "python3"
+
+
+def _cells_started(executed: Path) -> bool:
+    """Whether the kernel ran any cell of the notebook papermill was writing."""
+    if not executed.exists():
+        return False
+    try:
+        cells = json.loads(executed.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return False
+    return any(c.get("metadata", {}).get("papermill", {}).get("start_time") for c in cells)
 
 
 def _keep_failed(executed: Path, spec: RunSpec) -> Path:

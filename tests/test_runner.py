@@ -507,3 +507,24 @@ def test_two_runs_of_one_name_at_once_both_publish_whole(tmp_path):
     versions = [p for p in store.iterdir() if p.is_dir() and not p.is_symlink()]
     assert len([v for v in versions if (v / "COMPLETE").is_file()]) == 2  # serialised, both whole
     assert not (tmp_path / "reports" / ".runs" / "small" / "lock").exists()
+
+
+def test_a_kernel_that_dies_at_start_is_started_again(sandbox, monkeypatch):
+    # Reliability review: on a loaded machine kernels died with "Address already in use" while another
+    # kernel was starting. A start that ran no cell is tried again; the run then succeeds.
+    import papermill
+
+    real, calls = papermill.execute_notebook, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info: Address already in use")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    monkeypatch.setattr(paths, "NOTEBOOKS", sandbox / "notebooks")
+    _one_cell_notebook(sandbox, "print('ok')")
+    params = write_params(sandbox, "notebook: fault.ipynb\n", name="retry.yaml")
+    assert cli.main(["run", str(params), "--no-progress"]) == 0
+    assert len(calls) == 2
