@@ -49,6 +49,7 @@ def new_version(name: str) -> tuple[str, Path]:
     """A new, empty version folder with ``report/`` and ``data/``: ``(run_id, folder)``."""
     run_id = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
     folder = store(name) / run_id
+    _guard(name)
     (folder / "report").mkdir(parents=True)
     (folder / "data").mkdir()
     return run_id, folder
@@ -101,6 +102,7 @@ def recover(name: str) -> list[str]:
 def run_lock(name: str, poll: float = 0.5) -> Iterator[None]:
     """Hold the lock of run ``name``; wait while another live process holds it, take over a stale one."""
     base = store(name)
+    _guard(name)
     base.mkdir(parents=True, exist_ok=True)
     lock = base / "lock"
     mine = base / f".lock.{os.getpid()}.tmp"
@@ -124,6 +126,14 @@ def run_lock(name: str, poll: float = 0.5) -> Iterator[None]:
         with contextlib.suppress(FileNotFoundError):
             if lock.read_text().strip() == str(os.getpid()):
                 lock.unlink()
+
+
+def _guard(name: str) -> None:
+    """The runner's own writes go through the data/raw guard too (a ``reports`` link into data/raw)."""
+    from qindex.store import guard
+
+    for place in (store(name) / "lock", paths.DATA_PROCESSED / name, paths.REPORTS / name):
+        guard(place)
 
 
 def _holder_alive(lock: Path) -> bool:

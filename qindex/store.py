@@ -24,10 +24,7 @@ def atomic_write(path: Path | str, write: Callable[[Path], None]) -> Path:
     temporary file. Refuses any path inside ``data/raw/``, which is read-only input.
     """
     path = Path(path)
-    raw = paths.DATA_RAW.resolve()
-    target = path.resolve()
-    if target == raw or raw in target.parents:
-        raise WriteError(f"{path}: refusing to write inside data/raw/ (inputs are read-only)")
+    guard(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -39,6 +36,21 @@ def atomic_write(path: Path | str, write: Callable[[Path], None]) -> Path:
     finally:
         tmp_path.unlink(missing_ok=True)
     return path
+
+
+def guard(path: Path | str) -> None:
+    """Refuse a path that is, or whose folder is, inside a ``data/raw/``: the configured one
+    (``QINDEX_DATA_RAW``) and the project's own. The folder is checked as well as the target, so that a symlink
+    in ``data/raw/`` pointing elsewhere cannot be replaced through its folder.
+    """
+    path = Path(path)
+    roots = {paths.DATA_RAW.resolve(), (paths.ROOT / "data" / "raw").resolve()}
+    for place in (path.resolve(), path.absolute().parent.resolve()):
+        for raw in roots:
+            if place == raw or raw in place.parents:
+                raise WriteError(
+                    f"{path}: refusing to write inside data/raw/ (inputs are read-only)"
+                )
 
 
 def write_csv(frame: pd.DataFrame, path: Path | str) -> Path:

@@ -518,3 +518,28 @@ def test_catalogue_numbers_must_be_finite():
 
     assert parse_float("nan") is None and parse_float("inf") is None and parse_float("1_0") is None
     assert parse_int("2_022") is None and parse_float("94.5") == 94.5
+
+
+def test_data_raw_guard_cannot_be_bypassed(tmp_path, monkeypatch):
+    # Reliability review D13: a symlink in data/raw, QINDEX_DATA_RAW pointing elsewhere, and the runner's
+    # own writes all got round the guard.
+    from qindex import publish
+
+    outside = tmp_path / "outside.csv"
+    outside.write_text("kept", encoding="utf-8")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "link.csv").symlink_to(outside)
+    monkeypatch.setattr(paths, "DATA_RAW", raw)
+    with pytest.raises(WriteError, match="read-only"):  # the symlink would have been replaced
+        write_csv(pd.DataFrame({"a": [1]}), raw / "link.csv")
+    assert (raw / "link.csv").is_symlink() and outside.read_text(encoding="utf-8") == "kept"
+    project_raw = paths.ROOT / "data" / "raw"
+    with pytest.raises(
+        WriteError, match="read-only"
+    ):  # the project's data/raw, whatever is configured
+        write_csv(pd.DataFrame({"a": [1]}), project_raw / "targets.csv")
+    monkeypatch.setattr(paths, "REPORTS", raw / "reports")  # reports/ pointed into data/raw
+    with pytest.raises(WriteError, match="read-only"), publish.run_lock("x"):
+        pass
+    assert not (raw / "reports").exists()
