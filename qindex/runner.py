@@ -315,6 +315,35 @@ def _check_domain(params: dict, label: str, problems: list[Problem]) -> None:
                     "a year between 1949 and 2100, or 0 for the latest",
                 )
             )
+    for key in ("replications", "sa_n"):
+        if key in params and params[key] < 1:
+            problems.append(
+                Problem(label, None, f"parameters.{key}", params[key], "a whole number ≥ 1")
+            )
+    if "units" in params:
+        for unit in filter(None, (u.strip() for u in params["units"].split(","))):
+            if unit not in places:
+                problems.append(
+                    Problem(
+                        label,
+                        None,
+                        "parameters.units",
+                        unit,
+                        f"ids from jurisdictions.csv, comma-separated{closest(unit, places)}",
+                    )
+                )
+    if params.get("framework_file"):
+        framework = (paths.ROOT / params["framework_file"]).resolve()
+        if paths.ROOT.resolve() not in framework.parents or not framework.is_file():
+            problems.append(
+                Problem(
+                    label,
+                    None,
+                    "parameters.framework_file",
+                    params["framework_file"],
+                    "a framework YAML file inside the project, e.g. params/quality_index.yaml",
+                )
+            )
 
 
 # ---------------------------------------------------------------- execution

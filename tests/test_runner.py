@@ -528,3 +528,19 @@ def test_a_kernel_that_dies_at_start_is_started_again(sandbox, monkeypatch):
     params = write_params(sandbox, "notebook: fault.ipynb\n", name="retry.yaml")
     assert cli.main(["run", str(params), "--no-progress"]) == 0
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("framework_file: params/nope.yaml", "a framework YAML file inside the project"),
+        ("framework_file: ../../../../etc/passwd", "a framework YAML file inside the project"),
+        ("replications: 0", "a whole number ≥ 1"),
+        ("replications: -5", "a whole number ≥ 1"),
+        ("units: XX,CN-ZJ-HZ", "got 'XX'; expected ids from jurisdictions.csv"),
+    ],
+)
+def test_index_params_are_checked_before_a_kernel_starts(tmp_path, line, expected):
+    # Reliability review D12: these reached a kernel (exit 1) or ran on every place (exit 0).
+    f = write_params(tmp_path, f"notebook: quality_index.ipynb\nparameters:\n  {line}\n")
+    assert any(expected in p for p in problems(f)), problems(f)
