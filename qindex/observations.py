@@ -17,6 +17,7 @@ import csv
 import io
 import math
 import re
+import stat
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -362,17 +363,17 @@ def read_observations(
     cat = catalog or load_catalog()
     problems: list[Problem] = []
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx", ".xlsm"))
-        if not files:
+        named = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx", ".xlsm"))
+        files = [p for p in named if _regular(p, problems)]
+        if not named:
             problems.append(
                 Problem(str(path), None, None, None, "a folder holding .csv or .xlsx files")
             )
-    elif path.is_file():
+    elif _regular(path, problems):
         files = [path]
     else:
-        problems.append(Problem(str(path), None, None, None, "an existing file or folder"))
         files = []
-    frames = [_read_one(f, encoding, sheet, source, cat, problems) for f in files]
+    frames = [_read_one_safely(f, encoding, sheet, source, cat, problems) for f in files]
     frame = pd.concat([f for f in frames if f is not None] or [_empty()], ignore_index=True)
     _check_duplicates(frame, problems)
     if problems:
@@ -385,6 +386,33 @@ def _empty() -> pd.DataFrame:
     frame["year"] = frame["year"].astype("int64")
     frame["value"] = frame["value"].astype(float)
     return frame
+
+
+def _regular(path: Path, problems: list[Problem]) -> bool:
+    """Whether ``path`` is a regular file (not a folder, a FIFO that would block, a dangling or looping link)."""
+    try:
+        if stat.S_ISREG(path.stat().st_mode):
+            return True
+        what = "a folder" if path.is_dir() else "not a regular file"
+    except FileNotFoundError:
+        what = "missing (or a link to nothing)"
+    except (OSError, RuntimeError) as exc:
+        what = f"unreadable ({type(exc).__name__})"
+    problems.append(Problem(str(path), None, None, what, "an existing .csv or .xlsx file"))
+    return False
+
+
+def _read_one_safely(path, encoding, sheet, source, cat, problems) -> pd.DataFrame | None:
+    """:func:`_read_one`, with a file that cannot be read reported as a problem instead of a crash."""
+    try:
+        return _read_one(path, encoding, sheet, source, cat, problems)
+    except csv.Error as exc:
+        problems.append(Problem(str(path), None, None, None, f"readable CSV text ({exc})"))
+    except OSError as exc:
+        problems.append(
+            Problem(str(path), None, None, None, f"a readable file ({exc.strerror or exc})")
+        )
+    return None
 
 
 def _read_one(path, encoding, sheet, source, cat: Catalog, problems) -> pd.DataFrame | None:

@@ -27,5 +27,5 @@ def relative(path) -> str:
         return ""
     try:
         return str(Path(path).resolve().relative_to(ROOT))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside the project, or a link that loops
         return str(path)

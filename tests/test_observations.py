@@ -6,6 +6,7 @@ import csv
 import string
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -543,3 +544,90 @@ def test_data_raw_guard_cannot_be_bypassed(tmp_path, monkeypatch):
     with pytest.raises(WriteError, match="read-only"), publish.run_lock("x"):
         pass
     assert not (raw / "reports").exists()
+
+
+# ---------------------------------------------------------------- seeded fuzz (reliability review §1)
+
+FUZZ_BASE = (
+    "jurisdiction_id,indicator_id,year,value,unit,source\n"
+    "CN-ZJ-HZ,pm25,2020,29.8,µg/m³,bulletin\n"
+    "CN-ZJ-HZ,pm25,2021,28,µg/m³,bulletin\n"
+    "CN,manufacturing_product_pass_rate,2022,93.29,%,bulletin\n"
+)
+
+
+def _mutations(rng):
+    base = FUZZ_BASE.encode()
+    lines = FUZZ_BASE.splitlines()
+    yield "truncate", base[: rng.randrange(1, len(base))]
+    k = rng.randrange(len(base))
+    yield "byte", base[:k] + bytes([rng.randrange(256)]) + base[k + 1 :]
+    i = rng.randrange(1, len(lines))
+    cells = lines[i].split(",")
+    op = rng.choice(["drop", "extra", "dup_header", "weird_value", "long_field", "year"])
+    if op == "drop":
+        cells.pop(rng.randrange(len(cells)))
+    elif op == "extra":
+        cells.insert(rng.randrange(len(cells) + 1), str(rng.randrange(1000)))
+    elif op == "weird_value":
+        cells[3] = rng.choice(["inf", "-inf", "nan%", "+nan", "1e400", "9 5", "1_0", "NaN‰", "1,2"])
+    elif op == "long_field":
+        cells[5] = "x" * 200_000
+    elif op == "year":
+        cells[2] = str(rng.choice([0, -1, 1948, 2101, 99999, 20200]))
+    out = lines[:]
+    if op == "dup_header":
+        out[0] = out[0] + ",年份"
+        out[1:] = [line + ",2000" for line in out[1:]]
+    else:
+        out[i] = ",".join(cells)
+    yield op, ("\n".join(out) + "\n").encode()
+
+
+def test_fuzzed_observation_files_load_exactly_or_fail_cleanly(tmp_path):
+    # Every malformed input ends in one ObservationError naming the file, or loads with finite values and
+    # years in range, never more rows than the file has data lines, never a crash of another type.
+    import random
+
+    rng = random.Random(20241123)
+    f = tmp_path / "fuzz.csv"
+    seen = 0
+    for _ in range(150):
+        for op, data in _mutations(rng):
+            f.write_bytes(data)
+            seen += 1
+            try:
+                got = read_observations(f)
+            except ObservationError as exc:
+                assert "fuzz.csv" in str(exc), (op, data[:200])
+                continue
+            assert np.isfinite(got["value"]).all(), (op, data[:200])
+            assert got["year"].between(1949, 2100).all(), (op, data[:200])
+            assert len(got) <= data.count(b"\n"), (op, data[:200])
+            if op in ("drop", "extra", "weird_value", "year", "long_field", "dup_header"):
+                pytest.fail(f"{op} was accepted: {data[:200]!r}")
+    assert seen == 450
+
+
+def test_files_that_are_not_regular_files_are_problems_not_crashes(tmp_path):
+    # Reliability review D9: a folder named x.csv, a dangling link, a link loop gave tracebacks; a FIFO
+    # named *.csv blocked forever.
+    import os
+
+    folder = tmp_path / "obs"
+    folder.mkdir()
+    (folder / "dir.csv").mkdir()
+    (folder / "dangling.csv").symlink_to(tmp_path / "nowhere.csv")
+    (folder / "loop.csv").symlink_to(folder / "loop.csv")
+    os.mkfifo(folder / "fifo.csv")
+    (folder / "long.csv").write_text(
+        "jurisdiction_id,indicator_id,year,value,unit,source\nCN,pm25,2020,30,µg/m³,"
+        + "x" * 200_000
+        + "\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ObservationError) as info:
+        read_observations(folder)
+    text = str(info.value)
+    for name in ("dir.csv", "dangling.csv", "loop.csv", "fifo.csv", "long.csv"):
+        assert name in text, name
