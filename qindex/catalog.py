@@ -321,8 +321,9 @@ class _Checker:
         year = self.number(f, t, "target_year", whole=True)
         base_year = self.number(f, t, "base_year", whole=True, blank_ok=True)
         base_value = self.number(f, t, "base_value", blank_ok=True)
-        ind_by_id = ind.set_index("indicator_id")
-        plan_by_id = plans.set_index("plan_id")
+        # duplicates are already reported; look-ups use the first row of each id
+        ind_by_id = ind.drop_duplicates("indicator_id").set_index("indicator_id")
+        plan_by_id = plans.drop_duplicates("plan_id").set_index("plan_id")
         texts: dict[str, str | None] = {}
         for i, row in enumerate(f.itertuples(index=False)):
             line, typ = row.source_line, row.target_type
@@ -457,4 +458,8 @@ class _Checker:
         path = self.raw / "sources" / name
         if not name or not path.is_file():
             return None
-        return path.read_text(encoding="utf-8")
+        try:
+            return path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError) as exc:
+            self.add("plans", None, "source_file", name, f"a readable UTF-8 plan text ({exc})")
+            return ""

@@ -157,6 +157,14 @@ def load_spec(path: Path | str) -> RunSpec:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_ParamsLoader)
     except FileNotFoundError:
         raise ParamsError([Problem(label, None, None, None, "an existing params file")]) from None
+    except UnicodeDecodeError as exc:
+        raise ParamsError(
+            [Problem(label, None, None, None, f"UTF-8 text ({exc.reason} at byte {exc.start})")]
+        ) from None
+    except OSError as exc:  # a folder, an unreadable file
+        raise ParamsError(
+            [Problem(label, None, None, None, f"a readable params file ({exc.strerror or exc})")]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None

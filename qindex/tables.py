@@ -36,10 +36,17 @@ def read_text_table(
             Problem(name, None, None, None, f"UTF-8 text ({exc.reason} at byte {exc.start})")
         )
         return _empty(required)
+    except (OSError, csv.Error) as exc:  # a folder, a link loop, an unreadable file, a huge field
+        problems.append(Problem(name, None, None, None, f"a readable CSV file ({exc})"))
+        return _empty(required)
     if not rows:
         problems.append(Problem(name, None, None, None, f"a header row with columns {required}"))
         return _empty(required)
     header = [h.strip() for h in rows[0]]
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:
+        problems.append(Problem(name, 1, twice[0], None, "each column name once in the header"))
+        return _empty(required)
     for col in required:
         if col not in header:
             problems.append(Problem(name, 1, col, None, f"a column named '{col}' in the header"))

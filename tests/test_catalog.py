@@ -265,3 +265,37 @@ def test_two_rows_setting_one_target_differently_are_refused(mini_raw):
         "line 3, column 'target_value': got '95'; expected the same value as line 2" in p
         for p in _problems(mini_raw)
     )
+
+
+def test_catalogue_crashes_of_the_reliability_review_are_problems(mini_raw):
+    # D9: a duplicate indicator id crashed ("truth value of a Series is ambiguous") without naming the
+    # duplicate; a duplicated header column, targets.csv as a folder and a plan text in GBK crashed too.
+    rows = read_csv(mini_raw / "indicators.csv")
+    rows.append(list(rows[1]))
+    rows[-1][1] = "另一个名称"
+    write_csv(mini_raw / "indicators.csv", rows)
+    assert any(
+        "column 'indicator_id': got 'pass_rate'; expected a unique id" in p
+        for p in _problems(mini_raw)
+    )
+
+
+def test_unreadable_catalogue_files_are_problems(mini_raw):
+    rows = read_csv(mini_raw / "jurisdictions.csv")
+    rows[0].append("name_zh")
+    for r in rows[1:]:
+        r.append("x")
+    write_csv(mini_raw / "jurisdictions.csv", rows)
+    (mini_raw / "targets.csv").unlink()
+    (mini_raw / "targets.csv").mkdir()
+    found = _problems(mini_raw)
+    assert any(
+        "jurisdictions.csv, line 1, column 'name_zh'" in p and "each column name once" in p
+        for p in found
+    )
+    assert any(p.startswith("targets.csv") and "a readable CSV file" in p for p in found)
+
+
+def test_a_plan_text_that_is_not_utf8_is_a_problem(mini_raw):
+    (mini_raw / "sources" / "plan.txt").write_bytes("制造业产品质量合格率达到94%".encode("gb18030"))
+    assert any("a readable UTF-8 plan text" in p for p in _problems(mini_raw))

@@ -544,3 +544,11 @@ def test_index_params_are_checked_before_a_kernel_starts(tmp_path, line, expecte
     # Reliability review D12: these reached a kernel (exit 1) or ran on every place (exit 0).
     f = write_params(tmp_path, f"notebook: quality_index.ipynb\nparameters:\n  {line}\n")
     assert any(expected in p for p in problems(f)), problems(f)
+
+
+def test_params_files_that_cannot_be_read_are_params_errors(tmp_path):
+    gbk = tmp_path / "gbk.yaml"
+    gbk.write_bytes("notebook: plan_progress.ipynb\ntitle: 杭州\n".encode("gb18030"))
+    assert "expected UTF-8 text" in problems(gbk)[0]
+    (tmp_path / "folder.yaml").mkdir()
+    assert "a readable params file" in problems(tmp_path / "folder.yaml")[0]
