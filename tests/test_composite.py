@@ -3,6 +3,7 @@ AHP, entropy and TOPSIS examples; validates frameworks."""
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -397,3 +398,66 @@ def test_carry_forward_respects_max_gap():
     x = pd.DataFrame({"a": [1.0, np.nan, np.nan, np.nan, np.nan, 2.0]}, index=idx)
     got = impute(x, {"method": "latest", "max_gap": 2}, x)["a"].tolist()
     assert got[:3] == [1.0, 1.0, 1.0] and np.isnan(got[3]) and np.isnan(got[4]) and got[5] == 2.0
+
+
+# ---------------------------------------------------------------- reliability review D10
+
+
+def _two_indicator_framework(a_norm=None, weight=None):
+    node = {
+        "code": "a",
+        "parent": "index",
+        "normalise": a_norm or {"method": "minmax", "lower": 0, "upper": 100},
+    }
+    if weight is not None:
+        node["weight"] = weight
+    return {
+        "name": "t",
+        "indicators": [node, {"code": "b", "parent": "index"}],
+        "aggregates": [{"code": "index", "name": "I"}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        (
+            _two_indicator_framework(weight=float("nan")),
+            "column 'weight': got nan; expected a finite weight",
+        ),
+        (_two_indicator_framework(weight=float("inf")), "expected a finite weight"),
+        (
+            _two_indicator_framework({"method": "minmax", "lower": 100, "upper": 1}),
+            "a number above lower",
+        ),
+        (
+            _two_indicator_framework({"method": "minmax", "lower": "x", "upper": 100}),
+            "column 'normalise.lower': got 'x'; expected a finite number",
+        ),
+        (
+            _two_indicator_framework({"method": "goalposts", "lower": 50, "upper": 50}),
+            "a goalpost ≠ the lower one",
+        ),
+        (_two_indicator_framework({"method": "ratio2targ", "target": 0}), "a target ≠ 0"),
+        (
+            _two_indicator_framework({"method": "efficacy", "unacceptable": 5, "satisfactory": 5}),
+            "a value ≠ unacceptable",
+        ),
+    ],
+)
+def test_nonsense_framework_parameters_are_refused(spec, expected):
+    with pytest.raises(SpecError, match=re.escape(expected)):
+        framework_from_dict(spec)
+
+
+def test_min_availability_outside_0_1_and_non_finite_data_are_refused():
+    spec = _two_indicator_framework()
+    spec["steps"] = {"screen": {"min_availability": 1.5}}
+    with pytest.raises(SpecError, match="a share from 0 to 1"):
+        framework_from_dict(spec)
+    fw = framework_from_dict(_two_indicator_framework())
+    data = pd.DataFrame({"a": [1.0, np.inf], "b": [2.0, 3.0]}, index=["x", "y"])
+    with pytest.raises(SpecError, match="expected finite numbers"):
+        build_index(data, fw)
+    with pytest.raises(SpecError, match="expected numbers"):
+        build_index(pd.DataFrame({"a": ["1", "2"], "b": [2.0, 3.0]}), fw)

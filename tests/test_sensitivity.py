@@ -3,6 +3,7 @@ analytic values, reproducibility and validation of study specs."""
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -303,3 +304,54 @@ def test_goalpost_alternatives_are_validated():
         )
     m = str(e.value)
     assert "a lower goalpost ≠ the upper one" in m and "column 'b'" in m and "'zz'" in m
+
+
+@pytest.mark.parametrize(
+    ("study", "expected"),
+    [
+        (
+            {"assumptions": [{"name": "w", "kind": "weights", "noise": "lots"}]},
+            "column 'noise': got 'lots'",
+        ),
+        ({"assumptions": [{"name": "w", "kind": "weights", "sets": 0}]}, "column 'sets': got 0"),
+        (
+            {"seed": "abc", "assumptions": [{"name": "x", "kind": "exclude"}]},
+            "column 'seed': got 'abc'",
+        ),
+        ({"assumptions": "weights"}, "expected a list of assumptions"),
+        ({"assumptions": ["weights"]}, "expected a mapping with name and kind"),
+        ([1, 2], "expected a mapping with assumptions"),
+        (
+            {"assumptions": [{"name": "x", "kind": "exclude", "indicators": 5}]},
+            "'all' or a list of codes",
+        ),
+        (
+            {
+                "assumptions": [
+                    {"name": "w", "kind": "weights"},
+                    {"name": "w", "kind": "weights", "level": 1},
+                ]
+            },
+            "column 'name': got 'w'; expected a unique name",
+        ),
+    ],
+)
+def test_study_specs_of_the_wrong_type_are_spec_errors(study, expected):
+    # Reliability review D9/D10: these crashed with TypeError/ValueError or were silently misread.
+    with pytest.raises(SpecError, match=re.escape(expected)):
+        load_study(study, goalpost_framework())
+
+
+def test_replication_counts_must_be_positive_and_nan_scores_are_never_ranked():
+    fw = goalpost_framework()
+    data = pd.DataFrame(
+        {"a": [90.0, 95.0, np.nan], "b": [70.0, 80.0, np.nan], "c": [40.0, 50.0, np.nan]},
+        index=["u1", "u2", "u3"],
+    )
+    study = load_study({"assumptions": [{"name": "w", "kind": "weights", "level": 2}]}, fw)
+    with pytest.raises(SpecError, match="a whole number of replications"):
+        uncertainty(data, fw, study, n=0)
+    ua = uncertainty(data, fw, study, n=20)
+    # u3 has no data, so no score: it has no rank (it used to be ranked, last or tied first)
+    assert np.isnan(ua.rank_stats.loc["u3", "nominal_rank"]) and np.isnan(ua.ranks[:, 2]).all()
+    assert set(ua.rank_stats.loc[["u1", "u2"], "nominal_rank"]) == {1.0, 2.0}

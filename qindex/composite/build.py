@@ -194,6 +194,19 @@ def build_index(data: pd.DataFrame, framework: Framework) -> IndexResult:
                 for c in missing
             ]
         )
+    bad = []
+    for c in fw.indicators:
+        col = data[c]
+        if not pd.api.types.is_numeric_dtype(col):
+            bad.append(
+                Problem(f"node '{c}'", None, "data", str(col.dtype), "numbers (or NaN for missing)")
+            )
+        elif np.isinf(col.to_numpy(dtype=float)).any():
+            bad.append(
+                Problem(f"node '{c}'", None, "data", "inf", "finite numbers (or NaN for missing)")
+            )
+    if bad:
+        raise SpecError(bad)
     notes: list[str] = []
     stages: dict[str, pd.DataFrame] = {}
     x = denominate(data, fw)

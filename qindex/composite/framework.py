@@ -23,6 +23,7 @@ YAML layout::
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -186,6 +187,13 @@ def framework_from_dict(spec: dict, label: str = "framework") -> Framework:
                 "treat",
                 "aggregate",
             }
+            if isinstance(item.get("weight"), float) and not math.isfinite(item["weight"]):
+                # checked here: in the node table an absent weight and a NaN one look alike
+                problems.append(
+                    Problem(
+                        f"node '{item['code']}'", None, "weight", item["weight"], "a finite weight"
+                    )
+                )
             for key in item:
                 if key not in allowed:
                     problems.append(
@@ -285,8 +293,8 @@ def validate(name: str, table: pd.DataFrame, steps: dict) -> Framework:
             )
         try:
             w = float(row.weight)
-            if not w > 0:
-                bad(row.code, "weight", row.weight, "a weight > 0")
+            if not (w > 0 and math.isfinite(w) and w < 1e300):
+                bad(row.code, "weight", row.weight, "a weight > 0" if w <= 0 else "a finite weight")
         except (TypeError, ValueError):
             bad(row.code, "weight", row.weight, "a number > 0")
         if row.type == "indicator" and row.direction not in (1, -1, 1.0, -1.0):
@@ -357,6 +365,8 @@ def validate(name: str, table: pd.DataFrame, steps: dict) -> Framework:
                             sorted(extra),
                             f"parameters of {method}: {sorted(allowed_methods[method]) or 'none'}",
                         )
+                    for key, expected in _parameter_problems(method, spec):
+                        bad(row.code, f"{step}.{key}", spec.get(key), expected)
             specs.append(spec)
         t[step] = specs
     imp = steps.get("impute", {}).get("method", "none")
@@ -378,6 +388,11 @@ def validate(name: str, table: pd.DataFrame, steps: dict) -> Framework:
                         f"one of {sorted(allowed)}{closest(str(key), allowed)}",
                     )
                 )
+    share = (steps.get("screen") or {}).get("min_availability", 0.0)
+    if not _finite(share) or not 0 <= share <= 1:
+        problems.append(
+            Problem("steps.screen", None, "min_availability", share, "a share from 0 to 1")
+        )
     basis = (steps.get("screen") or {}).get("basis", "raw")
     if basis not in ("raw", "imputed"):
         problems.append(
@@ -411,6 +426,44 @@ def validate(name: str, table: pd.DataFrame, steps: dict) -> Framework:
     if problems:
         raise SpecError(problems)
     return Framework(name, t.reset_index(drop=True), steps)
+
+
+def _finite(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _parameter_problems(method: str, spec: dict) -> list[tuple[str, str]]:
+    """Parameters that are not numbers, or that make a normaliser divide by zero or invert the indicator."""
+    out = []
+    for key in (
+        "lower",
+        "upper",
+        "mean",
+        "sd",
+        "target",
+        "cap",
+        "p",
+        "unacceptable",
+        "satisfactory",
+        "floor",
+        "span",
+        "scale",
+    ):
+        if key in spec and not _finite(spec[key]):
+            out.append((key, "a finite number"))
+    if out:
+        return out
+    if method == "minmax" and not spec.get("lower", 0) < spec.get("upper", 100):
+        out.append(("upper", "a number above lower (the direction says which way is better)"))
+    if method == "goalposts" and spec.get("lower") == spec.get("upper"):
+        out.append(("upper", "a goalpost ≠ the lower one"))
+    if method == "efficacy" and spec.get("unacceptable") == spec.get("satisfactory"):
+        out.append(("satisfactory", "a value ≠ unacceptable"))
+    if method == "ratio2targ" and spec.get("target", 1) == 0:
+        out.append(("target", "a target ≠ 0"))
+    if method == "zscore" and spec.get("sd", 1) <= 0:
+        out.append(("sd", "a standard deviation > 0"))
+    return out
 
 
 def _may_reach_zero(spec: dict) -> bool:

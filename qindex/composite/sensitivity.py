@@ -21,6 +21,7 @@ each replication is a few masked matrix products.
 from __future__ import annotations
 
 import copy
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,11 +75,31 @@ def load_study(spec: dict | str | Path, framework: Framework) -> Study:
         spec = yaml.safe_load(Path(spec).read_text(encoding="utf-8"))
         spec = spec.get("study", spec)
     problems: list[Problem] = []
+    if not isinstance(spec, dict):
+        raise SpecError(
+            [Problem("study", None, None, type(spec).__name__, "a mapping with assumptions")]
+        )
+    items = spec.get("assumptions") or []
+    seed = spec.get("seed", 0)
+    if not isinstance(items, list):
+        raise SpecError([Problem("study", None, "assumptions", items, "a list of assumptions")])
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        problems.append(Problem("study", None, "seed", seed, "a whole number ≥ 0"))
+        seed = 0
     levels = set(framework.nodes.loc[framework.nodes.type == "aggregate", "level"].tolist())
     indicator_levels = {1}
     out = []
-    for i, item in enumerate(spec.get("assumptions") or []):
+    names: set[str] = set()
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            problems.append(
+                Problem(f"assumption {i + 1}", None, None, item, "a mapping with name and kind")
+            )
+            continue
         name = str(item.get("name", f"assumption {i + 1}"))
+        if name in names:  # two weight sets under one name would overwrite each other
+            problems.append(Problem(f"assumption '{name}'", None, "name", name, "a unique name"))
+        names.add(name)
         where = f"assumption '{name}'"
         kind = item.get("kind")
         if kind not in KINDS:
@@ -111,8 +132,14 @@ def load_study(spec: dict | str | Path, framework: Framework) -> Study:
                 )
         if kind == "weights":
             a.level = item.get("level")
-            a.noise = float(item.get("noise", 0.25))
-            a.sets = int(item.get("sets", 100))
+            noise, sets = item.get("noise", 0.25), item.get("sets", 100)
+            if not isinstance(noise, int | float) or isinstance(noise, bool):
+                problems.append(Problem(where, None, "noise", noise, "a number, e.g. 0.25"))
+                noise = 0.25
+            if not isinstance(sets, int) or isinstance(sets, bool) or sets < 1:
+                problems.append(Problem(where, None, "sets", sets, "a whole number ≥ 1"))
+                sets = 1
+            a.noise, a.sets = float(noise), sets
             if a.level is not None and a.level not in (levels | indicator_levels) - {
                 framework.n_levels
             }:
@@ -142,6 +169,11 @@ def load_study(spec: dict | str | Path, framework: Framework) -> Study:
             problems += _goalpost_problems(where, a.alternatives, framework)
         elif kind == "exclude":
             inds = item.get("indicators", "all")
+            if inds != "all" and not isinstance(inds, list):
+                problems.append(
+                    Problem(where, None, "indicators", inds, "'all' or a list of codes")
+                )
+                inds = []
             a.alternatives = [None] + (framework.indicators if inds == "all" else list(inds))
             for code in a.alternatives[1:]:
                 if code not in framework.indicators:
@@ -211,7 +243,7 @@ def load_study(spec: dict | str | Path, framework: Framework) -> Study:
         )
     if problems:
         raise SpecError(problems)
-    return Study(out, int(spec.get("seed", 0)))
+    return Study(out, seed)
 
 
 # ---------------------------------------------------------------- the fast engine
@@ -395,10 +427,25 @@ def _goalpost_problems(where: str, alternatives: list, framework: Framework) -> 
     return problems
 
 
+def _positive(n, what: str) -> None:
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise SpecError([Problem("study", None, what, n, "a whole number of replications ≥ 1")])
+
+
 def _ranks(scores: np.ndarray) -> np.ndarray:
-    """Rank 1 = highest score; ties share the smallest rank; missing scores rank last."""
-    s = np.where(np.isnan(scores), -np.inf, scores)
-    return rankdata(-s, method="min").astype(float)
+    """Rank 1 = highest score; ties share the smallest rank; a unit without a finite score gets no rank
+    (NaN), never a place in the ranking."""
+    out = np.full(len(scores), np.nan)
+    ok = np.isfinite(scores)
+    out[ok] = rankdata(-scores[ok], method="min")
+    return out
+
+
+def _nan_stat(f, ranks, **kw) -> np.ndarray:
+    """``f`` over replications, ignoring units without a rank (all-NaN columns stay NaN, silently)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return f(ranks, **kw)
 
 
 def _choice(study: Study, u: np.ndarray) -> dict:
@@ -459,7 +506,7 @@ def run_replications(
     ranks = np.empty((len(u), len(eng.units)))
     for r, row in enumerate(u):
         ranks[r] = _ranks(eng.scores(_choice(study, row)))
-    shift = np.abs(ranks - nominal).mean(axis=1)
+    shift = np.nan_to_num(_nan_stat(np.nanmean, np.abs(ranks - nominal), axis=1))
     return ranks, shift, eng
 
 
@@ -468,10 +515,10 @@ def _rank_stats(eng, ranks) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "nominal_rank": nominal,
-            "median_rank": np.median(ranks, axis=0),
-            "q05_rank": np.quantile(ranks, 0.05, axis=0),
-            "q95_rank": np.quantile(ranks, 0.95, axis=0),
-            "mean_rank": ranks.mean(axis=0),
+            "median_rank": _nan_stat(np.nanmedian, ranks, axis=0),
+            "q05_rank": _nan_stat(np.nanquantile, ranks, q=0.05, axis=0),
+            "q95_rank": _nan_stat(np.nanquantile, ranks, q=0.95, axis=0),
+            "mean_rank": _nan_stat(np.nanmean, ranks, axis=0),
         },
         index=eng.units,
     )
@@ -481,16 +528,20 @@ def uncertainty(
     data: pd.DataFrame, framework: Framework, study: Study, n: int = 500
 ) -> UncertaintyResult:
     """Monte Carlo uncertainty analysis with ``n`` replications (reproducible with the study's seed)."""
+    _positive(n, "n")
     rng = np.random.default_rng(study.seed)
     u = rng.random((n, len(study.assumptions)))
     ranks, shift, eng = run_replications(data, framework, study, u)
     reps = pd.DataFrame([_describe(study, row) for row in u])
     reps["mean_abs_rank_shift"] = shift
-    note = (
-        ""
-        if shift.any()
-        else "no replication changed any rank: the assumptions studied do not matter for these data"
-    )
+    if np.isnan(ranks).all():
+        note = "no unit has a finite index score: nothing to rank"
+    elif shift.any():
+        note = ""
+    else:
+        note = (
+            "no replication changed any rank: the assumptions studied do not matter for these data"
+        )
     return UncertaintyResult(_rank_stats(eng, ranks), reps, ranks, note)
 
 
@@ -551,6 +602,7 @@ def sensitivity(
     level: float = 0.9,
 ) -> SensitivityResult:
     """Sobol' sensitivity of the mean absolute rank shift to each assumption: N·(d + 2) replications."""
+    _positive(n, "n")
     d = len(study.assumptions)
     a, b, ab = saltelli_design(d, n, study.seed)
     u = np.concatenate([a, b, ab.reshape(-1, d)])
