@@ -72,6 +72,7 @@ def _targets(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from qindex.errors import QIndexError
     from qindex.runner import ParamsError, RunError, load_spec, params_files, run
 
     files = params_files() if args.all else [Path(p) for p in args.params]
@@ -102,6 +103,16 @@ def _run(args: argparse.Namespace) -> int:
         except RunError as exc:
             failed += 1
             print(f"FAILED {exc}", file=sys.stderr)
+            continue
+        except (
+            QIndexError,
+            OSError,
+        ) as exc:  # e.g. a read-only reports/ before the run could start
+            failed += 1
+            print(
+                f"FAILED run {spec.name}: {exc}; the published results were not changed.",
+                file=sys.stderr,
+            )
             continue
         print(
             f"ok {spec.name}: {result.html.relative_to(result.html.parents[2])} ({result.seconds:.1f} s)"

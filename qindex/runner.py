@@ -115,6 +115,8 @@ class _ParamsLoader(yaml.BaseLoader):
         return super().construct_mapping(node, deep)
 
 
+#: Problems listed at most for one params file.
+MAX_PROBLEMS = 50
 #: Kernel starts tried before a run fails (a port clash between kernels starting at once kills a start).
 KERNEL_START_TRIES = 3
 #: Failed notebooks are kept in reports/_failed/<run>/ (a run name cannot start with "_").
@@ -232,6 +234,12 @@ def load_spec(path: Path | str) -> RunSpec:
                 else:
                     params[key] = value
         _check_domain(params, label, problems)
+    if len(problems) > MAX_PROBLEMS:  # 100,000 unknown keys made a 16 MB message
+        more = len(problems) - MAX_PROBLEMS
+        problems = [
+            *problems[:MAX_PROBLEMS],
+            Problem(label, None, None, None, f"… and {more} more problems"),
+        ]
     if problems:
         raise ParamsError(problems)
     title = str(raw.get("title") or path.stem)
@@ -383,7 +391,13 @@ def run(spec: RunSpec, progress_bar: bool | None = None, kernel: str | None = No
     started = dt.datetime.now(dt.UTC)
     with publish.run_lock(spec.name):
         publish.recover(spec.name)
-        run_id, folder = publish.new_version(spec.name)
+        try:
+            run_id, folder = publish.new_version(spec.name)
+        except OSError as exc:  # a read-only or full disk: nothing was started
+            raise RunError(
+                f"run {spec.name}: cannot create its folder under {paths.relative(paths.REPORTS)} "
+                f"({exc.strerror or exc}); the published results were not changed."
+            ) from None
         try:
             return _execute(spec, folder, run_id, started, progress_bar, kernel, papermill)
         except BaseException:

@@ -461,3 +461,23 @@ def test_min_availability_outside_0_1_and_non_finite_data_are_refused():
         build_index(data, fw)
     with pytest.raises(SpecError, match="expected numbers"):
         build_index(pd.DataFrame({"a": ["1", "2"], "b": [2.0, 3.0]}), fw)
+
+
+def test_a_geometric_mean_over_pillars_that_reach_zero_is_a_spec_error():
+    # Reliability review D9: the framework check looks only at direct indicator children, so a gmean over
+    # z-scored pillars crashed with ValueError deep in the aggregation.
+    fw = framework_from_dict(
+        {
+            "name": "t",
+            "steps": {"normalise": {"method": "zscore", "mean": 0, "sd": 1}},
+            "indicators": [{"code": "a", "parent": "p"}, {"code": "b", "parent": "q"}],
+            "aggregates": [
+                {"code": "p", "name": "P", "parent": "index"},
+                {"code": "q", "name": "Q", "parent": "index"},
+                {"code": "index", "name": "I", "aggregate": {"method": "gmean"}},
+            ],
+        }
+    )
+    data = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 1.0, 2.0]}, index=["x", "y", "z"])
+    with pytest.raises(SpecError, match="node 'index', column 'aggregate': got 'gmean'"):
+        build_index(data, fw)

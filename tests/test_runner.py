@@ -552,3 +552,19 @@ def test_params_files_that_cannot_be_read_are_params_errors(tmp_path):
     assert "expected UTF-8 text" in problems(gbk)[0]
     (tmp_path / "folder.yaml").mkdir()
     assert "a readable params file" in problems(tmp_path / "folder.yaml")[0]
+
+
+def test_a_read_only_reports_folder_is_one_message_not_a_traceback(sandbox, capsys):
+    # Reliability review D9: a read-only data/processed gave "OSError: Read-only file system". As root a
+    # chmod does not stop writes, so reports/ is a file here: the run cannot create its folder.
+    (sandbox / "reports").write_text("not a folder", encoding="utf-8")
+    code = cli.main(["run", str(paths.PARAMS / "gongshu-2025.yaml"), "--no-progress"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("FAILED run gongshu-2025") and "Traceback" not in err
+
+
+def test_a_params_file_with_many_unknown_keys_gives_a_short_message(tmp_path):
+    keys = "".join(f"  k{i}: 1\n" for i in range(2000))
+    found = problems(write_params(tmp_path, f"notebook: plan_progress.ipynb\nparameters:\n{keys}"))
+    assert len(found) == 51 and "… and 1950 more problems" in found[-1]

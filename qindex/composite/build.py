@@ -249,7 +249,21 @@ def build_index(data: pd.DataFrame, framework: Framework) -> IndexResult:
         for code in nodes.index[nodes["level"] == level]:
             kids = fw.children(code)
             w = nodes.loc[kids, "weight"].astype(float).to_numpy()
-            scores[code] = aggregate(scores[kids].to_numpy(), w, nodes.at[code, "aggregate"])
+            spec = nodes.at[code, "aggregate"]
+            try:
+                scores[code] = aggregate(scores[kids].to_numpy(), w, spec)
+            except ValueError as exc:  # e.g. a geometric mean over scores that reach 0
+                raise SpecError(
+                    [
+                        Problem(
+                            f"node '{code}'",
+                            None,
+                            "aggregate",
+                            spec.get("method"),
+                            f"inputs it can take ({exc})",
+                        )
+                    ]
+                ) from None
     stages["aggregated"] = scores
     return IndexResult(
         fw, stages, imputed_cells.loc[screened.index], availability, screened_out, treatment, notes
