@@ -481,3 +481,10 @@ def test_a_geometric_mean_over_pillars_that_reach_zero_is_a_spec_error():
     data = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 1.0, 2.0]}, index=["x", "y", "z"])
     with pytest.raises(SpecError, match="node 'index', column 'aggregate': got 'gmean'"):
         build_index(data, fw)
+
+
+def test_units_without_a_score_get_a_note_and_no_rank():
+    fw = framework_from_dict(_two_indicator_framework())
+    r = build_index(pd.DataFrame({"a": [50.0, np.nan], "b": [60.0, np.nan]}, index=["x", "y"]), fw)
+    assert np.isnan(r.ranks().loc["y", "index"]) and r.ranks().loc["x", "index"] == 1
+    assert any("1 unit(s) have no index score and are not ranked: y" in n for n in r.notes)

@@ -355,3 +355,34 @@ def test_replication_counts_must_be_positive_and_nan_scores_are_never_ranked():
     # u3 has no data, so no score: it has no rank (it used to be ranked, last or tied first)
     assert np.isnan(ua.rank_stats.loc["u3", "nominal_rank"]) and np.isnan(ua.ranks[:, 2]).all()
     assert set(ua.rank_stats.loc[["u1", "u2"], "nominal_rank"]) == {1.0, 2.0}
+
+
+def test_unknown_parameters_of_an_alternative_are_refused():
+    with pytest.raises(SpecError, match=r"parameters of minmax: \['lower', 'upper'\]"):
+        load_study(
+            {
+                "assumptions": [
+                    {
+                        "name": "n",
+                        "kind": "normalise",
+                        "alternatives": [{"method": "minmax", "low": 1}],
+                    }
+                ]
+            },
+            goalpost_framework(),
+        )
+
+
+def test_data_driven_weights_refuse_what_they_cannot_weigh():
+    from qindex.composite.weights import entropy, pca
+
+    for bad in (
+        [[1.0, 2.0]],
+        [[1.0, 2.0], [1.0, 3.0]],
+        [[1.0, -2.0], [2.0, 3.0]],
+        [[1.0, np.nan], [2.0, 3.0]],
+    ):
+        with pytest.raises(SpecError):
+            entropy(bad)  # one unit; a constant column; a negative value; a missing value
+    with pytest.raises(SpecError, match="a constant column"):
+        pca([[1.0, 2.0], [1.0, 3.0], [1.0, 5.0]])

@@ -265,6 +265,10 @@ def build_index(data: pd.DataFrame, framework: Framework) -> IndexResult:
                     ]
                 ) from None
     stages["aggregated"] = scores
+    unscored = scores.index[~np.isfinite(scores[fw.top].to_numpy(dtype=float))]
+    if len(unscored):  # e.g. no data, or a z-score over one unit: no score, hence no rank
+        shown = ", ".join(map(str, unscored[:10])) + (" …" if len(unscored) > 10 else "")
+        notes.append(f"{len(unscored)} unit(s) have no index score and are not ranked: {shown}")
     return IndexResult(
         fw, stages, imputed_cells.loc[screened.index], availability, screened_out, treatment, notes
     )

@@ -201,6 +201,18 @@ def load_study(spec: dict | str | Path, framework: Framework) -> Study:
             }[kind]
             for alt in a.alternatives:
                 method = alt.get("method")
+                if known is not None and method in known:
+                    extra = set(alt) - {"method"} - set(known[method])
+                    if extra:  # an unknown parameter crashed the replication (TypeError)
+                        problems.append(
+                            Problem(
+                                where,
+                                None,
+                                "alternatives",
+                                sorted(extra),
+                                f"parameters of {method}: {sorted(known[method]) or 'none'}",
+                            )
+                        )
                 if known is not None and method not in known:
                     problems.append(
                         Problem(

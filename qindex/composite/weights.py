@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qindex.composite.framework import SpecError
+from qindex.errors import Problem
+
 #: Random consistency index tables (n = 1…15).
 RI_TABLES = {
     "saaty1980": (
@@ -90,6 +93,21 @@ def entropy(matrix) -> np.ndarray:
     p = x/Σx per column, e = −Σ p ln p / ln n (0·ln 0 = 0), w = (1 − e)/Σ(1 − e)."""
     x = np.asarray(matrix, dtype=float)
     n = x.shape[0]
+    _weights_input(x, "entropy", min_units=2)
+    if (x < 0).any():
+        raise SpecError([Problem("weights", None, "entropy", "negative values", "values ≥ 0")])
+    if np.all(np.isclose(x, x[0]), axis=0).any():
+        raise SpecError(
+            [
+                Problem(
+                    "weights",
+                    None,
+                    "entropy",
+                    "a constant column",
+                    "indicators that vary across units",
+                )
+            ]
+        )
     p = x / x.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         plogp = np.where(p > 0, p * np.log(p), 0.0)
@@ -102,9 +120,46 @@ def pca(matrix) -> tuple[np.ndarray, float]:
     """Weights from the first principal component of the standardised data: squared loadings normalised to
     sum 1 (the Handbook's factor-analysis weighting); returns (weights, share of variance explained)."""
     x = np.asarray(matrix, dtype=float)
+    _weights_input(x, "pca", min_units=3)
+    if np.any(x.std(axis=0, ddof=1) == 0):
+        raise SpecError(
+            [
+                Problem(
+                    "weights", None, "pca", "a constant column", "indicators that vary across units"
+                )
+            ]
+        )
     z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
     corr = np.corrcoef(z, rowvar=False)
     values, vectors = np.linalg.eigh(corr)
     first = vectors[:, -1]
     w = first**2 / np.sum(first**2)
     return w, float(values[-1] / values.sum())
+
+
+def _weights_input(x: np.ndarray, method: str, min_units: int) -> None:
+    """Data-driven weights need a complete, finite matrix with enough units."""
+    if x.ndim != 2 or x.shape[0] < min_units:
+        raise SpecError(
+            [
+                Problem(
+                    "weights",
+                    None,
+                    method,
+                    f"{x.shape[0] if x.ndim else 0} units",
+                    f"at least {min_units} units",
+                )
+            ]
+        )
+    if not np.isfinite(x).all():
+        raise SpecError(
+            [
+                Problem(
+                    "weights",
+                    None,
+                    method,
+                    "missing or non-finite values",
+                    "a complete matrix of finite numbers",
+                )
+            ]
+        )
