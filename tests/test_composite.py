@@ -488,3 +488,11 @@ def test_units_without_a_score_get_a_note_and_no_rank():
     r = build_index(pd.DataFrame({"a": [50.0, np.nan], "b": [60.0, np.nan]}, index=["x", "y"]), fw)
     assert np.isnan(r.ranks().loc["y", "index"]) and r.ranks().loc["x", "index"] == 1
     assert any("1 unit(s) have no index score and are not ranked: y" in n for n in r.notes)
+
+
+def test_dist2targ_at_the_worst_value_and_empty_data_are_spec_errors():
+    fw = framework_from_dict(_two_indicator_framework({"method": "dist2targ", "target": 10}))
+    with pytest.raises(SpecError, match="the target 10 equals the worst value"):
+        build_index(pd.DataFrame({"a": [10.0, 20.0], "b": [1.0, 2.0]}, index=["x", "y"]), fw)
+    with pytest.raises(SpecError, match="at least one unit"):
+        build_index(pd.DataFrame({"a": [], "b": []}, dtype=float), fw)

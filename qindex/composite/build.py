@@ -195,6 +195,8 @@ def build_index(data: pd.DataFrame, framework: Framework) -> IndexResult:
             ]
         )
     bad = []
+    if len(data) == 0:
+        bad.append(Problem("data", None, None, "0 units", "at least one unit (a row) to score"))
     for c in fw.indicators:
         col = data[c]
         if not pd.api.types.is_numeric_dtype(col):
@@ -237,11 +239,23 @@ def build_index(data: pd.DataFrame, framework: Framework) -> IndexResult:
     nodes = fw.nodes.set_index("code")
     norm = pd.DataFrame(index=treated.index)
     for code in fw.indicators:
-        norm[code] = normalise_column(
-            treated[code].to_numpy(),
-            nodes.at[code, "normalise"],
-            direction=float(nodes.at[code, "direction"]),
-        )
+        spec = nodes.at[code, "normalise"]
+        try:
+            norm[code] = normalise_column(
+                treated[code].to_numpy(), spec, direction=float(nodes.at[code, "direction"])
+            )
+        except ValueError as exc:
+            raise SpecError(
+                [
+                    Problem(
+                        f"node '{code}'",
+                        None,
+                        "normalise",
+                        spec.get("method"),
+                        f"a usable spec ({exc})",
+                    )
+                ]
+            ) from None
     stages["normalised"] = norm
 
     scores = norm.copy()

@@ -57,10 +57,12 @@ def dist2targ(x, target, cap=True, direction=1):
     """Distance to target (COINr ``n_dist2targ``): (x − min)/(target − min), or (max − x)/(max − target)
     for a lower-is-better indicator; capped at 1 unless ``cap`` is false."""
     x = np.asarray(x, dtype=float)
-    if direction >= 0:
-        y = (x - np.nanmin(x)) / (target - np.nanmin(x))
-    else:
-        y = (np.nanmax(x) - x) / (np.nanmax(x) - target)
+    if np.isnan(x).all():
+        return np.full(x.shape, np.nan)
+    worst = np.nanmin(x) if direction >= 0 else np.nanmax(x)
+    if target == worst:  # every value would divide by zero
+        raise ValueError(f"dist2targ: the target {target:g} equals the worst value of the data")
+    y = (x - worst) / (target - worst)  # the same fraction for either direction
     return np.minimum(y, 1.0) if cap else y
 
 
