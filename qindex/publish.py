@@ -81,11 +81,15 @@ def published(name: str) -> Path | None:
 
 def recover(name: str) -> list[str]:
     """Remove what killed runs of ``name`` left behind (call under :func:`run_lock`); returns what went."""
+    removed = []
+    for folder in (paths.REPORTS, paths.DATA_PROCESSED):  # links half made by a killed first run
+        for link in folder.glob(f".{name}.*.link") if folder.is_dir() else []:
+            link.unlink(missing_ok=True)
+            removed.append(link.name)
     base = store(name)
     if not base.is_dir():
-        return []
+        return removed
     keep = published(name)
-    removed = []
     for entry in base.iterdir():
         if entry.name in ("current", "lock") or (keep is not None and entry.resolve() == keep):
             continue

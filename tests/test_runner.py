@@ -440,6 +440,9 @@ def test_killing_a_run_at_any_point_never_loses_or_mixes_results(tmp_path):
         assert killed.returncode == -9, (when, killed.stderr[-500:])
         now = _published_pair(tmp_path)
         assert now[0] == now[1], when  # report and data from the same run
+    # what a kill during a first run leaves: half-made fixed links
+    (tmp_path / "reports" / ".small.999.link").symlink_to("nowhere")
+    (tmp_path / "processed" / ".small.999.link").symlink_to("nowhere")
     last = run_with("none")
     assert last.returncode == 0, last.stderr
     rid, data_rid = _published_pair(tmp_path)
