@@ -837,19 +837,29 @@ def _load_panel_cached(raw: Path, resolve: tuple[str, ...]) -> pd.DataFrame:
     return panel
 
 
-#: Flags whose values are not on the indicator's own definition; analyses leave them out.
-OFF_DEFINITION_FLAGS = ("definition_change",)
+#: Flags that keep a value out of every analysis: it is on another definition, or on one not confirmed.
+#: Such values are shown as context only (progress reports them as 口径不一致 / 待核实).
+OFF_DEFINITION_FLAGS = ("definition_change", "unconfirmed")
+
+
+def off_definition_flag(flag) -> str | None:
+    """The first :data:`OFF_DEFINITION_FLAGS` flag in a ";"-joined flag cell, or ``None``."""
+    return next((f for f in str(flag).split(";") if f in OFF_DEFINITION_FLAGS), None)
+
+
+def split_by_definition(panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(on, off)``: the observations on their indicator's confirmed definition, and the others."""
+    if "flag" not in panel.columns:
+        return panel, panel.iloc[0:0]
+    codes, uniques = pd.factorize(panel["flag"].fillna("").astype(str))
+    off = np.array([off_definition_flag(u) is not None for u in uniques], dtype=bool)
+    mask = off[codes] if len(uniques) else np.zeros(len(panel), dtype=bool)
+    return panel[~mask], panel[mask]
 
 
 def on_definition(panel: pd.DataFrame) -> pd.DataFrame:
-    """The observations on their indicator's own definition: rows flagged ``definition_change`` left out."""
-    if "flag" not in panel.columns:
-        return panel
-    codes, uniques = pd.factorize(panel["flag"].fillna("").astype(str))
-    off = np.array(
-        [any(f in u.split(";") for f in OFF_DEFINITION_FLAGS) for u in uniques], dtype=bool
-    )
-    return panel[~off[codes]] if off.any() else panel
+    """The observations on their indicator's own, confirmed definition (see :func:`split_by_definition`)."""
+    return split_by_definition(panel)[0]
 
 
 def series(

@@ -68,7 +68,7 @@ import pandas as pd
 from scipy import stats
 
 from qindex.catalog import UNSCORED_TYPES, Catalog, load_catalog
-from qindex.observations import OFF_DEFINITION_FLAGS
+from qindex.observations import off_definition_flag, split_by_definition, year_ranges
 from qindex.trend import cagr, ols_by_group, project
 
 STATUS_ZH = {
@@ -103,9 +103,7 @@ STATUS_ORDER = list(STATUS_ZH)
 SCORED_STATUSES = ("achieved", "ahead", "behind", "regressing", "met", "missed", "baseline_only")
 GROWTH_THRESHOLDS = (0.95, 0.60, 0.0)
 #: Observation flags that keep a value out of scoring: another definition, or an unconfirmed one.
-CONTEXT_FLAGS = {flag: "not_comparable" for flag in OFF_DEFINITION_FLAGS} | {
-    "unconfirmed": "unconfirmed"
-}
+CONTEXT_FLAGS = {"definition_change": "not_comparable", "unconfirmed": "unconfirmed"}
 #: How "前列/领先" (no rank given) reads as top-k: the top ``top_share`` of the ranked set, at least ``min_k``.
 #: "第一" is written in the catalogue as rank 1 and needs no rule.
 RANK_RULE = {"top_share": 0.10, "min_k": 3}
@@ -245,7 +243,10 @@ def assess(
     rankings = load_rankings() if rankings is None else rankings
     panel = _with_source(panel)
     inferred = infer_at_bounds(panel, _known(implications, cat), cat)
-    usable, context = _split_by_definition(pd.concat([panel, inferred], ignore_index=True))
+    usable, context = (
+        part.reset_index(drop=True)
+        for part in split_by_definition(pd.concat([panel, inferred], ignore_index=True))
+    )
     tg["cap"] = np.minimum(tg["target_year"].to_numpy(dtype=float), as_of)
     tg["past"] = tg["target_year"].to_numpy(dtype=float) <= as_of
     ctx = Context(
@@ -548,7 +549,9 @@ def trend_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         else:
             status = "achieved" if holds else ("behind" if overall else "regressing")
         p = _one_sided_p(years, values, want)
-        series = "、".join(f"{int(y)}年{_n(v)}" for y, v in zip(years, values, strict=True))
+        series = "、".join(
+            f"{int(y)}年{number_text(v)}" for y, v in zip(years, values, strict=True)
+        )
         zh = f"{series}:" + (
             f"持续{word}"
             if holds
@@ -635,18 +638,18 @@ def definition_check(tg: pd.DataFrame, res: pd.DataFrame, ctx: Context) -> pd.Da
             ]
             if len(c):
                 last = c.sort_values("year").iloc[-1]
-                status = CONTEXT_FLAGS[_context_flag(last["flag"])]
+                status = CONTEXT_FLAGS[off_definition_flag(last["flag"])]
                 res.at[pos, "latest_year"], res.at[pos, "latest_value"] = (
                     last["year"],
                     last["value"],
                 )
                 res.at[pos, "latest_source"] = last["source"]
                 why = (last.get("note", "") or "").split(" | ")[0]
-                res.at[pos, "note"] = f"{int(last['year'])}年的值{_n(last['value'])}" + (
+                res.at[pos, "note"] = f"{int(last['year'])}年的值{number_text(last['value'])}" + (
                     f"口径与目标不同:{why}" if status == "not_comparable" else f"口径待核实:{why}"
                 )
                 res.at[pos, "note_en"] = (
-                    f"the {int(last['year'])} value {_n(last['value'])} is on "
+                    f"the {int(last['year'])} value {number_text(last['value'])} is on "
                     + (
                         "another definition"
                         if status == "not_comparable"
@@ -660,7 +663,7 @@ def definition_check(tg: pd.DataFrame, res: pd.DataFrame, ctx: Context) -> pd.Da
             note = (row["note"] or "").split(" | ")[0]
             shown = res.at[pos, "latest_value"]
             value = (
-                f"最新值{_n(float(shown))}({int(res.at[pos, 'latest_year'])}年)仅作参考;"
+                f"最新值{number_text(float(shown))}({int(res.at[pos, 'latest_year'])}年)仅作参考;"
                 if pd.notna(shown)
                 else ""
             )
@@ -708,8 +711,8 @@ def _additions(row, ctx: Context) -> dict:
                 "status": status,
                 "latest_value": lo,
                 "judged_year": judged,
-                "zh": f"{base}—{judged}年新增至少{_n(lo)}({how})",
-                "en": f"additions {base}–{judged} at least {_n(lo)} ({how})",
+                "zh": f"{base}—{judged}年新增至少{number_text(lo)}({how})",
+                "en": f"additions {base}–{judged} at least {number_text(lo)} ({how})",
                 "gap": T - lo,
                 "completion_ratio": lo / T,
             }
@@ -718,16 +721,16 @@ def _additions(row, ctx: Context) -> dict:
                 "status": "missed",
                 "latest_value": hi,
                 "judged_year": judged,
-                "zh": f"{base}—{judged}年新增至多{_n(hi)}({how})",
-                "en": f"additions {base}–{judged} at most {_n(hi)} ({how})",
+                "zh": f"{base}—{judged}年新增至多{number_text(hi)}({how})",
+                "en": f"additions {base}–{judged} at most {number_text(hi)} ({how})",
                 "gap": T - hi,
                 "completion_ratio": hi / T,
             }
         need = f"需提供{base}年存量" if not np.isfinite(hi) or lo < hi else ""
         return out | {
             "status": "not_assessable",
-            "zh": f"新增数只能确定在{_n(lo)}至{'∞' if np.isinf(hi) else f'{_n(hi)}'}之间({how});{need}",
-            "en": f"additions only known to lie in [{_n(lo)}, {_n(hi)}] ({how}); the {base} stock is needed",
+            "zh": f"新增数只能确定在{number_text(lo)}至{'∞' if np.isinf(hi) else f'{number_text(hi)}'}之间({how});{need}",
+            "en": f"additions only known to lie in [{number_text(lo)}, {number_text(hi)}] ({how}); the {base} stock is needed",
         }
     flows = series[(series["year"] > base) & (series["year"] <= judged)]
     wanted = list(range(base + 1, judged + 1))
@@ -745,8 +748,8 @@ def _additions(row, ctx: Context) -> dict:
             "judged_year": judged,
             "gap": T - total,
             "completion_ratio": total / T,
-            "zh": f"已有年份合计{_n(total)},缺{_years(missing)}年也已达到目标",
-            "en": f"the years on record already add to {_n(total)} (missing {_years(missing)})",
+            "zh": f"已有年份合计{number_text(total)},缺{year_ranges(missing)}年也已达到目标",
+            "en": f"the years on record already add to {number_text(total)} (missing {year_ranges(missing)})",
         }
     if flows.empty:
         return out | {
@@ -757,8 +760,8 @@ def _additions(row, ctx: Context) -> dict:
     return out | {
         "status": "not_assessable",
         "latest_value": np.nan,
-        "zh": f"逐年新增数缺{_years(missing)}年,已有年份合计{_n(total)},不足以判断{years}累计",
-        "en": f"annual additions missing for {_years(missing)}; the years on record add to {_n(total)}",
+        "zh": f"逐年新增数缺{year_ranges(missing)}年,已有年份合计{number_text(total)},不足以判断{years}累计",
+        "en": f"annual additions missing for {year_ranges(missing)}; the years on record add to {number_text(total)}",
     }
 
 
@@ -781,8 +784,8 @@ def _schedule_additions(row, additions: float, judged: int, ctx: Context) -> dic
         "completion_ratio": progress,
         "progress_ratio": progress if not row["past"] else np.nan,
         "elapsed_share": elapsed,
-        "zh": f"{int(base)}—{judged}年新增{_n(additions)}",
-        "en": f"additions {int(base)}–{judged}: {_n(additions)}",
+        "zh": f"{int(base)}—{judged}年新增{number_text(additions)}",
+        "en": f"additions {int(base)}–{judged}: {number_text(additions)}",
     }
 
 
@@ -793,18 +796,18 @@ def _stock_bounds(series: pd.DataFrame, judged: int, base: int, row) -> tuple[fl
     s_hi = v[y >= judged].min() if (y >= judged).any() else np.inf
     if pd.notna(row["stated_base_value"]):
         b_lo = b_hi = float(row["stated_base_value"])
-        how = f"基期存量{_n(b_lo)}取自方案或填报"
+        how = f"基期存量{number_text(b_lo)}取自方案或填报"
     else:
         b_lo = v[y <= base].max() if (y <= base).any() else 0.0
         b_hi = v[y >= base].min() if (y >= base).any() else np.inf
         how = (
-            f"{base}年存量{_n(b_lo)}"
+            f"{base}年存量{number_text(b_lo)}"
             if b_lo == b_hi
             else (f"{base}年存量未知" if b_hi > 0 else f"存量为0,故{base}年存量亦为0")
         )
     parts = []
     if (y > judged).any() and s_hi < np.inf and not (y == judged).any():
-        parts.append(f"{y[y > judged].min()}年存量{_n(s_hi)}为上限")
+        parts.append(f"{y[y > judged].min()}年存量{number_text(s_hi)}为上限")
     how = ";".join([how, *parts])
     return max(s_lo - b_hi, 0.0), s_hi - b_lo, how
 
@@ -823,20 +826,20 @@ def _stock_level(row, ctx: Context) -> dict:
         year = int(reached.min())
         return {
             "status": "met" if row["past"] else "achieved",
-            "zh": f"{year}年存量{_n(v[y == year].max())}已达到{_n(T)}",
-            "en": f"the stock reached {_n(v[y == year].max())} ≥ {_n(T)} in {year}",
+            "zh": f"{year}年存量{number_text(v[y == year].max())}已达到{number_text(T)}",
+            "en": f"the stock reached {number_text(v[y == year].max())} ≥ {number_text(T)} in {year}",
         }
     later = v[y >= ty]
     if row["past"] and len(later) and later.min() < T:
         return {
             "status": "missed",
-            "zh": f"{int(y[y >= ty].min())}年存量{_n(later.min())}仍低于{_n(T)}",
-            "en": f"the stock was still {_n(later.min())} < {_n(T)} after the target year",
+            "zh": f"{int(y[y >= ty].min())}年存量{number_text(later.min())}仍低于{number_text(T)}",
+            "en": f"the stock was still {number_text(later.min())} < {number_text(T)} after the target year",
         }
     return {
         "status": "not_assessable",
-        "zh": f"最新存量{_n(v[-1])}({int(y[-1])}年)尚未达到{_n(T)}",
-        "en": f"the latest stock {_n(v[-1])} ({int(y[-1])}) is below {_n(T)}",
+        "zh": f"最新存量{number_text(v[-1])}({int(y[-1])}年)尚未达到{number_text(T)}",
+        "en": f"the latest stock {number_text(v[-1])} ({int(y[-1])}) is below {number_text(T)}",
     }
 
 
@@ -1086,21 +1089,6 @@ def _with_source(panel: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _split_by_definition(panel: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(scored rows, context rows): rows flagged with a :data:`CONTEXT_FLAGS` flag are context only."""
-    codes, uniques = pd.factorize(panel["flag"])
-    off = np.array([_context_flag(u) is not None for u in uniques], dtype=bool)
-    mask = off[codes] if len(uniques) else np.zeros(len(panel), bool)
-    return panel[~mask].reset_index(drop=True), panel[mask].reset_index(drop=True)
-
-
-def _context_flag(flag: str) -> str | None:
-    for f in str(flag).split(";"):
-        if f in CONTEXT_FLAGS:
-            return f
-    return None
-
-
 def _known(implications: pd.DataFrame, cat: Catalog) -> pd.DataFrame:
     """The implications whose places and indicators the catalogue knows (a test catalogue may not)."""
     if implications.empty:
@@ -1171,11 +1159,12 @@ def _year_text(years: np.ndarray) -> np.ndarray:
 
 def _number_text(values: np.ndarray) -> np.ndarray:
     """:func:`_n` element-wise."""
-    return np.array([_n(v) for v in np.atleast_1d(values)], dtype=object)
+    return np.array([number_text(v) for v in np.atleast_1d(values)], dtype=object)
 
 
-def _n(value) -> str:
-    """A number for a sentence: at most two decimals, no trailing zeros (93.65, 28, 0.5)."""
+def number_text(value) -> str:
+    """A number for a sentence or a table cell: at most two decimals, no trailing zeros (93.65, 28, 0.5);
+    empty for a missing value."""
     v = round(float(value), 2)
     if not np.isfinite(v):
         return "∞" if v > 0 else ("−∞" if v < 0 else "")
@@ -1203,12 +1192,6 @@ def _one_sided_p(years, values, want) -> float:
     if not se > 0:
         return 0.0 if want * slope > 0 else 1.0
     return float(stats.t.sf(want * slope / se, fit["n"][0] - 2))
-
-
-def _years(years: Sequence[int]) -> str:
-    from qindex.observations import year_ranges
-
-    return year_ranges(years)
 
 
 def _last(frame: pd.DataFrame, col: str) -> str:

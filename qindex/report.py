@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from qindex.catalog import TARGET_TYPES_ZH
+from qindex.progress import number_text
 
 
 def display_width(text: str) -> int:
@@ -173,8 +174,8 @@ class PlanReport:
                 "目标年": a["target_year"],
                 "最新值": [_latest_text(r) for r in a.itertuples()],
                 "最新年份": a["latest_year"].astype("Int64"),
-                "差距": a["gap"].map(_number),
-                "完成率(%)": (100 * a["completion_capped"]).map(_number),
+                "差距": a["gap"].map(number_text),
+                "完成率(%)": (100 * a["completion_capped"]).map(number_text),
                 "进度/序时(%)": [_progress_text(r) for r in a.itertuples()],
                 "状态": a["status_zh"],
                 "达标概率": a["p_target_met"].round(2),
@@ -231,14 +232,6 @@ def _target_text(r) -> str:
     return f"{prefix}{r.comparator} {r.target_value:g} {unit}".strip()
 
 
-def _number(v) -> str:
-    """A number for a table cell: whole numbers without decimals, else at most two (−94, 0.07, 99.1)."""
-    if pd.isna(v):
-        return ""
-    v = round(float(v), 2)
-    return f"{v:.0f}" if v == int(v) else f"{v:.2f}".rstrip("0").rstrip(".")
-
-
 def _latest_text(r) -> str:
     """The latest value for display: a rank as 第k名/n, a count without decimals, else 2 decimals."""
     if r.target_type == "rank" and pd.notna(r.rank):
@@ -247,7 +240,7 @@ def _latest_text(r) -> str:
         )
     if pd.isna(r.latest_value):
         return ""
-    return _number(r.latest_value)
+    return number_text(r.latest_value)
 
 
 def _progress_text(r) -> str:
