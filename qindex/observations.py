@@ -44,7 +44,19 @@ COLUMNS = [
     "note",
     "file",
     "line",
+    "origin",
+    "sheet",
+    "cell",
+    "other_sources",
 ]
+#: Where a value comes from: a publication, the office's own statistics, a computation from published
+#: figures, or the generated example.
+ORIGINS = {
+    "published": "公开发布",
+    "office": "内部数据",
+    "derived": "推算",
+    "synthetic": "示例(合成)",
+}
 REQUIRED = ["jurisdiction_id", "indicator_id", "year", "value"]
 #: Flags an observation may carry (several are joined with ";").
 FLAGS = {
@@ -68,11 +80,21 @@ HEADERS = {
         "行政区",
         "地区名称",
     ],
-    "indicator_id": ["indicator_id", "indicator", "指标", "指标代码", "指标名称"],
+    "indicator_id": ["indicator_id", "indicator", "指标代码"],
+    # a name column; used as the indicator when no id column is given, else checked against the id
+    "indicator_name": ["指标", "指标名称", "指标名"],
     "year": ["year", "年份", "年度", "年"],
     "value": ["value", "数值", "值", "数据"],
     "unit": ["unit", "单位", "计量单位"],
-    "source": ["source", "来源", "数据来源", "出处"],
+    "source": [
+        "source",
+        "来源",
+        "数据来源",
+        "出处",
+        "数据来源/文号",
+        "来源/文号",
+        "数据来源及文号",
+    ],
     "quote": ["quote", "原文", "引文", "原文摘录"],
     "flag": ["flag", "flags", "标记"],
     "note": ["note", "notes", "备注", "说明"],
@@ -102,6 +124,10 @@ MISSING = {
     "空",
 }
 ENCODINGS = ("utf-8-sig", "gb18030")
+#: First cells of rows that are not data: totals and footnotes, skipped with a note.
+SKIP_ROWS = re.compile(
+    r"^(合计|总计|小计|全区合计|全市合计|总计数|注|注\d|备注|说明|填表说明|资料来源)([::、\d].*)?$"
+)
 #: Years accepted as observation years.
 YEAR_RANGE = (1949, 2100)
 
@@ -195,16 +221,8 @@ def _read_grid(path: Path, encoding: str | None, sheet, problems: list[Problem])
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         try:
-            book = pd.read_excel(
-                path,
-                sheet_name=sheet if sheet is not None else 0,
-                header=None,
-                dtype=object,
-                # a cell holding the text "NULL" or "NA" is text, not a missing value; empty cells stay empty
-                keep_default_na=False,
-                na_values=[""],
-            )
-        except ValueError as exc:  # e.g. a sheet that does not exist
+            grids = _excel_grids(path, label, [sheet if sheet is not None else 0])
+        except KeyError as exc:  # a sheet that does not exist
             problems.append(Problem(label, None, None, sheet, f"a readable Excel sheet ({exc})"))
             return None
         except Exception as exc:  # openpyxl raises many types for a damaged file
@@ -212,12 +230,7 @@ def _read_grid(path: Path, encoding: str | None, sheet, problems: list[Problem])
                 Problem(label, None, None, None, f"an .xlsx workbook ({type(exc).__name__}: {exc})")
             )
             return None
-        name = sheet if isinstance(sheet, str) else _sheet_name(path, sheet)
-        rows = [
-            [None if (isinstance(c, float) and math.isnan(c)) else c for c in r]
-            for r in book.values.tolist()
-        ]
-        return _Grid(label, rows, excel=True, sheet=name)
+        return grids[0]
     if suffix not in (".csv", ".txt", ".tsv"):
         problems.append(Problem(label, None, None, path.suffix, "a .csv or .xlsx file"))
         return None
@@ -270,14 +283,45 @@ def decode(data: bytes, encoding: str | None = None) -> str | None:
     return max(readings, key=_plausibility)  # max keeps the first (UTF-8) on a tie
 
 
-def _sheet_name(path: Path, sheet) -> str:
+def _excel_grids(path: Path, label: str, sheets: list | None = None) -> list[_Grid]:
+    """Cells of the named sheets (names or indexes; ``None``: every sheet), row 1 first, as openpyxl reads them.
+
+    A number shown as a percentage in Excel (a cell where "96.5%" was typed holds 0.965 formatted "0.0%")
+    comes back as the text "96.5%", which is what the user typed and what :func:`parse_value` reads. Empty
+    cells are ``None``; merged cells hold their value in the top-left cell only.
+    """
     from openpyxl import load_workbook
 
-    wb = load_workbook(path, read_only=True)
+    wb = load_workbook(path, read_only=True, data_only=True)
     try:
-        return wb.sheetnames[sheet or 0]
+        names = wb.sheetnames
+        wanted = (
+            names if sheets is None else [s if isinstance(s, str) else names[s] for s in sheets]
+        )
+        grids = []
+        for name in wanted:
+            ws = wb[name]
+            rows = []
+            for row in ws.iter_rows(min_row=1, min_col=1):
+                rows.append([_excel_value(c) for c in row])
+            width = max((len(r) for r in rows), default=0)
+            rows = [r + [None] * (width - len(r)) for r in rows]
+            # trailing empty rows carry nothing
+            while rows and not any(v is not None and str(v).strip() for v in rows[-1]):
+                rows.pop()
+            grids.append(_Grid(label, rows, excel=True, sheet=name))
+        return grids
     finally:
         wb.close()
+
+
+def _excel_value(cell):
+    value = getattr(cell, "value", None)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float) and "%" in str(getattr(cell, "number_format", "") or ""):
+        return f"{round(value * 100, 9)!r}%".replace(".0%", "%")
+    return value
 
 
 def _find_header(grid: _Grid) -> tuple[int, list[str | int | None]]:
@@ -327,6 +371,9 @@ def read_observations(
     source: str | None = None,
     resolve: Sequence[str] | None = None,
     catalog: Catalog | None = None,
+    jurisdiction: str | None = None,
+    origin: str = "published",
+    notes: list[Problem] | None = None,
 ) -> pd.DataFrame:
     """Read, clean and validate one observations file, or every CSV/XLSX file in a folder.
 
@@ -341,6 +388,11 @@ def read_observations(
     resolve : rules for conflicting values of one (jurisdiction, indicator, year); see :func:`resolve_conflicts`.
         Without a rule a conflict is an error.
     catalog : the catalogue to validate ids against (default: the shipped one).
+    jurisdiction : the place (id or name) of every row of a file without a 地区 column and without a 地区
+        cell above its header (a district's own table).
+    origin : ``published`` (default; rows flagged ``derived`` become ``derived``), ``office`` or
+        ``synthetic``: recorded on every row.
+    notes : a list that receives the rows skipped on purpose (合计/小计 totals, 注 footnotes).
 
     Returns
     -------
@@ -373,7 +425,12 @@ def read_observations(
         files = [path]
     else:
         files = []
-    frames = [_read_one_safely(f, encoding, sheet, source, cat, problems) for f in files]
+    if origin not in ORIGINS:
+        raise ObservationError(
+            [Problem("read_observations", None, "origin", origin, f"one of {list(ORIGINS)}")]
+        )
+    options = {"jurisdiction": jurisdiction, "origin": origin, "notes": notes}
+    frames = [_read_one_safely(f, encoding, sheet, source, cat, problems, **options) for f in files]
     frame = pd.concat([f for f in frames if f is not None] or [_empty()], ignore_index=True)
     _check_duplicates(frame, problems)
     if problems:
@@ -385,6 +442,7 @@ def _empty() -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
     frame["year"] = frame["year"].astype("int64")
     frame["value"] = frame["value"].astype(float)
+    frame["line"] = frame["line"].astype("int64")
     return frame
 
 
@@ -402,10 +460,12 @@ def _regular(path: Path, problems: list[Problem]) -> bool:
     return False
 
 
-def _read_one_safely(path, encoding, sheet, source, cat, problems) -> pd.DataFrame | None:
+def _read_one_safely(
+    path, encoding, sheet, source, cat, problems, **options
+) -> pd.DataFrame | None:
     """:func:`_read_one`, with a file that cannot be read reported as a problem instead of a crash."""
     try:
-        return _read_one(path, encoding, sheet, source, cat, problems)
+        return _read_one(path, encoding, sheet, source, cat, problems, **options)
     except csv.Error as exc:
         problems.append(Problem(str(path), None, None, None, f"readable CSV text ({exc})"))
     except OSError as exc:
@@ -415,10 +475,42 @@ def _read_one_safely(path, encoding, sheet, source, cat, problems) -> pd.DataFra
     return None
 
 
-def _read_one(path, encoding, sheet, source, cat: Catalog, problems) -> pd.DataFrame | None:
+def _read_one(
+    path, encoding, sheet, source, cat: Catalog, problems, **options
+) -> pd.DataFrame | None:
     grid = _read_grid(path, encoding, sheet, problems)
     if grid is None:
         return None
+    return read_grid(grid, cat, problems, source=source, **options)
+
+
+def _label_cell(grid: _Grid, upto: int, key: str) -> str:
+    """The value written beside a label above the header ("地区 | 拱墅区" or "地区:拱墅区"), or ""."""
+    for row in grid.rows[:upto]:
+        for j, c in enumerate(row):
+            text = normalise_text(c)
+            label, sep, rest = text.partition(":")
+            if _header_key(label) != key:
+                continue
+            if sep and rest.strip():
+                return rest.strip()
+            after = [normalise_text(x) for x in row[j + 1 :] if normalise_text(x)]
+            if after:
+                return after[0]
+    return ""
+
+
+def read_grid(
+    grid: _Grid,
+    cat: Catalog,
+    problems: list[Problem],
+    source: str | None = None,
+    jurisdiction: str | None = None,
+    origin: str = "published",
+    notes: list[Problem] | None = None,
+) -> pd.DataFrame | None:
+    """Observations of one sheet or text file; problems are appended to ``problems``, rows skipped on purpose
+    (totals, footnotes) to ``notes``."""
     header_at, meaning = _find_header(grid)
     label = grid.where(0)[0]
     if header_at < 0:
@@ -452,31 +544,50 @@ def _read_one(path, encoding, sheet, source, cat: Catalog, problems) -> pd.DataF
     if len(named) != sum(isinstance(m, str) for m in meaning):
         return None
     width = len(grid.rows[header_at])
-    required = ["jurisdiction_id", "indicator_id"] + ([] if year_cols else ["year", "value"])
-    for col in required:
+    # the place: a column, else a 地区 cell above the header, else the caller's jurisdiction=
+    place = "" if "jurisdiction_id" in named else _label_cell(grid, header_at, "jurisdiction_id")
+    place = place or (jurisdiction or "")
+    missing = []
+    if "jurisdiction_id" not in named and not place:
+        missing.append(
+            Problem(
+                label,
+                header_line,
+                "jurisdiction_id",
+                None,
+                "a 地区 column, a 地区 cell above the header (地区 | 拱墅区), or jurisdiction=... "
+                "(qindex office check --place 拱墅区)",
+            )
+        )
+    if "indicator_id" not in named and "indicator_name" not in named:
+        missing.append(Problem(label, header_line, "指标", None, "a column 指标 (or indicator_id)"))
+    for col in [] if year_cols else ["year", "value"]:
         if col not in named:
-            problems.append(
+            missing.append(
                 Problem(
                     label,
                     header_line,
                     col,
                     None,
-                    f"a column '{col}' (or {', '.join(HEADERS[col][1:3])})",
+                    f"a column '{col}' (or {', '.join(HEADERS[col][1:3])}), or years as columns",
                 )
             )
     if source is None and "source" not in named:
-        problems.append(
+        missing.append(
             Problem(
                 label,
                 header_line,
                 "source",
                 None,
-                "a source column, or read_observations(..., source=...)",
+                "a source column (数据来源), or read_observations(..., source=...)",
             )
         )
+    if missing:
+        problems.extend(missing)
         return None
-    if any(col not in named for col in required):
-        return None
+    first_key = min(
+        named[k] for k in ("indicator_name", "indicator_id", "jurisdiction_id") if k in named
+    )
 
     records = []
     for i in range(header_at + 1, len(grid.rows)):
@@ -490,6 +601,15 @@ def _read_one(path, encoding, sheet, source, cat: Catalog, problems) -> pd.DataF
                 Problem(label, line, None, f"{len(row)} fields", f"{width} fields as in the header")
             )
             continue
+        lead = next((normalise_text(c) for c in row[: first_key + 1] if normalise_text(c)), "")
+        if not lead:  # a footnote written in the first column only ("注:…" left of the header)
+            lead = next((normalise_text(c) for c in row if normalise_text(c)), "")
+        if SKIP_ROWS.match(re.sub(r"\s+", "", lead)):
+            if notes is not None:
+                notes.append(
+                    Problem(label, line, None, lead[:20], "data; skipped as a total or note row")
+                )
+            continue
 
         def cell(col, row=row):
             j = named.get(col)
@@ -499,21 +619,23 @@ def _read_one(path, encoding, sheet, source, cat: Catalog, problems) -> pd.DataF
         if source is not None and not base["source"]:
             base["source"] = source
         pairs = (
-            [(cell("year"), cell("value"), "year", "value")]
+            [(cell("year"), cell("value"), "year", "value", named["value"])]
             if not year_cols
             else [
-                (meaning[j], row[j] if j < len(row) else None, str(meaning[j]), str(meaning[j]))
+                (meaning[j], row[j] if j < len(row) else None, str(meaning[j]), str(meaning[j]), j)
                 for j in year_cols
             ]
         )
-        for year_cell, value_cell, year_col, value_col in pairs:
+        for year_cell, value_cell, year_col, value_col, j in pairs:
+            ref = f"{_column_letter(j)}{line}" if grid.excel else ""
+            shown_col = f"{value_col}, cell {ref}" if ref else value_col
             value, sign, ok = parse_value(value_cell)
             if not ok:
                 problems.append(
                     Problem(
                         label,
                         line,
-                        value_col,
+                        shown_col,
                         normalise_text(value_cell),
                         "a number (or —, … for missing)",
                     )
@@ -542,30 +664,45 @@ def _read_one(path, encoding, sheet, source, cat: Catalog, problems) -> pd.DataF
             records.append(
                 {
                     **base,
-                    "jurisdiction_id": normalise_text(cell("jurisdiction_id")),
+                    "jurisdiction_id": normalise_text(cell("jurisdiction_id")) or place,
                     "indicator_id": normalise_text(cell("indicator_id")),
+                    "indicator_name": normalise_text(cell("indicator_name")),
                     "year": year,
                     "value": value,
                     "sign": sign,
-                    "value_col": value_col,
+                    "value_col": shown_col,
                     "file": label,
                     "line": line,
+                    "sheet": grid.sheet or "",
+                    "cell": ref,
                 }
             )
-    return _validate_rows(records, cat, problems)
+    return _validate_rows(records, cat, problems, origin)
 
 
-def _validate_rows(records: list[dict], cat: Catalog, problems: list[Problem]) -> pd.DataFrame:
+def _column_letter(j: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(j + 1)
+
+
+def _validate_rows(
+    records: list[dict], cat: Catalog, problems: list[Problem], origin: str = "published"
+) -> pd.DataFrame:
     jur = cat.jurisdictions
     ind = cat.indicators.set_index("indicator_id")
     jur_ids = set(jur.jurisdiction_id)
-    jur_by_name = dict(zip(jur.name_zh, jur.jurisdiction_id, strict=True))
+    jur_by_name = place_names(cat)
     ind_by_name = dict(zip(ind.name_zh, ind.index, strict=True))
     out = []
     for r in records:
         bad = False
         j = r["jurisdiction_id"]
-        j = j if j in jur_ids else jur_by_name.get(j.removesuffix("(comparator)"), j)
+        j = (
+            j
+            if j in jur_ids
+            else jur_by_name.get(re.sub(r"\s+", "", j.removesuffix("(comparator)")), j)
+        )
         if j not in jur_ids:
             problems.append(
                 Problem(
@@ -573,20 +710,35 @@ def _validate_rows(records: list[dict], cat: Catalog, problems: list[Problem]) -
                     r["line"],
                     "jurisdiction_id",
                     j,
-                    f"an id or name from jurisdictions.csv{closest(j, [*jur_ids, *jur_by_name])}",
+                    f"an id or name from jurisdictions.csv{_closest_place(j, cat)}",
                 )
             )
             bad = True
-        k = r["indicator_id"]
+        k, name = r["indicator_id"], r.get("indicator_name", "")
         k = k if k in ind.index else ind_by_name.get(k, k)
+        if not k:  # only a name column: the name (or an id written in it) is the indicator
+            k = name if name in ind.index else ind_by_name.get(name, name)
+        elif name and k in ind.index and ind_by_name.get(name, k) != k:
+            problems.append(
+                Problem(
+                    r["file"],
+                    r["line"],
+                    "指标",
+                    name,
+                    f"the name of '{k}' ({ind.at[k, 'name_zh']}), as in the hidden id column; "
+                    "a row moved between two templates?",
+                )
+            )
+            bad = True
         if k not in ind.index:
+            hint = _closest_indicator(k, r["unit"] or r["sign"], cat)
             problems.append(
                 Problem(
                     r["file"],
                     r["line"],
                     "indicator_id",
                     k,
-                    f"an id or name from indicators.csv{closest(k, [*ind.index, *ind_by_name])}",
+                    f"an id or name from indicators.csv{hint}",
                 )
             )
             bad = True
@@ -662,12 +814,57 @@ def _validate_rows(records: list[dict], cat: Catalog, problems: list[Problem]) -
                 "note": r["note"],
                 "file": r["file"],
                 "line": r["line"],
+                "origin": "derived" if origin == "published" and "derived" in flags else origin,
+                "sheet": r.get("sheet", ""),
+                "cell": r.get("cell", ""),
+                "other_sources": "",
             }
         )
     if not out:
         return _empty()
     frame = pd.DataFrame.from_records(out, columns=COLUMNS)
     return frame.astype({"year": "int64", "value": float, "line": "int64"})
+
+
+def place_names(cat: Catalog) -> dict[str, str]:
+    """Names a place is written by, mapped to its id: its name (拱墅区), and its name after its parent's
+    (杭州市拱墅区, 浙江省杭州市), as bureau tables write them."""
+    jur = cat.jurisdictions
+    names = dict(zip(jur.name_zh, jur.jurisdiction_id, strict=True))
+    by_id = dict(zip(jur.jurisdiction_id, jur.name_zh, strict=True))
+    for row in jur.itertuples():
+        parent = by_id.get(row.parent_id) if isinstance(row.parent_id, str) else None
+        if parent and parent != "全国":
+            names.setdefault(parent + row.name_zh, row.jurisdiction_id)
+    return names
+
+
+def _closest_place(value: str, cat: Catalog) -> str:
+    """A "did you mean" that never crosses levels: a name inside the given one (杭州市 in 杭州市拱墅区) is a
+    larger place, not a spelling of it."""
+    names = place_names(cat)
+    choices = [
+        c for c in [*cat.jurisdictions.jurisdiction_id, *names] if not (c in value and c != value)
+    ]
+    return closest(value, choices)
+
+
+def _implied_unit(name: str) -> str | None:
+    if re.search(r"(率|比重|占比|比例|份额)$", name):
+        return "%"
+    if name.endswith("天数"):
+        return "天"
+    return None
+
+
+def _closest_indicator(value: str, unit: str | None, cat: Catalog) -> str:
+    """A "did you mean" among indicators whose unit the value could be in (空气质量优良率 is a share, so never
+    空气质量优良天数)."""
+    ind = cat.indicators
+    unit = unit or _implied_unit(value)
+    if unit:
+        ind = ind[[conversion_factor(unit, u) is not None for u in ind.unit]]
+    return closest(value, [*ind.indicator_id, *ind.name_zh])
 
 
 def _check_duplicates(frame: pd.DataFrame, problems: list[Problem]) -> None:

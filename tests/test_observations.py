@@ -227,7 +227,7 @@ EXPECTED_ERRORS = {
     ],
     "bad_no_source_column.csv": [
         F + "bad_no_source_column.csv, line 1, column 'source'; "
-        "expected a source column, or read_observations(..., source=...)"
+        "expected a source column (数据来源), or read_observations(..., source=...)"
     ],
     "bad_empty_source.csv": [
         F
@@ -235,7 +235,7 @@ EXPECTED_ERRORS = {
     ],
     "bad_no_value_column.csv": [
         F
-        + "bad_no_value_column.csv, line 1, column 'value'; expected a column 'value' (or 数值, 值)"
+        + "bad_no_value_column.csv, line 1, column 'value'; expected a column 'value' (or 数值, 值), or years as columns"
     ],
     "bad_no_header.csv": [
         F + "bad_no_header.csv; expected a header row naming the columns "
@@ -259,7 +259,7 @@ EXPECTED_ERRORS = {
     "bad_undecodable.csv": [F + "bad_undecodable.csv; expected text in utf-8-sig or gb18030"],
     "bad_type.json": [F + "bad_type.json: got '.json'; expected a .csv or .xlsx file"],
     "bad_wide_merged.xlsx": [
-        F + "bad_wide_merged.xlsx, sheet '主要指标', row 5, column '2023': got 'abc'; "
+        F + "bad_wide_merged.xlsx, sheet '主要指标', row 5, column '2023, cell E5': got 'abc'; "
         "expected a number (or —, … for missing)"
     ],
 }
