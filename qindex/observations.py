@@ -234,6 +234,11 @@ def _read_grid(path: Path, encoding: str | None, sheet, problems: list[Problem])
     if suffix not in (".csv", ".txt", ".tsv"):
         problems.append(Problem(label, None, None, path.suffix, "a .csv or .xlsx file"))
         return None
+    return _csv_grid(path, encoding, problems)
+
+
+def _csv_grid(path: Path, encoding: str | None, problems: list[Problem]) -> _Grid | None:
+    label = paths.relative(path)
     data = path.read_bytes()
     text = decode(data, encoding)
     if text is None:
@@ -241,7 +246,7 @@ def _read_grid(path: Path, encoding: str | None, sheet, problems: list[Problem])
         problems.append(Problem(label, None, None, None, f"text in {tried}"))
         return None
     text = text.removeprefix("\ufeff")
-    delimiter = "\t" if suffix == ".tsv" else ","
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     return _Grid(label, rows, excel=False)
 
@@ -374,6 +379,7 @@ def read_observations(
     jurisdiction: str | None = None,
     origin: str = "published",
     notes: list[Problem] | None = None,
+    settle: bool = True,
 ) -> pd.DataFrame:
     """Read, clean and validate one observations file, or every CSV/XLSX file in a folder.
 
@@ -393,6 +399,8 @@ def read_observations(
     origin : ``published`` (default; rows flagged ``derived`` become ``derived``), ``office`` or
         ``synthetic``: recorded on every row.
     notes : a list that receives the rows skipped on purpose (合计/小计 totals, 注 footnotes).
+    settle : ``False`` keeps every reading, conflicts included (:func:`load_panel` settles them by
+        ``data/raw/precedence.yaml``).
 
     Returns
     -------
@@ -435,6 +443,8 @@ def read_observations(
     _check_duplicates(frame, problems)
     if problems:
         raise ObservationError(problems)
+    if not settle:
+        return frame.assign(resolution="")
     return resolve_conflicts(frame, resolve or ())
 
 
@@ -908,12 +918,17 @@ def conflicts(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def resolve_conflicts(
-    frame: pd.DataFrame, rules: Sequence[str] = (), source_priority: Sequence[str] = ()
+    frame: pd.DataFrame,
+    rules: Sequence[str] = (),
+    source_priority: Sequence[str] = (),
+    hint: str | None = None,
 ) -> pd.DataFrame:
     """Settle conflicting values with explicit rules, recording the rule on each kept row.
 
     Parameters
     ----------
+    hint : how to add a rule, for the message of a conflict left unresolved (default: the ``resolve=``
+        argument of :func:`read_observations`).
     rules : applied in order until one value is left per (jurisdiction, indicator, year):
         ``"standard_definition"`` (see :data:`RULES`), ``"source_priority"`` (the first source in
         ``source_priority`` whose address occurs in the row's source wins), ``"latest_file"``.
@@ -980,7 +995,11 @@ def resolve_conflicts(
                         o.value,
                         f"the same value as {first.file}, line {first.line} ({first.value:g}) for "
                         f"{o.jurisdiction_id}/{o.indicator_id}/{o.year}, or a resolution rule "
-                        f"(read_observations(..., resolve=[...]); rules: {[*RULES, 'source_priority']})",
+                        + (
+                            hint
+                            or "(read_observations(..., resolve=[...]); rules: "
+                            f"{[*RULES, 'source_priority']})"
+                        ),
                     )
                 )
             continue
@@ -1001,37 +1020,72 @@ def resolve_conflicts(
 
 # ------------------------------------------------------------------ the shipped panel
 
-#: How the shipped data settle their two known conflicts (both are a definition_change row beside a
-#: standard-definition row from the same release; see data/raw/README.md).
-SHIPPED_RULES = ("standard_definition",)
+
+def load_published(raw_dir: Path | str | None = None) -> pd.DataFrame:
+    """The published observations (``data/raw/observations/``), validated, one row per reading (not yet
+    settled against each other: see :func:`load_panel`)."""
+    raw = (Path(raw_dir) if raw_dir is not None else paths.DATA_RAW).resolve()
+    out = _load_published_cached(raw, _stamp(raw / "observations"))
+    return out.copy()
 
 
-def load_panel(
-    raw_dir: Path | str | None = None, resolve: Sequence[str] = SHIPPED_RULES
-) -> pd.DataFrame:
-    """The validated long frame of all shipped observations (``data/raw/observations/``).
+@lru_cache(maxsize=4)
+def _load_published_cached(raw: Path, stamp) -> pd.DataFrame:
+    return read_observations(raw / "observations", catalog=load_catalog(raw), settle=False)
+
+
+def _stamp(*places: Path) -> tuple:
+    """Names, sizes and times of the files in ``places``: a new or changed file reloads the cache."""
+    out = []
+    for place in places:
+        items = sorted(place.iterdir()) if place.is_dir() else [place]
+        for p in items:
+            try:
+                st = p.stat()
+                out.append((str(p), st.st_size, st.st_mtime_ns))
+            except OSError:
+                out.append((str(p), -1, -1))
+    return tuple(out)
+
+
+def load_panel(raw_dir: Path | str | None = None, office: bool = True) -> pd.DataFrame:
+    """The validated panel: the published observations (``data/raw/observations/``) and, unless
+    ``office=False``, the office's own files (``data/raw/office/``), settled by ``data/raw/precedence.yaml``.
 
     Returns
     -------
     DataFrame
-        columns as :func:`read_observations`, sorted by jurisdiction, indicator and year. Inputs are never
+        columns as :func:`read_observations` plus ``resolution``, one row per place, indicator and year,
+        sorted. ``origin`` says where each value comes from (published, derived, office); ``other_sources``
+        lists the other sources of an identical value. ``attrs["set_aside"]`` holds the values not used and
+        ``attrs["precedence"]`` every pair settled (:func:`qindex.office.precedence_log`). Inputs are never
         written; the frame is a copy each call.
+
+    Raises
+    ------
+    ObservationError
+        a problem in any file, or two values of one origin that no rule of precedence.yaml settles.
     """
-    raw = Path(raw_dir) if raw_dir is not None else paths.DATA_RAW
-    panel = _load_panel_cached(raw.resolve(), tuple(resolve))
+    from qindex.office import PRECEDENCE_FILE, office_dir
+
+    raw = (Path(raw_dir) if raw_dir is not None else paths.DATA_RAW).resolve()
+    folder = office_dir().resolve() if office else None
+    stamp = _stamp(raw / "observations", raw / PRECEDENCE_FILE, *([folder] if folder else []))
+    panel = _load_panel_cached(raw, folder, stamp)
     out = panel.copy()
     out.attrs["set_aside"] = [dict(r) for r in panel.attrs["set_aside"]]
+    out.attrs["precedence"] = [dict(r) for r in panel.attrs["precedence"]]
     return out
 
 
 @lru_cache(maxsize=4)
-def _load_panel_cached(raw: Path, resolve: tuple[str, ...]) -> pd.DataFrame:
+def _load_panel_cached(raw: Path, office: Path | None, stamp) -> pd.DataFrame:
+    from qindex.office import combine, load_precedence, office_files, read_office
+
     cat = load_catalog(raw)
-    panel = read_observations(raw / "observations", resolve=resolve, catalog=cat)
-    set_aside = panel.attrs["set_aside"]
-    panel = panel.sort_values(["jurisdiction_id", "indicator_id", "year"]).reset_index(drop=True)
-    panel.attrs["set_aside"] = set_aside
-    return panel
+    published = load_published(raw)
+    own = read_office(office_files(office), cat).observations if office is not None else _empty()
+    return combine(published, own, load_precedence(raw, cat))
 
 
 #: Flags that keep a value out of every analysis: it is on another definition, or on one not confirmed.

@@ -534,7 +534,21 @@ def _header_cell(spec: RunSpec, started: dt.datetime, run_id: str):
         )
         or "| (none) | | |"
     )
-    raw = sorted(p for p in paths.DATA_RAW.rglob("*") if p.is_file())
+    from qindex.office import office_dir, office_files
+
+    office = office_files()
+    raw = sorted(
+        p
+        for p in paths.DATA_RAW.rglob("*")
+        if p.is_file() and office_dir().resolve() not in p.resolve().parents
+    )
+    own = (
+        f" **内部数据 Office data**: {len(office)} file(s) in `{paths.relative(office_dir())}/` "
+        f"({', '.join(p.name for p in office)}); values from them are marked 内部数据 and every "
+        "difference from a published value is listed in the report's data annex."
+        if office
+        else f" No office data (`{paths.relative(office_dir())}/` holds no file)."
+    )
     local = started.astimezone(dt.timezone(dt.timedelta(hours=8)))
     text = (
         f"# {spec.title}\n\n"
@@ -542,8 +556,8 @@ def _header_cell(spec: RunSpec, started: dt.datetime, run_id: str):
         "**参数 Parameters**\n\n| 参数 | 说明 | 取值 |\n|---|---|---|\n"
         f"{rows}\n\n"
         f"**数据来源 Data sources**: `data/raw/` ({len(raw)} files: plan texts in `sources/`, the target catalogue, and "
-        "published observations in `observations/`, each value with its source address and quote). "
-        f"SHA-256 of every input is in `data/processed/{spec.name}/run.json`."
+        "published observations in `observations/`, each value with its source address and quote)."
+        f"{own} SHA-256 of every input is in `data/processed/{spec.name}/run.json`."
     )
     cell = nbformat.v4.new_markdown_cell(text)
     cell.metadata["tags"] = ["qindex-header"]
@@ -569,7 +583,9 @@ def render_html(nb, title: str) -> str:
 def provenance(spec: RunSpec, started, finished, outputs: list[str], run_id: str = "") -> dict:
     """The run record: parameters, SHA-256 of every input, package versions, git commit, times."""
     inputs = {}
-    for p in sorted(paths.DATA_RAW.rglob("*")):
+    from qindex.office import office_files
+
+    for p in sorted({*paths.DATA_RAW.rglob("*"), *office_files()}):
         if p.is_file():
             inputs[paths.relative(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
     for p in (spec.notebook, spec.params_file):

@@ -1,0 +1,850 @@
+"""The office's own data: the files in ``data/raw/office/``, and how they combine with published figures.
+
+The office (质量强市办 / 市场监管局) holds most of the series a plan is judged on: pass rates, satisfaction
+surveys, award lists, district series. It fills a template (:mod:`qindex.template`) or sends its own tables;
+``qindex office check`` validates them and ``qindex office add`` copies them, unchanged, into
+``data/raw/office/``. Every load of the panel reads them, marks each value ``origin = office`` with its file,
+sheet and cell, and settles each difference from a published value by the rule in
+``data/raw/precedence.yaml``. Every pair so settled is listed (:func:`precedence_log`).
+
+An office workbook may hold three kinds of sheet, told apart by their header row:
+
+- values (指标 | 单位 | … | 2019 | 2020 | …, or long: 指标 | 年份 | 数值);
+- published ranks (… | 名次 | 参评总数 | 范围 | 发布机构 …), read beside ``data/raw/rankings.csv``;
+- dated events (指标 | 名称 | 日期 …: one row per award or title), counted per year over the years the sheet
+  says are complete (已列全年份 2019-2024); a complete year without an event counts 0.
+
+Sheets whose name holds 说明 (instructions) are skipped.
+
+Example
+-------
+>>> load_precedence().between == {"own_places": "office", "comparators": "published"}
+True
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from qindex import paths
+from qindex.catalog import Catalog, closest, load_catalog
+from qindex.errors import ObservationError, Problem
+from qindex.observations import (
+    COLUMNS,
+    ORIGINS,
+    RULES,
+    _csv_grid,
+    _empty,
+    _excel_grids,
+    _label_cell,
+    _regular,
+    normalise_text,
+    off_definition_flag,
+    parse_value,
+    parse_year,
+    place_names,
+    read_grid,
+    resolve_conflicts,
+)
+
+#: The precedence file.
+PRECEDENCE_FILE = "precedence.yaml"
+#: What an office file may be.
+SUFFIXES = (".xlsx", ".xlsm", ".csv")
+#: Origin groups for precedence: derived values are computed from published ones.
+GROUP = {"published": "published", "derived": "published", "office": "office"}
+#: Order in which one of several identical values is shown first (a value anyone can check leads).
+SHOWN_FIRST = {"published": 0, "derived": 1, "office": 2, "synthetic": 3}
+#: Flags that change what a value means: identical numbers with different such flags are not one value.
+MEANING_FLAGS = ("lower_bound", "cumulative")
+_QUALITY_FLAGS = ("provisional", "derived", "low_confidence")
+#: Scope words of a ranks sheet.
+SCOPE_WORDS = {
+    "全国": "national",
+    "national": "national",
+    "全省": "province",
+    "省内": "province",
+    "province": "province",
+    "同类城市": "peer_tier",
+    "同类": "peer_tier",
+    "peer_tier": "peer_tier",
+}
+
+
+def office_dir() -> Path:
+    """``data/raw/office/``, or the folder ``QINDEX_OFFICE`` names (the test suite points it at an empty
+    folder so that the office's own files never change what the tests check)."""
+    return Path(os.environ.get("QINDEX_OFFICE", paths.DATA_RAW / "office"))
+
+
+# ---------------------------------------------------------------- precedence
+
+
+@dataclass(frozen=True)
+class Precedence:
+    """The rule of ``data/raw/precedence.yaml``.
+
+    ``own_places``: the office's own places (ids); ``between``: which origin wins a difference between an
+    office and a published value, for ``own_places`` and for ``comparators``; ``within``: the rules, in order,
+    for a difference between two values of the same origin (see :data:`qindex.observations.RULES`).
+    """
+
+    own_places: tuple[str, ...]
+    between: dict = field(default_factory=dict)
+    within: dict = field(default_factory=dict)
+    file: str = PRECEDENCE_FILE
+
+    def winner(self, jurisdiction_id: str) -> str:
+        return self.between["own_places" if jurisdiction_id in self.own_places else "comparators"]
+
+
+def load_precedence(
+    raw_dir: Path | str | None = None, catalog: Catalog | None = None
+) -> Precedence:
+    """Read and check ``precedence.yaml`` (every problem at once, naming the key)."""
+    raw = Path(raw_dir) if raw_dir is not None else paths.DATA_RAW
+    path = raw / PRECEDENCE_FILE
+    label = paths.relative(path)
+    if not path.is_file():
+        raise ObservationError(
+            [Problem(label, None, None, None, "the precedence rules (see data/raw/README.md)")]
+        )
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ObservationError([Problem(label, None, None, None, f"valid YAML ({exc})")]) from None
+    cat = catalog or load_catalog(raw)
+    problems: list[Problem] = []
+    if not isinstance(spec, dict):
+        raise ObservationError([Problem(label, None, None, None, "a mapping of keys")])
+    for key in spec:
+        if key not in ("own_places", "between_origins", "within_origin"):
+            hint = closest(key, ["own_places", "between_origins", "within_origin"])
+            problems.append(Problem(label, None, str(key), None, f"a known key{hint}"))
+    names = place_names(cat)
+    ids = set(cat.jurisdictions.jurisdiction_id)
+    own = []
+    places = spec.get("own_places") or []
+    if not isinstance(places, list):
+        problems.append(Problem(label, None, "own_places", places, "a list of place ids or names"))
+        places = []
+    for p in places:
+        j = p if p in ids else names.get(str(p))
+        if j is None:
+            problems.append(
+                Problem(
+                    label, None, "own_places", p, f"a place of jurisdictions.csv{closest(p, ids)}"
+                )
+            )
+        else:
+            own.append(j)
+    between = {"own_places": "office", "comparators": "published"}
+    given = spec.get("between_origins") or {}
+    if not isinstance(given, dict):
+        problems.append(Problem(label, None, "between_origins", given, "a mapping"))
+        given = {}
+    for k, v in given.items():
+        if k not in between:
+            problems.append(
+                Problem(label, None, f"between_origins.{k}", None, "own_places or comparators")
+            )
+        elif v not in ("office", "published"):
+            problems.append(Problem(label, None, f"between_origins.{k}", v, "office or published"))
+        else:
+            between[k] = v
+    within = {"published": (), "office": ()}
+    given = spec.get("within_origin") or {}
+    if not isinstance(given, dict):
+        problems.append(Problem(label, None, "within_origin", given, "a mapping"))
+        given = {}
+    for k, v in given.items():
+        if k not in within:
+            problems.append(Problem(label, None, f"within_origin.{k}", None, "published or office"))
+            continue
+        rules = v or []
+        if not isinstance(rules, list) or any(r not in RULES for r in rules):
+            problems.append(
+                Problem(label, None, f"within_origin.{k}", v, f"a list of rules from {list(RULES)}")
+            )
+            continue
+        within[k] = tuple(rules)
+    if problems:
+        raise ObservationError(problems)
+    return Precedence(tuple(own), between, within, label)
+
+
+# ---------------------------------------------------------------- reading office files
+
+
+@dataclass
+class OfficeData:
+    """What the office files hold: values (with events counted per year), published ranks, and the rows
+    skipped on purpose (totals, notes)."""
+
+    observations: pd.DataFrame
+    rankings: pd.DataFrame
+    notes: list[Problem]
+    files: list[str]
+
+
+def office_files(folder: Path | None = None) -> list[Path]:
+    """The office files in ``folder`` (default :func:`office_dir`), in name order; none when it is absent.
+    Lock files Excel leaves while a workbook is open (``~$…``) and hidden files are not data."""
+    folder = office_dir() if folder is None else Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix.lower() in SUFFIXES and not p.name.startswith(("~$", "."))
+    )
+
+
+def read_office(
+    files: Iterable[Path | str] | None = None,
+    catalog: Catalog | None = None,
+    jurisdiction: str | None = None,
+    origin: str = "office",
+) -> OfficeData:
+    """Read and validate office files (default: every file in ``data/raw/office/``).
+
+    Raises
+    ------
+    ObservationError
+        every problem in every file at once, with file, sheet, row and column.
+    """
+    cat = catalog or load_catalog()
+    files = office_files() if files is None else [Path(f) for f in files]
+    problems: list[Problem] = []
+    notes: list[Problem] = []
+    frames, ranks = [], []
+    for path in files:
+        if not _regular(path, problems):
+            continue
+        if path.suffix.lower() not in SUFFIXES:
+            problems.append(
+                Problem(paths.relative(path), None, None, path.suffix, "a .xlsx or .csv file")
+            )
+            continue
+        source = f"内部数据({path.name})" if origin == "office" else f"示例数据({path.name})"
+        for grid in _grids(path, problems):
+            if grid.sheet and "说明" in grid.sheet:
+                continue
+            if not any(normalise_text(c) for r in grid.rows for c in r):
+                continue
+            kind = _sheet_kind(grid)
+            args = (grid, cat, problems, source, jurisdiction, origin)
+            if kind == "rankings":
+                ranks.append(_read_ranks(*args))
+            elif kind == "events":
+                frames.append(_read_events(*args))
+            else:
+                frames.append(
+                    read_grid(
+                        grid,
+                        cat,
+                        problems,
+                        source=source,
+                        jurisdiction=jurisdiction,
+                        origin=origin,
+                        notes=notes,
+                    )
+                )
+    frames = [f for f in frames if f is not None and len(f)]
+    obs = pd.concat(frames, ignore_index=True) if frames else _empty()
+    if problems:
+        raise ObservationError(problems)
+    from qindex.rankings import RANKING_COLUMNS
+
+    ranks = [r for r in ranks if r is not None and len(r)]
+    rank_frame = (
+        pd.concat(ranks, ignore_index=True)
+        if ranks
+        else pd.DataFrame(columns=[*RANKING_COLUMNS, "origin"])
+    )
+    return OfficeData(obs, rank_frame, notes, [paths.relative(f) for f in files])
+
+
+def _grids(path: Path, problems: list[Problem]) -> list:
+    label = paths.relative(path)
+    try:
+        if path.suffix.lower() == ".csv":
+            grid = _csv_grid(path, None, problems)
+            return [grid] if grid is not None else []
+        return _excel_grids(path, label, None)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        problems.append(
+            Problem(label, None, None, None, f"a readable workbook ({type(exc).__name__}: {exc})")
+        )
+        return []
+
+
+def _header_cells(grid) -> list[str]:
+    return [
+        re.sub(r"\s+", "", normalise_text(c))
+        for r in grid.rows[:15]
+        for c in r
+        if normalise_text(c)
+    ]
+
+
+def _sheet_kind(grid) -> str:
+    cells = set(_header_cells(grid))
+    if "名次" in cells:
+        return "rankings"
+    if "日期" in cells and ("名称" in cells or "获奖或称号" in cells):
+        return "events"
+    return "observations"
+
+
+def _simple_table(grid, wanted: dict[str, tuple[str, ...]]):
+    """(header row index, {column: index}) for a sheet with a one-row header of known words."""
+    for i, row in enumerate(grid.rows[:15]):
+        cells = [re.sub(r"\s+", "", normalise_text(c)) for c in row]
+        found = {}
+        for col, words in wanted.items():
+            for j, c in enumerate(cells):
+                if c in words or c.lower() in words:
+                    found[col] = j
+                    break
+        if len(found) >= 3:
+            return i, found
+    return -1, {}
+
+
+def _resolve_ids(r: dict, cat: Catalog, label: str, line: int, problems: list[Problem]):
+    ind = cat.indicators.set_index("indicator_id")
+    by_name = dict(zip(ind.name_zh, ind.index, strict=True))
+    names = place_names(cat)
+    ids = set(cat.jurisdictions.jurisdiction_id)
+    k = r.get("indicator_id") or ""
+    k = k if k in ind.index else by_name.get(k, by_name.get(r.get("indicator_name", ""), k))
+    if not k:
+        k = r.get("indicator_name", "")
+    j = r.get("jurisdiction_id") or ""
+    j = j if j in ids else names.get(j, j)
+    ok = True
+    if k not in ind.index:
+        problems.append(
+            Problem(
+                label, line, "指标", k, f"an id or name from indicators.csv{closest(k, by_name)}"
+            )
+        )
+        ok = False
+    if j not in ids:
+        problems.append(
+            Problem(
+                label, line, "地区", j, f"an id or name from jurisdictions.csv{closest(j, names)}"
+            )
+        )
+        ok = False
+    return (j, k) if ok else None
+
+
+def _read_ranks(grid, cat, problems, source, jurisdiction, origin) -> pd.DataFrame | None:
+    """A ranks sheet: 指标 | 排名名称 | 年份 | 名次 | 参评总数 | 范围 | 发布机构 | 来源/文号 | 备注 (| 地区)."""
+    from qindex.rankings import RANKING_COLUMNS
+
+    label = grid.where(0)[0]
+    at, cols = _simple_table(
+        grid,
+        {
+            "indicator_name": ("指标", "指标名称"),
+            "indicator_id": ("indicator_id", "指标代码"),
+            "jurisdiction_id": ("地区",),
+            "ranking": ("排名名称", "排名或评价名称", "ranking"),
+            "year": ("年份", "年度", "year"),
+            "rank": ("名次", "rank"),
+            "n_ranked": ("参评总数", "参评数", "n_ranked"),
+            "scope": ("范围", "scope"),
+            "publisher": ("发布机构", "publisher"),
+            "source": ("来源/文号", "数据来源/文号", "来源", "source"),
+            "note": ("备注", "note"),
+        },
+    )
+    if at < 0 or "rank" not in cols:
+        problems.append(
+            Problem(
+                label,
+                None,
+                None,
+                None,
+                "a header 指标 | 排名名称 | 年份 | 名次 | 参评总数 | 范围 …",
+            )
+        )
+        return None
+    place = _label_cell(grid, at, "jurisdiction_id") or (jurisdiction or "")
+    out = []
+    for i in range(at + 1, len(grid.rows)):
+        row = grid.rows[i]
+        cell = {c: normalise_text(row[j]) if j < len(row) else "" for c, j in cols.items()}
+        if not (cell.get("rank") or cell.get("n_ranked") or cell.get("year")):
+            continue  # a row naming an indicator but with no rank filled in
+        line = grid.where(i)[1]
+        cell["jurisdiction_id"] = cell.get("jurisdiction_id") or place
+        ids = _resolve_ids(cell, cat, label, line, problems)
+        year = parse_year(cell.get("year", ""))
+        rank, _, ok1 = parse_value(cell.get("rank", ""))
+        n, _, ok2 = parse_value(cell.get("n_ranked", ""))
+        scope = SCOPE_WORDS.get(cell.get("scope", ""), "")
+        bad = []
+        if year is None:
+            bad.append(("年份", cell.get("year", ""), "a year such as 2023"))
+        if not ok2 or n is None or n < 1 or n != int(n):
+            bad.append(("参评总数", cell.get("n_ranked", ""), "a whole number ≥ 1"))
+        if not ok1 or rank is None or rank < 1 or rank != int(rank) or (n and rank > n):
+            bad.append(("名次", cell.get("rank", ""), "a whole number from 1 to 参评总数"))
+        if not scope:
+            bad.append(("范围", cell.get("scope", ""), "全国, 全省 or 同类城市"))
+        for col, zh in (("ranking", "排名名称"), ("publisher", "发布机构")):
+            if not cell.get(col):
+                bad.append((zh, "", f"the {zh} of the rank"))
+        problems.extend(Problem(label, line, c, v, e) for c, v, e in bad)
+        if bad or ids is None:
+            continue
+        out.append(
+            {
+                "jurisdiction_id": ids[0],
+                "indicator_id": ids[1],
+                "year": year,
+                "rank": int(rank),
+                "n_ranked": int(n),
+                "scope": scope,
+                "ranking": cell["ranking"],
+                "publisher": cell["publisher"],
+                "source": cell.get("source") or f"{source}, sheet {grid.sheet}, row {line}",
+                "quote": "",
+                "flag": "",
+                "note": cell.get("note", ""),
+                "origin": origin,
+            }
+        )
+    frame = pd.DataFrame(out, columns=[*RANKING_COLUMNS, "origin"])
+    for col in ("year", "rank", "n_ranked"):
+        frame[col] = pd.to_numeric(frame[col]).astype("Int64")
+    return frame
+
+
+COMPLETE_YEARS = ("已列全年份", "已列全的年份", "完整年份")
+
+
+def _read_events(grid, cat, problems, source, jurisdiction, origin) -> pd.DataFrame | None:
+    """A dated-events sheet: one row per award or title, counted per indicator and year.
+
+    The years the office says the list is complete for (a cell 已列全年份 | 2019-2024 above the header) each get
+    a count, 0 when no event falls in them; an event dated outside them is a problem (the count of an
+    incomplete year would be too low)."""
+    label = grid.where(0)[0]
+    at, cols = _simple_table(
+        grid,
+        {
+            "indicator_name": ("指标", "指标名称"),
+            "indicator_id": ("indicator_id", "指标代码"),
+            "jurisdiction_id": ("地区",),
+            "name": ("名称", "获奖或称号", "获奖单位或项目"),
+            "date": ("日期", "获奖日期", "认定日期"),
+            "source": ("来源/文号", "发布机构/文号", "数据来源/文号", "来源"),
+            "note": ("备注",),
+        },
+    )
+    if at < 0 or "date" not in cols:
+        problems.append(
+            Problem(label, None, None, None, "a header 指标 | 名称 | 日期 | 来源/文号 …")
+        )
+        return None
+    place = _label_cell(grid, at, "jurisdiction_id") or (jurisdiction or "")
+    span = ""
+    for row in grid.rows[:at]:
+        for j, c in enumerate(row):
+            text = re.sub(r"\s+", "", normalise_text(c))
+            head, sep, rest = text.partition(":")
+            if head in COMPLETE_YEARS:
+                span = (
+                    rest
+                    if sep and rest
+                    else next((normalise_text(x) for x in row[j + 1 :] if normalise_text(x)), "")
+                )
+    years = _year_span(span)
+    events, filled = [], set()
+    for i in range(at + 1, len(grid.rows)):
+        row = grid.rows[i]
+        cell = {c: row[j] if j < len(row) else None for c, j in cols.items()}
+        text = {c: normalise_text(v) for c, v in cell.items()}
+        if not (text.get("name") or text.get("date")):
+            if text.get("indicator_name") or text.get("indicator_id"):
+                filled.add(i)  # an indicator listed with no event: fine, its complete years count 0
+            continue
+        line = grid.where(i)[1]
+        text["jurisdiction_id"] = text.get("jurisdiction_id") or place
+        ids = _resolve_ids(text, cat, label, line, problems)
+        year = _event_year(cell.get("date"))
+        if year is None:
+            problems.append(
+                Problem(
+                    label,
+                    line,
+                    "日期",
+                    text.get("date", ""),
+                    "a date such as 2021-06-30 or 2021年6月",
+                )
+            )
+            continue
+        if years is None:
+            problems.append(
+                Problem(
+                    label,
+                    None,
+                    "已列全年份",
+                    span,
+                    "the years this list is complete for, above the header (已列全年份 | 2019-2024)",
+                )
+            )
+            return None
+        if year not in years:
+            problems.append(
+                Problem(
+                    label,
+                    line,
+                    "日期",
+                    text.get("date", ""),
+                    f"a date in the years the list is complete for ({min(years)}–{max(years)}); "
+                    "widen 已列全年份 when that year is complete",
+                )
+            )
+            continue
+        if ids is not None:
+            events.append((ids[0], ids[1], year, text.get("name", ""), line))
+    listed = {(j, k) for j, k, *_ in events}
+    for i in filled:
+        line = grid.where(i)[1]
+        row = grid.rows[i]
+        text = {c: normalise_text(row[j]) if j < len(row) else "" for c, j in cols.items()}
+        text["jurisdiction_id"] = text.get("jurisdiction_id") or place
+        ids = _resolve_ids(text, cat, label, line, problems)
+        if ids is not None:
+            listed.add(ids)
+    if years is None or not listed:
+        return None
+    out = []
+    for j, k in sorted(listed):
+        for y in sorted(years):
+            hits = [e for e in events if e[0] == j and e[1] == k and e[2] == y]
+            shown = "、".join(e[3] for e in hits[:5]) + ("等" if len(hits) > 5 else "")
+            out.append(
+                {
+                    "jurisdiction_id": j,
+                    "indicator_id": k,
+                    "year": y,
+                    "value": float(len(hits)),
+                    "unit": cat.indicators.set_index("indicator_id").at[k, "unit"],
+                    "source": f"{source}:{grid.sheet}",
+                    "quote": "",
+                    "flag": "",
+                    "note": f"{y}年清单{len(hits)}项" + (f":{shown}" if shown else ""),
+                    "file": label,
+                    "line": hits[0][4] if hits else at + 1,
+                    "origin": origin,
+                    "sheet": grid.sheet or "",
+                    "cell": ",".join(f"row {e[4]}" for e in hits),
+                    "other_sources": "",
+                }
+            )
+    frame = pd.DataFrame(out, columns=COLUMNS)
+    return frame.astype({"year": "int64", "value": float, "line": "int64"})
+
+
+def _year_span(text: str) -> list[int] | None:
+    m = re.fullmatch(r"(\d{4})\s*(?:年)?\s*(?:[-–—~至到])\s*(\d{4})\s*(?:年)?", text or "")
+    if m and int(m.group(1)) <= int(m.group(2)):
+        return list(range(int(m.group(1)), int(m.group(2)) + 1))
+    y = parse_year(text or "")
+    return [y] if y else None
+
+
+def _event_year(value) -> int | None:
+    import datetime as dt
+
+    if isinstance(value, dt.date | dt.datetime):
+        return value.year
+    m = re.match(r"\s*(\d{4})\s*(?:年|[-./]|$)", normalise_text(value))
+    return int(m.group(1)) if m and 1949 <= int(m.group(1)) <= 2100 else None
+
+
+# ---------------------------------------------------------------- combining with published data
+
+
+def combine(published: pd.DataFrame, office: pd.DataFrame, precedence: Precedence) -> pd.DataFrame:
+    """One value per place, indicator and year, from the published and the office values.
+
+    1. Identical values are one observation: the one anyone can check (published, then derived, then office)
+       is kept and the other sources go to ``other_sources``.
+    2. Different values of the same origin are settled by ``precedence.within`` (e.g. ``standard_definition``
+       for the published figures); a difference left over is an error naming the rule to add.
+    3. A difference between an office and a published value is settled by ``precedence.between``: by default
+       the office wins for its own places and the published figure for comparators.
+
+    Returns
+    -------
+    DataFrame
+        the panel (columns :data:`qindex.observations.COLUMNS` + ``resolution``); ``attrs["set_aside"]``
+        lists the rows not used and ``attrs["precedence"]`` every pair decided in step 2 or 3 and every
+        confirmation of step 1 (see :func:`precedence_log`).
+    """
+    frames = [f for f in (published, office) if len(f)]
+    both = pd.concat(frames, ignore_index=True) if frames else _empty()
+    both = both.drop(columns=["resolution"], errors="ignore")
+    log: list[dict] = []
+    both = _merge_identical(both, log)
+    kept, set_aside = [], []
+    for group in ("published", "office"):
+        part = both[both.origin.map(GROUP).fillna(both.origin) == group]
+        if part.empty:
+            continue
+        rules = precedence.within.get(group, ())
+        hint = f"(add a rule to within_origin.{group} in {precedence.file}; rules: {list(RULES)})"
+        done = resolve_conflicts(part.reset_index(drop=True), rules, hint=hint)
+        for r in done.attrs["set_aside"]:
+            keep = done[
+                (done.jurisdiction_id == r["jurisdiction_id"])
+                & (done.indicator_id == r["indicator_id"])
+                & (done.year == r["year"])
+            ].iloc[0]
+            log.append(_pair(keep, r, f"within_origin.{group}: {' then '.join(rules)}"))
+        set_aside += done.attrs["set_aside"]
+        kept.append(done)
+    other = both[~both.origin.map(GROUP).fillna(both.origin).isin(["published", "office"])]
+    if len(other):
+        kept.append(other.assign(resolution=""))
+    panel = pd.concat(kept, ignore_index=True) if kept else _empty().assign(resolution="")
+    key = ["jurisdiction_id", "indicator_id", "year"]
+    n = panel.groupby(key)["value"].transform("size")
+    drop = []
+    for _, g in panel[n > 1].groupby(key):
+        win = precedence.winner(g.jurisdiction_id.iloc[0])
+        winners = g[g.origin.map(GROUP) == win]
+        losers = g.drop(index=winners.index)
+        rule = (
+            f"between_origins.own_places: {win}"
+            if g.jurisdiction_id.iloc[0] in precedence.own_places
+            else f"between_origins.comparators: {win}"
+        )
+        keep = winners.iloc[0]
+        for _, r in losers.iterrows():
+            log.append(_pair(keep, r.to_dict(), rule))
+            set_aside.append(r.to_dict())
+        panel.loc[winners.index, "resolution"] = f"chosen by {rule} over " + "; ".join(
+            f"{r.value:g} ({ORIGINS.get(r.origin, r.origin)}, {r.source})"
+            for r in losers.itertuples()
+        )
+        drop += list(losers.index)
+    panel = panel.drop(index=drop)
+    panel = panel.sort_values(key).reset_index(drop=True)
+    panel.attrs["set_aside"] = set_aside
+    panel.attrs["precedence"] = log
+    return panel
+
+
+def _merge_identical(frame: pd.DataFrame, log: list[dict]) -> pd.DataFrame:
+    """Rows with the same place, indicator, year, value and meaning → one row with ``other_sources``."""
+    if frame.empty:
+        return frame
+    meaning = frame.flag.fillna("").map(
+        lambda f: ";".join(
+            sorted(x for x in f.split(";") if x in MEANING_FLAGS or off_definition_flag(x))
+        )
+    )
+    key = [frame.jurisdiction_id, frame.indicator_id, frame.year, frame.value.round(9), meaning]
+    size = frame.groupby(key)["value"].transform("size")
+    if (size == 1).all():
+        return frame
+    rank = frame.origin.map(SHOWN_FIRST).fillna(9) * 10 + frame.flag.fillna("").map(
+        lambda f: sum(q in f.split(";") for q in _QUALITY_FLAGS)
+    )
+    drop = []
+    for _, g in frame[size > 1].groupby(key):
+        order = rank.loc[g.index].sort_values(kind="stable").index
+        first, rest = order[0], order[1:]
+        shown = [_where(frame.loc[i]) for i in rest]
+        frame.at[first, "other_sources"] = "; ".join(
+            filter(None, [frame.at[first, "other_sources"], *shown])
+        )
+        for i in rest:
+            log.append(
+                _pair(frame.loc[first], frame.loc[i].to_dict(), "identical: one value, two sources")
+            )
+        drop += list(rest)
+    return frame.drop(index=drop)
+
+
+def _where(row) -> str:
+    origin = ORIGINS.get(row["origin"], row["origin"])
+    place = f", {row['sheet']} {row['cell']}".rstrip() if row.get("cell") else ""
+    return f"{origin}: {row['source']}{place}"
+
+
+def _pair(keep, other: dict, rule: str) -> dict:
+    return {
+        "jurisdiction_id": keep["jurisdiction_id"],
+        "indicator_id": keep["indicator_id"],
+        "year": int(keep["year"]),
+        "kept_value": float(keep["value"]),
+        "kept_origin": keep["origin"],
+        "kept_source": _where(keep),
+        "other_value": float(other["value"]),
+        "other_origin": other["origin"],
+        "other_source": _where(other),
+        "rule": rule,
+    }
+
+
+PRECEDENCE_COLUMNS = [
+    "jurisdiction_id",
+    "indicator_id",
+    "year",
+    "kept_value",
+    "kept_origin",
+    "kept_source",
+    "other_value",
+    "other_origin",
+    "other_source",
+    "rule",
+]
+
+
+def precedence_log(panel: pd.DataFrame) -> pd.DataFrame:
+    """Every pair of values for one place, indicator and year that the panel settled: both values, both
+    origins, both sources and the rule (``identical``, ``within_origin.*`` or ``between_origins.*``)."""
+    log = panel.attrs.get("precedence", [])
+    return pd.DataFrame(log, columns=PRECEDENCE_COLUMNS)
+
+
+# ---------------------------------------------------------------- check and add
+
+
+@dataclass
+class CheckResult:
+    data: OfficeData
+    panel: pd.DataFrame
+
+    def summary(self) -> list[str]:
+        obs = self.data.observations
+        lines = []
+        for f in self.data.files:
+            part = obs[obs.file.str.startswith(f)]
+            places = "、".join(sorted(part.jurisdiction_id.unique()))
+            years = f"{part.year.min()}–{part.year.max()}" if len(part) else "—"
+            lines.append(
+                f"{f}: {len(part)} values ({part.indicator_id.nunique()} indicators, "
+                f"{places or 'no place'}, {years})"
+            )
+        ranks = self.data.rankings
+        if len(ranks):
+            lines.append(f"published ranks: {len(ranks)}")
+        for n in self.data.notes:
+            lines.append(f"note: {n.file}, row {n.line}: '{n.value}' skipped (a total or note row)")
+        log = precedence_log(self.panel)
+        log = log[log.kept_origin.eq("office") | log.other_origin.eq("office")]
+        for r in log.itertuples():
+            lines.append(
+                f"{r.jurisdiction_id} {r.indicator_id} {r.year}: kept {r.kept_value:g} "
+                f"({r.kept_origin}) over {r.other_value:g} ({r.other_origin}) by {r.rule}"
+            )
+        return lines
+
+
+def check(
+    files: Sequence[Path | str], jurisdiction: str | None = None, with_existing: bool = True
+) -> CheckResult:
+    """Validate office files on their own and together with the published data and the office files
+    already in ``data/raw/office/``: every problem at once (``ObservationError``)."""
+    from qindex.observations import load_published
+
+    files = [Path(f) for f in files]
+    existing = [
+        f for f in office_files() if with_existing and f.name not in {p.name for p in files}
+    ]
+    cat = load_catalog()
+    data = read_office([*existing, *files], cat, jurisdiction=jurisdiction)
+    panel = combine(load_published(), data.observations, load_precedence(catalog=cat))
+    return CheckResult(data, panel)
+
+
+def add(files: Sequence[Path | str], jurisdiction: str | None = None) -> list[Path]:
+    """Check, then copy each file unchanged into ``data/raw/office/``; never overwrite a file there.
+
+    Raises
+    ------
+    ObservationError
+        a problem in the files, or a name already taken in the office folder (nothing is copied then).
+    """
+    if jurisdiction:
+        raise ObservationError(
+            [
+                Problem(
+                    "qindex office add",
+                    None,
+                    "--place",
+                    jurisdiction,
+                    "a file that names its place itself (a 地区 column or a 地区 cell above the "
+                    "header): a copied file is read again on every run, without --place",
+                )
+            ]
+        )
+    files = [Path(f) for f in files]
+    folder = office_dir()
+    taken = [
+        Problem(str(f), None, None, f.name, f"a name not yet in {paths.relative(folder)}/")
+        for f in files
+        if (folder / f.name).exists()
+    ]
+    if taken:
+        raise ObservationError(taken)
+    check(files)
+    folder.mkdir(parents=True, exist_ok=True)
+    done = []
+    for f in files:
+        target = folder / f.name
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".adding-", suffix=f.suffix)
+        os.close(fd)
+        try:
+            shutil.copyfile(f, tmp)
+            os.link(tmp, target)  # fails if the name was taken meanwhile: never overwrites
+        except FileExistsError:
+            raise ObservationError(
+                [
+                    Problem(
+                        str(f), None, None, f.name, f"a name not yet in {paths.relative(folder)}/"
+                    )
+                ]
+            ) from None
+        finally:
+            os.unlink(tmp)
+        done.append(target)
+    return done
+
+
+def counts_by_origin(panel: pd.DataFrame) -> pd.Series:
+    return panel["origin"].value_counts().reindex(list(ORIGINS), fill_value=0)
+
+
+__all__ = [
+    "OfficeData",
+    "Precedence",
+    "add",
+    "check",
+    "combine",
+    "load_precedence",
+    "office_dir",
+    "office_files",
+    "precedence_log",
+    "read_office",
+]
