@@ -1,4 +1,5 @@
-"""The ``qindex`` command: ``validate``, ``targets``, ``coverage``, ``run``."""
+"""The ``qindex`` command: ``validate``, ``targets``, ``coverage``, ``run``, ``template``, ``office``,
+``requests``."""
 
 from __future__ import annotations
 
@@ -32,11 +33,24 @@ def _validate(args: argparse.Namespace) -> int:
         f"{len(cat.indicators)} indicators, {len(cat.jurisdictions)} jurisdictions"
     )
     resolved = (panel.resolution != "").sum()
+    from qindex.office import office_dir, office_files, precedence_log
+
+    origins = panel.origin.value_counts()
     print(
-        f"observations OK: {len(panel)} values, {panel.indicator_id.nunique()} indicators, "
+        f"observations OK: {len(panel)} values ("
+        + ", ".join(f"{k} {v}" for k, v in origins.items())
+        + f"), {panel.indicator_id.nunique()} indicators, "
         f"{panel.jurisdiction_id.nunique()} jurisdictions, {resolved} conflicts resolved "
         f"({len(panel.attrs['set_aside'])} values set aside by rule)"
     )
+    office = office_files()
+    print(f"office files in {office_dir()}: {len(office)}")
+    log = precedence_log(panel)
+    for r in log.itertuples():
+        print(
+            f"  {r.jurisdiction_id} {r.indicator_id} {r.year}: {r.kept_value:g} ({r.kept_origin}) "
+            f"kept, {r.other_value:g} ({r.other_origin}) set aside: {r.rule}"
+        )
     ranks, implications = load_rankings(), load_implications()
     print(f"rankings OK: {len(ranks)} published ranks; implications OK: {len(implications)} rules")
     return 0
@@ -96,6 +110,9 @@ def _run(args: argparse.Namespace) -> int:
         print("error: " + "\n".join(invalid), file=sys.stderr)
         print("nothing was run.", file=sys.stderr)
         return 2
+    from qindex.observations import load_panel
+
+    load_panel()  # a data problem (a conflict no rule settles) stops every run before any kernel starts
     failed = 0
     for spec in specs:
         try:
@@ -119,6 +136,39 @@ def _run(args: argparse.Namespace) -> int:
         )
     print(f"{len(specs) - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def _template(args: argparse.Namespace) -> int:
+    from qindex.template import parse_years, write_template
+
+    years = parse_years(args.years) if args.years else None
+    out = write_template(args.plan_id, years=years, path=args.output)
+    print(f"template written: {out}")
+    print("fill it, then: qindex office check FILE; qindex office add FILE")
+    return 0
+
+
+def _office(args: argparse.Namespace) -> int:
+    from qindex import office
+
+    if args.action == "check":
+        result = office.check(args.files, jurisdiction=args.place)
+        for line in result.summary():
+            print(line)
+        print(f"OK: {len(args.files)} file(s) can be added (qindex office add ...)")
+        return 0
+    done = office.add(args.files)
+    for p in done:
+        print(f"added {p}")
+    return 0
+
+
+def _requests(args: argparse.Namespace) -> int:
+    from qindex.data_requests import write_requests
+
+    out = write_requests(args.plan_id, path=args.output, as_of=args.as_of or None)
+    print(f"data-request list written: {out}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -148,6 +198,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
+    p = sub.add_parser("template", help="write the XLSX the office fills for a plan (数据填报表)")
+    p.add_argument("plan_id", help="plan id, e.g. gongshu-2025 (see qindex targets)")
+    p.add_argument(
+        "--years", help="years as columns, e.g. 2019-2025 (default: base to target year)"
+    )
+    p.add_argument("-o", "--output", help="file (default data/processed/templates/<plan_id>.xlsx)")
+    p.set_defaults(func=_template)
+    p = sub.add_parser("office", help="check office files, or add them to data/raw/office/")
+    p.add_argument("action", choices=("check", "add"))
+    p.add_argument("files", nargs="+", help="XLSX or CSV files")
+    p.add_argument(
+        "--place", help="check only: the place of a table with no 地区 column or cell (id or name)"
+    )
+    p.set_defaults(func=_office)
+    p = sub.add_parser(
+        "requests", help="write the data-request list of a plan (数据需求清单, XLSX)"
+    )
+    p.add_argument("plan_id")
+    p.add_argument("-o", "--output", help="file (default data/processed/requests/<plan_id>.xlsx)")
+    p.add_argument("--as-of", type=int, default=0, help="year of the assessment (default: latest)")
+    p.set_defaults(func=_requests)
     return parser
 
 

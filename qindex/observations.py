@@ -69,6 +69,14 @@ FLAGS = {
     "cumulative": "a stock counted since some start, as of the year",
     "unconfirmed": "which definition the value is on is not confirmed; shown as context, never scored",
 }
+#: Chinese words for flags, as the template's 标记 column offers them.
+FLAG_WORDS = {
+    "累计值": "cumulative",
+    "初步数": "provisional",
+    "下限(以上)": "lower_bound",
+    "口径不同": "definition_change",
+    "口径待确认": "unconfirmed",
+}
 #: Header spellings, mapped to canonical columns (compared after NFKC, lower-case, no spaces).
 HEADERS = {
     "jurisdiction_id": [
@@ -755,7 +763,11 @@ def _validate_rows(
         if not r["source"]:
             problems.append(Problem(r["file"], r["line"], "source", "", "the source of the value"))
             bad = True
-        flags = [f for f in r["flag"].split(";") if f.strip()]
+        flags = [
+            FLAG_WORDS.get(f.strip(), f.strip())
+            for f in re.split(r"[;、,]", r["flag"])
+            if f.strip()
+        ]
         for f in flags:
             if f.strip() not in FLAGS:
                 problems.append(

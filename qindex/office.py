@@ -435,6 +435,8 @@ def _read_ranks(grid, cat, problems, source, jurisdiction, origin) -> pd.DataFra
 
 
 COMPLETE_YEARS = ("已列全年份", "已列全的年份", "完整年份")
+#: A 名称 cell saying "no event in the complete years".
+NONE_WORDS = ("无", "没有", "无获奖")
 
 
 def _read_events(grid, cat, problems, source, jurisdiction, origin) -> pd.DataFrame | None:
@@ -479,10 +481,11 @@ def _read_events(grid, cat, problems, source, jurisdiction, origin) -> pd.DataFr
         row = grid.rows[i]
         cell = {c: row[j] if j < len(row) else None for c, j in cols.items()}
         text = {c: normalise_text(v) for c, v in cell.items()}
-        if not (text.get("name") or text.get("date")):
-            if text.get("indicator_name") or text.get("indicator_id"):
-                filled.add(i)  # an indicator listed with no event: fine, its complete years count 0
+        if text.get("name") in NONE_WORDS and not text.get("date"):
+            filled.add(i)  # "无": the office says this indicator had no event in the complete years
             continue
+        if not (text.get("name") or text.get("date")):
+            continue  # the template's row naming an indicator, left empty: says nothing
         line = grid.where(i)[1]
         text["jurisdiction_id"] = text.get("jurisdiction_id") or place
         ids = _resolve_ids(text, cat, label, line, problems)
@@ -532,7 +535,18 @@ def _read_events(grid, cat, problems, source, jurisdiction, origin) -> pd.DataFr
         ids = _resolve_ids(text, cat, label, line, problems)
         if ids is not None:
             listed.add(ids)
-    if years is None or not listed:
+    if not listed:
+        return None
+    if years is None:
+        problems.append(
+            Problem(
+                label,
+                None,
+                "已列全年份",
+                span,
+                "the years this list is complete for, above the header (已列全年份 | 2019-2024)",
+            )
+        )
         return None
     out = []
     for j, k in sorted(listed):

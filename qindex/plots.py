@@ -55,6 +55,7 @@ STATUS_COLORS = {
     "not_assessable": "#bdbdbd",
     "not_scored": "#f0f0f0",
 }
+OFFICE_COLOR = "#e08214"
 OBSERVED_COLOR = "#2c7fb8"
 TARGET_COLOR = "#d7301f"
 PROJECTION_COLOR = "#756bb1"
@@ -186,15 +187,26 @@ def target_panels(
             ].sort_values("year")
             ax.axvspan(plan.base_year, plan.target_year, color="#f0f0f0", zorder=0, label="规划期")
             inferred = s["flag"].fillna("").str.contains("inferred") if "flag" in s else s.year < 0
+            office = s["origin"].eq("office") if "origin" in s else s.year < 0
             ax.plot(s.year, s.value, "-", color=OBSERVED_COLOR, zorder=2)
             ax.plot(
-                s.year[~inferred],
-                s.value[~inferred],
+                s.year[~inferred & ~office],
+                s.value[~inferred & ~office],
                 "o",
                 color=OBSERVED_COLOR,
                 ms=4,
                 label="实际值",
             )
+            if office.any():
+                ax.plot(
+                    s.year[office & ~inferred],
+                    s.value[office & ~inferred],
+                    "s",
+                    color=OFFICE_COLOR,
+                    ms=5,
+                    zorder=3,
+                    label="实际值(内部数据)",
+                )
             if inferred.any():
                 ax.plot(
                     s.year[inferred],

@@ -179,11 +179,10 @@ class PlanReport:
                 "进度/序时(%)": [_progress_text(r) for r in a.itertuples()],
                 "状态": a["status_zh"],
                 "达标概率": a["p_target_met"].round(2),
+                "数据": self.data_kind(),
                 "数据来源": a["latest_source"].map(_source_host),
             }
         )
-        if self.synthetic:
-            out.insert(0, "数据", "示例(合成)")
         return out
 
     def not_assessable(self) -> pd.DataFrame:
@@ -201,12 +200,112 @@ class PlanReport:
             }
         )
 
+    def data_kind(self) -> pd.Series:
+        """Per target, what its values are: 内部数据 when any value of its series up to the latest year judged
+        comes from the office's files, else 推算 when any is derived, else 公开发布 (empty without data)."""
+        from qindex.observations import ORIGINS
+
+        a, p = self.assessment, self.panel
+        if "origin" not in p.columns:
+            return pd.Series([""] * len(a), index=a.index)
+        out = []
+        for r in a.itertuples():
+            if pd.isna(r.latest_year) or not r.indicator_id:
+                out.append("")
+                continue
+            s = p[
+                (p.jurisdiction_id == r.jurisdiction_id)
+                & (p.indicator_id == r.indicator_id)
+                & (p.year <= r.latest_year)
+            ]
+            origins = set(s.origin.dropna())
+            kind = next(
+                (o for o in ("synthetic", "office", "derived") if o in origins), "published"
+            )
+            out.append(ORIGINS[kind] if len(s) else "")
+        return pd.Series(out, index=a.index)
+
+    def office_values(self) -> pd.DataFrame:
+        """The office's own values (内部数据) of the plan's place and indicators, with file, sheet and cell."""
+        p = self.panel
+        if "origin" not in p.columns:
+            return pd.DataFrame()
+        ids = set(self.assessment.indicator_id)
+        own = p[
+            (p.origin == "office")
+            & (p.jurisdiction_id == self.plan.jurisdiction_id)
+            & p.indicator_id.isin(ids)
+        ]
+        names = self.assessment.drop_duplicates("indicator_id").set_index("indicator_id").name_zh
+        return pd.DataFrame(
+            {
+                "指标": own.indicator_id.map(names),
+                "年份": own.year,
+                "数值": own.value.map(number_text),
+                "单位": own.unit,
+                "文件": own.file.str.split(",").str[0].str.split("/").str[-1],
+                "工作表": own.sheet,
+                "单元格": own.cell,
+                "来源": own.source,
+            }
+        ).reset_index(drop=True)
+
+    def precedence(self) -> pd.DataFrame:
+        """Every pair of values for the plan's place and indicators that the data settled (differences and
+        identical values from two sources), with both values and both sources."""
+        from qindex.observations import ORIGINS
+        from qindex.office import precedence_log
+
+        log = precedence_log(self.panel)
+        ids = set(self.assessment.indicator_id)
+        log = log[(log.jurisdiction_id == self.plan.jurisdiction_id) & log.indicator_id.isin(ids)]
+        names = self.assessment.drop_duplicates("indicator_id").set_index("indicator_id").name_zh
+        rule_zh = {
+            "identical": "两个来源数值相同,合为一个",
+            "within_origin": "同类来源内按规则取舍",
+            "between_origins.own_places": "本地区:内部数据优先",
+            "between_origins.comparators": "比较地区:公开数据优先",
+        }
+        return pd.DataFrame(
+            {
+                "指标": log.indicator_id.map(names),
+                "年份": log.year,
+                "采用值": log.kept_value.map(number_text),
+                "采用值来源": log.kept_origin.map(ORIGINS)
+                + ":"
+                + log.kept_source.str.split(": ", n=1).str[-1],
+                "另一数值": log.other_value.map(number_text),
+                "另一来源": log.other_origin.map(ORIGINS)
+                + ":"
+                + log.other_source.str.split(": ", n=1).str[-1],
+                "规则": log.rule.map(
+                    lambda r: next((v for k, v in rule_zh.items() if r.startswith(k)), r)
+                ),
+            }
+        ).reset_index(drop=True)
+
+    def requests(self) -> pd.DataFrame:
+        """The data-request list (数据需求清单) of the plan, as ``qindex requests`` writes it."""
+        from qindex.data_requests import requests_table
+
+        if self.synthetic:
+            return pd.DataFrame()
+        t = requests_table(str(self.plan.plan_id), as_of=self.as_of, assessment=self.assessment)
+        return t.drop(columns=["reason_code", "target_id", "indicator_id", "口径", "说明"])
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """The result tables a run writes to data/processed/<run>/."""
+        from qindex.office import precedence_log
+
+        log = precedence_log(self.panel)
+        ids = set(self.assessment.indicator_id)
         return {
             "assessment": self.assessment,  # full source addresses
             "summary_by_domain": self.by_domain,
             "target_table_zh": self.target_table(),
+            "office_values": self.office_values(),
+            "precedence": log[log.indicator_id.isin(ids)],
+            "data_requests": self.requests(),
         }
 
 
@@ -264,10 +363,10 @@ def plan_report(
     from qindex.catalog import load_catalog, targets
     from qindex.observations import load_panel
     from qindex.progress import assess, summarise
-    from qindex.synthetic import synthetic_plan_example
+    from qindex.synthetic import example_panel
 
     if synthetic:
-        cat, panel, tg = synthetic_plan_example(plan_id)
+        cat, panel, tg = example_panel(plan_id)
         plan_key = f"example-{plan_id}"
     else:
         cat, panel, tg = load_catalog(), load_panel(), targets(plan_id)

@@ -12,6 +12,8 @@ Example
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -232,3 +234,70 @@ def synthetic_plan_example(plan_id: str = "gongshu-2025", seed: int = 2025, last
         ignore_index=True,
     )
     return replace(cat, jurisdictions=jur, plans=plans), panel, tg.reset_index(drop=True)
+
+
+#: The example district's filled template: the synthetic example goes through the same path as office data.
+EXAMPLE_DIR = "example"
+
+
+def example_workbook(plan_id: str = "gongshu-2025") -> Path:
+    """Where the filled example template of ``plan_id`` is shipped (``data/raw/example/``)."""
+    from qindex import paths
+
+    return paths.DATA_RAW / EXAMPLE_DIR / f"示例数据_{plan_id}.xlsx"
+
+
+def write_example_workbook(plan_id: str = "gongshu-2025", path: Path | str | None = None) -> Path:
+    """Fill the plan's template for the fictional district with the generated series (rounded to two
+    decimals, as an office types them) and write it. ``path`` defaults to a file under data/processed/;
+    copy it to :func:`example_workbook` to ship it (``python -m qindex.synthetic``)."""
+    from qindex import paths
+    from qindex.template import write_template
+
+    from dataclasses import replace
+
+    cat, panel, tg = synthetic_plan_example(plan_id)
+    cat = replace(cat, targets=pd.concat([cat.targets, tg[cat.targets.columns]], ignore_index=True))
+    fill = panel.assign(value=panel.value.round(2))
+    years = sorted(panel.year.unique().tolist())
+    out = (
+        Path(path) if path else paths.DATA_PROCESSED / "templates" / example_workbook(plan_id).name
+    )
+    return write_template(
+        f"example-{plan_id}", years=[int(y) for y in years], path=out, catalog=cat, fill=fill
+    )
+
+
+def example_panel(plan_id: str = "gongshu-2025"):
+    """(Catalog, panel, targets) of the synthetic example, the panel read from its filled template with
+    ``origin = synthetic``, exactly as the office's files are read."""
+    from qindex.errors import ObservationError, Problem
+    from qindex.office import read_office
+
+    cat, _, tg = synthetic_plan_example(plan_id)
+    book = example_workbook(plan_id)
+    if not book.is_file():
+        raise ObservationError(
+            [
+                Problem(
+                    str(book),
+                    None,
+                    None,
+                    None,
+                    f"the filled example template (python -m qindex.synthetic {plan_id})",
+                )
+            ]
+        )
+    data = read_office([book], cat, origin="synthetic")
+    return cat, data.observations, tg
+
+
+if __name__ == "__main__":  # python -m qindex.synthetic [plan_id]: regenerate the shipped example
+    import shutil
+    import sys
+
+    plan = sys.argv[1] if len(sys.argv) > 1 else "gongshu-2025"
+    made = write_example_workbook(plan)
+    example_workbook(plan).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(made, example_workbook(plan))
+    print(f"written {example_workbook(plan)}")
