@@ -251,10 +251,10 @@ def write_example_workbook(plan_id: str = "gongshu-2025", path: Path | str | Non
     """Fill the plan's template for the fictional district with the generated series (rounded to two
     decimals, as an office types them) and write it. ``path`` defaults to a file under data/processed/;
     copy it to :func:`example_workbook` to ship it (``python -m qindex.synthetic``)."""
+    from dataclasses import replace
+
     from qindex import paths
     from qindex.template import write_template
-
-    from dataclasses import replace
 
     cat, panel, tg = synthetic_plan_example(plan_id)
     cat = replace(cat, targets=pd.concat([cat.targets, tg[cat.targets.columns]], ignore_index=True))

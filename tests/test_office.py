@@ -18,7 +18,6 @@ from qindex.cli import main
 from qindex.errors import ObservationError
 from qindex.observations import load_panel, read_observations
 from qindex.office import (
-    add,
     check,
     combine,
     load_precedence,
@@ -111,7 +110,7 @@ def test_filled_template_with_messy_entries_reads_back_exactly(tmp_path):
     rr = next(
         r for r in range(4, rs.max_row + 1) if rs.cell(r, 11).value == "quality_competitiveness"
     )
-    for col, v in zip(
+    for col, v in zip(  # noqa: B905
         range(2, 9), ["中国城市质量竞争力指数", 2021, 3, 36, "全国", "某研究机构", "某报告"]
     ):
         rs.cell(rr, col).value = v
@@ -179,7 +178,7 @@ def test_add_copies_unchanged_never_overwrites_and_changes_the_plan_report(tmp_p
     wb = load_workbook(path)
     ws = wb["指标数据"]
     r = _row_of(ws, "manufacturing_product_pass_rate")
-    for year, v in zip(range(2018, 2023), [95.1, 95.4, 95.9, "96.2%", "９６．６"]):
+    for year, v in zip(range(2018, 2023), [95.1, 95.4, 95.9, "96.2%", "９６．６"], strict=True):
         ws.cell(r, _col_of(ws, str(year))).value = v
     wb.save(path)
     assert main(["office", "add", str(path)]) == 0
@@ -245,7 +244,9 @@ def test_two_office_values_without_a_rule_name_the_rule_to_add(tmp_path, office)
         (office / name).write_text(
             f"地区,指标,年份,数值\n杭州市,制造业产品质量合格率,2020,{v}\n", encoding="utf-8"
         )
-    with pytest.raises(ObservationError, match="within_origin.office in data/raw/precedence.yaml"):
+    with pytest.raises(
+        ObservationError, match=r"within_origin\.office in data/raw/precedence\.yaml"
+    ):
         load_panel()
     assert main(["validate"]) == 1
 
