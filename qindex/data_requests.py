@@ -166,10 +166,13 @@ def requests_table(plan_id: str, as_of: int | None = None, assessment: pd.DataFr
     cat = load_catalog()
     ind = cat.indicators.set_index("indicator_id")
     quotes = cat.targets.set_index("target_id").quote
+    base_years = cat.targets.set_index("target_id").base_year
     rows = []
     for r in a.itertuples():
         dept, pub, basis = department(r.indicator_id, r.target_id, plan_id)
         code = _reason(r)
+        if pd.isna(r.base_year):  # no data: the years from the plan's base year are needed
+            r = r._replace(base_year=pd.to_numeric(base_years.get(r.target_id), errors="coerce"))
         rows.append(
             {
                 "目标": str(quotes.get(r.target_id, r.name_zh)),

@@ -767,7 +767,12 @@ class CheckResult:
             lines.append(f"note: {n.file}, row {n.line}: '{n.value}' skipped (a total or note row)")
         log = precedence_log(self.panel)
         log = log[log.kept_origin.eq("office") | log.other_origin.eq("office")]
-        for r in log.itertuples():
+        same = log.rule.str.startswith("identical")
+        if same.any():
+            lines.append(
+                f"{int(same.sum())} value(s) identical to a published value: kept as one, two sources"
+            )
+        for r in log[~same].itertuples():
             lines.append(
                 f"{r.jurisdiction_id} {r.indicator_id} {r.year}: kept {r.kept_value:g} "
                 f"({r.kept_origin}) over {r.other_value:g} ({r.other_origin}) by {r.rule}"

@@ -220,7 +220,11 @@ def test_synthetic_example_is_marked_in_title_tables_and_charts(rendered):
     table = (results["example-gongshu-2025"].processed / "target_table_zh.csv").read_text(
         encoding="utf-8-sig"
     )
-    assert table.splitlines()[1].startswith("示例(合成)")
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(table)))
+    assert rows and all(r["数据"] == "示例(合成)" for r in rows)
 
 
 def test_results_and_provenance_are_written(rendered):
