@@ -234,6 +234,9 @@ def test_results_and_provenance_are_written(rendered):
         "assessment.csv",
         "summary_by_domain.csv",
         "target_table_zh.csv",
+        "office_values.csv",  # empty here: the suite reads no office files
+        "precedence.csv",
+        "data_requests.csv",
         "run.json",
     }
     assert (out / "assessment.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # utf-8-sig for Excel
