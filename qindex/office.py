@@ -476,19 +476,21 @@ def _read_events(grid, cat, problems, source, jurisdiction, origin) -> pd.DataFr
                     else next((normalise_text(x) for x in row[j + 1 :] if normalise_text(x)), "")
                 )
     years = _year_span(span)
-    events, filled = [], set()
+    events, listed = [], set()
     for i in range(at + 1, len(grid.rows)):
         row = grid.rows[i]
         cell = {c: row[j] if j < len(row) else None for c, j in cols.items()}
         text = {c: normalise_text(v) for c, v in cell.items()}
-        if text.get("name") in NONE_WORDS and not text.get("date"):
-            filled.add(i)  # "无": the office says this indicator had no event in the complete years
-            continue
-        if not (text.get("name") or text.get("date")):
+        none = text.get("name") in NONE_WORDS and not text.get("date")
+        if not none and not (text.get("name") or text.get("date")):
             continue  # the template's row naming an indicator, left empty: says nothing
         line = grid.where(i)[1]
         text["jurisdiction_id"] = text.get("jurisdiction_id") or place
         ids = _resolve_ids(text, cat, label, line, problems)
+        if ids is not None:
+            listed.add(ids)
+        if none:  # "无": the office says this indicator had no event in the complete years
+            continue
         year = _event_year(cell.get("date"))
         if year is None:
             problems.append(
@@ -501,18 +503,7 @@ def _read_events(grid, cat, problems, source, jurisdiction, origin) -> pd.DataFr
                 )
             )
             continue
-        if years is None:
-            problems.append(
-                Problem(
-                    label,
-                    None,
-                    "已列全年份",
-                    span,
-                    "the years this list is complete for, above the header (已列全年份 | 2019-2024)",
-                )
-            )
-            return None
-        if year not in years:
+        if years is not None and year not in years:
             problems.append(
                 Problem(
                     label,
@@ -526,15 +517,6 @@ def _read_events(grid, cat, problems, source, jurisdiction, origin) -> pd.DataFr
             continue
         if ids is not None:
             events.append((ids[0], ids[1], year, text.get("name", ""), line))
-    listed = {(j, k) for j, k, *_ in events}
-    for i in filled:
-        line = grid.where(i)[1]
-        row = grid.rows[i]
-        text = {c: normalise_text(row[j]) if j < len(row) else "" for c, j in cols.items()}
-        text["jurisdiction_id"] = text.get("jurisdiction_id") or place
-        ids = _resolve_ids(text, cat, label, line, problems)
-        if ids is not None:
-            listed.add(ids)
     if not listed:
         return None
     if years is None:
@@ -619,8 +601,9 @@ def combine(published: pd.DataFrame, office: pd.DataFrame, precedence: Precedenc
     log: list[dict] = []
     both = _merge_identical(both, log)
     kept, set_aside = [], []
+    groups = both.origin.map(GROUP).fillna(both.origin)
     for group in ("published", "office"):
-        part = both[both.origin.map(GROUP).fillna(both.origin) == group]
+        part = both[groups == group]
         if part.empty:
             continue
         rules = precedence.within.get(group, ())
@@ -635,7 +618,7 @@ def combine(published: pd.DataFrame, office: pd.DataFrame, precedence: Precedenc
             log.append(_pair(keep, r, f"within_origin.{group}: {' then '.join(rules)}"))
         set_aside += done.attrs["set_aside"]
         kept.append(done)
-    other = both[~both.origin.map(GROUP).fillna(both.origin).isin(["published", "office"])]
+    other = both[~groups.isin(["published", "office"])]
     if len(other):
         kept.append(other.assign(resolution=""))
     panel = pd.concat(kept, ignore_index=True) if kept else _empty().assign(resolution="")
@@ -849,10 +832,6 @@ def add(files: Sequence[Path | str], jurisdiction: str | None = None) -> list[Pa
             os.unlink(tmp)
         done.append(target)
     return done
-
-
-def counts_by_origin(panel: pd.DataFrame) -> pd.Series:
-    return panel["origin"].value_counts().reindex(list(ORIGINS), fill_value=0)
 
 
 __all__ = [

@@ -52,15 +52,14 @@ def template_rows(
     wording, the suggested department and the published values already known."""
     from qindex.data_requests import department
     from qindex.observations import load_panel, off_definition_flag
-    from qindex.office import MEANING_FLAGS, combine, load_precedence
+    from qindex.office import MEANING_FLAGS
 
     cat = catalog or load_catalog()
     tg = cat.targets[(cat.targets.plan_id == plan_id) & (cat.targets.indicator_id != "")]
     ind = cat.indicators.set_index("indicator_id")
     plan = cat.plans.set_index("plan_id").loc[plan_id]
     place = plan.jurisdiction_id
-    published = load_panel(office=False)
-    published = combine(published, published.iloc[0:0], load_precedence(catalog=cat))
+    published = load_panel(office=False)  # settled by precedence.yaml, without the office's files
     rows, ranks, events = [], [], []
     for k, g in tg.groupby("indicator_id", sort=False):
         types = set(g.target_type)
