@@ -33,6 +33,229 @@ class AnnualReport:
     def title(self) -> str:
         return f"{self.name_zh}{self.year}年质量发展状况年度报告"
 
+    # ------------------------------------------------------------ reader-facing sections
+
+    def in_force(self) -> pd.DataFrame:
+        """Covering plans whose period includes the report year (base year ≤ year ≤ target year)."""
+        p = self.plans
+        return p[(p.base_year <= self.year) & (p.target_year >= self.year)]
+
+    def ended(self) -> pd.DataFrame:
+        p = self.plans
+        return p[p.target_year < self.year]
+
+    def _comparators(self, indicator_id: str) -> list[tuple[str, float]]:
+        cat = load_catalog()
+        j = cat.jurisdictions.set_index("jurisdiction_id")
+        panel = load_panel()
+        out, cur = [], self.jurisdiction_id
+        chain = []
+        while isinstance(cur, str) and cur and cur in j.index:
+            cur = j.parent_id.get(cur, "")
+            if isinstance(cur, str) and cur and j.level.get(cur) in ("province", "national"):
+                chain.append(cur)
+        for pid in dict.fromkeys([*chain, "CN"]):
+            v = panel[
+                (panel.jurisdiction_id == pid)
+                & (panel.indicator_id == indicator_id)
+                & (panel.year == self.year)
+            ].value
+            if len(v):
+                out.append((str(j.name_zh.get(pid, pid)), float(v.iloc[0])))
+        return out
+
+    def by_domain(self) -> dict[str, pd.DataFrame]:
+        """二、分领域情况: per domain, the indicators published for the year with 同比 and 全省/全国."""
+        from qindex.progress import number_text
+        from qindex.report import MARKS
+
+        cat = load_catalog()
+        ind = cat.indicators.set_index("indicator_id")
+        panel = load_panel()
+        own = panel[(panel.jurisdiction_id == self.jurisdiction_id) & (panel.year == self.year)]
+        out: dict[str, list] = {d: [] for d in DOMAIN_CHAPTERS}
+        for r in own.drop_duplicates("indicator_id").itertuples():
+            dom = CHAPTER_OF.get(str(ind.domain.get(r.indicator_id, "")), "质量基础与品牌")
+            prev = panel[
+                (panel.jurisdiction_id == self.jurisdiction_id)
+                & (panel.indicator_id == r.indicator_id)
+                & (panel.year == self.year - 1)
+            ].value
+            unit = r.unit if isinstance(r.unit, str) else ""
+            change = ""
+            if len(prev):
+                d = float(r.value - prev.iloc[0])
+                word = "持平" if abs(d) < 1e-9 else ("提高" if d > 0 else "下降")
+                change = (
+                    word
+                    if word == "持平"
+                    else f"{word}{number_text(abs(d))}{'个百分点' if unit == '%' else unit}"
+                )
+            flags = {f for f in str(r.flag or "").split(";") if f}
+            marks = "".join(MARKS[k][0] for k in MARKS if k in flags or (k == r.origin))
+            comps = self._comparators(r.indicator_id)
+            out[dom].append(
+                {
+                    "指标": ind.name_zh.get(r.indicator_id, ""),
+                    f"{self.year}年": f"{number_text(r.value)}{marks}",
+                    "单位": unit,
+                    "同比": change,
+                    "全省/全国(同年)": "；".join(f"{n} {number_text(v)}" for n, v in comps),
+                }
+            )
+        return {d: pd.DataFrame(rows) for d, rows in out.items()}
+
+    def rankings_table(self) -> pd.DataFrame:
+        """四、外部评价与排名: published ranks and assessments of the place up to the report year."""
+        from qindex.rankings import load_rankings
+
+        r = load_rankings()
+        r = r[(r.jurisdiction_id == self.jurisdiction_id) & (r.year <= self.year)].sort_values(
+            "year"
+        )
+        scope = {"national": "全国", "province": "全省", "peer_tier": "同类城市"}
+        return pd.DataFrame(
+            {
+                "年份": r.year.astype(int),
+                "评价或排名": r.ranking,
+                "结果": [
+                    f"第{int(x.rank)}名/{int(x.n_ranked)}"
+                    if pd.notna(x.n_ranked)
+                    else f"第{int(x.rank)}名"
+                    for x in r.itertuples()
+                ],
+                "范围": r.scope.map(scope).fillna(""),
+                "发布机构": r.publisher,
+            }
+        ).reset_index(drop=True)
+
+    def problems(self) -> pd.DataFrame:
+        """五、存在问题: targets of plans in force that lag, regress, were missed, or cannot be compared."""
+        a = self.assessment
+        if not len(a):
+            return pd.DataFrame()
+        live = set(self.in_force().plan_id)
+        bad = a[
+            a.plan_id.isin(live)
+            & a.status.isin(["behind", "regressing", "missed", "not_comparable", "unconfirmed"])
+        ]
+        titles = self.plans.set_index("plan_id").title_zh
+        from qindex.report import zh_punct
+
+        return pd.DataFrame(
+            {
+                "方案": bad.plan_id.map(titles),
+                "指标": bad.name_zh,
+                "状态": bad.status_zh,
+                "说明": bad.note.map(zh_punct),
+            }
+        ).reset_index(drop=True)
+
+    def ended_text(self) -> str:
+        """三、规划目标进展 for plans already ended: a short 终期评估 each (no "next year" list)."""
+        from qindex.report import zh_punct
+
+        out = []
+        for p in self.ended().itertuples():
+            a = self.assessment[self.assessment.plan_id == p.plan_id]
+            k = a.status.value_counts()
+            done = int(k.get("met", 0) + k.get("achieved", 0))
+            out.append(
+                f"《{p.title_zh}》(规划期{int(p.base_year)}–{int(p.target_year)}年)已结束。终期评估:共{len(a)}项目标,"
+                f"已完成{done}项,未完成{int(k.get('missed', 0))}项,口径不一致或待核实"
+                f"{int(k.get('not_comparable', 0) + k.get('unconfirmed', 0))}项,缺少数据无法评估"
+                f"{int(k.get('not_assessable', 0))}项,不评分{int(k.get('not_scored', 0))}项。"
+            )
+        return zh_punct("".join(out))
+
+    def plan_reports(self) -> list:
+        """The plan reports (as of the report year) of the plans in force, for the annex."""
+        from qindex.report import plan_report
+
+        return [plan_report(pid, as_of=self.year) for pid in self.in_force().plan_id]
+
+    def requests(self) -> pd.DataFrame:
+        """六、数据需求: the data-request lists of the plans in force."""
+        from qindex.data_requests import requests_table
+
+        frames = []
+        for p in self.in_force().itertuples():
+            t = requests_table(p.plan_id, as_of=self.year)
+            t = t.drop(
+                columns=[
+                    c
+                    for c in ("reason_code", "target_id", "indicator_id", "口径", "说明")
+                    if c in t.columns
+                ]
+            )
+            t.insert(0, "方案", p.title_zh)
+            frames.append(t)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def summary(self) -> dict:
+        live = set(self.in_force().plan_id)
+        a = (
+            self.assessment[self.assessment.plan_id.isin(live)]
+            if len(self.assessment)
+            else self.assessment
+        )
+        from qindex.report import STATUS_ZH_SHORT
+
+        counts = a.status.value_counts() if len(a) else pd.Series(dtype=int)
+        return {
+            "title": self.title,
+            "place": self.name_zh,
+            "period": f"{self.year}年",
+            "data_to": self.year,
+            "statuses": {STATUS_ZH_SHORT[k]: int(v) for k, v in counts.items()},
+        }
+
+    def overall_text(self) -> str:
+        """一、总体情况: one paragraph from the results."""
+        from qindex.report import zh_punct
+
+        ch = self.changes
+        n_pub = len(self.headline)
+        s = f"{self.year}年,{self.name_zh}已公布的质量相关指标有{n_pub}项"
+        if len(ch):
+            c = ch["判断"].value_counts()
+            s += f",其中{len(ch)}项可与上年比较:改善{int(c.get('改善', 0))}项、退步{int(c.get('退步', 0))}项、持平{int(c.get('持平', 0))}项"
+        s += "。"
+        live = self.in_force()
+        if len(live):
+            a = self.assessment[self.assessment.plan_id.isin(set(live.plan_id))]
+            k = a.status.value_counts()
+            done = int(k.get("met", 0) + k.get("achieved", 0) + k.get("ahead", 0))
+            lag = int(k.get("behind", 0) + k.get("regressing", 0) + k.get("missed", 0))
+            s += (
+                f"在实施的规划{len(live)}个("
+                + "、".join(f"《{t}》" for t in live.title_zh)
+                + f"),共{len(a)}项目标:"
+                f"已完成或快于序时进度{done}项,滞后或未完成{lag}项,口径不一致或待核实"
+                f"{int(k.get('not_comparable', 0) + k.get('unconfirmed', 0))}项,缺少数据无法评估{int(k.get('not_assessable', 0))}项。"
+            )
+        worse = ch[ch["判断"] == "退步"]["指标"].tolist() if len(ch) else []
+        better = ch[ch["判断"] == "改善"]["指标"].tolist() if len(ch) else []
+        if better:
+            s += "较上年改善的有" + "、".join(better[:4]) + "。"
+        if worse:
+            s += "较上年退步的有" + "、".join(worse[:4]) + "。"
+        return zh_punct(s)
+
+
+#: The chapters of 二、分领域情况 and the indicator domains each holds.
+DOMAIN_CHAPTERS = ("产品质量", "工程质量", "服务质量", "环境质量", "产业质量效益", "质量基础与品牌")
+CHAPTER_OF = {
+    "product": "产品质量",
+    "engineering": "工程质量",
+    "service": "服务质量",
+    "environment": "环境质量",
+    "industry": "产业质量效益",
+    "infrastructure": "质量基础与品牌",
+    "brand": "质量基础与品牌",
+    "governance": "质量基础与品牌",
+}
+
 
 def covering_plans(jurisdiction_id: str) -> pd.DataFrame:
     """Plans of the place itself (本级) and of the places above it (上级: their targets are for the whole area)."""
@@ -120,30 +343,42 @@ def annual_report(jurisdiction_id: str, year: int, replications: int = 300) -> A
     rank_unc = pd.DataFrame()
     note = ""
     if jurisdiction_id in in_year.index:
+        from qindex.composite.analysis import availability
+        from qindex.composite.city import comparable_groups, rank_sentence
+
+        avail = availability(result).xs(year, level="year")["availability"]
+        comp = comparable_groups(
+            in_year, level2[:-1] if result.framework.top in level2 else level2, avail, jur["level"]
+        )
         index_scores = in_year.rename(columns=names).round(1)
         index_scores.insert(
-            0, "排名", in_year[result.framework.top].rank(ascending=False, method="min").astype(int)
+            0, "当年有数据指标占比(%)", (100 * comp["availability"]).round(0).astype("Int64")
         )
+        index_scores.insert(0, "层级", comp["level_zh"])
+        if comp.loc[jurisdiction_id, "rankable"]:
+            index_scores.insert(0, "组内排名", comp["rank"])
         index_scores.insert(0, "地区", [jur.at[j, "name_zh"] for j in index_scores.index])
         index_scores = index_scores.reset_index(drop=True)
-        data, fw = cross_section(result, year)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            ua = uncertainty(data, fw, load_study(load_study_spec(), fw), n=replications)
-        rank_unc = ua.rank_stats.copy()
-        rank_unc.insert(0, "地区", [jur.at[j, "name_zh"] for j in rank_unc.index])
-        rank_unc = rank_unc.reset_index(drop=True).rename(
-            columns={
-                "nominal_rank": "名义排名",
-                "median_rank": "中位排名",
-                "q05_rank": "5%排名",
-                "q95_rank": "95%排名",
-                "mean_rank": "平均排名",
-            }
-        )
-        note = ua.note
+        note = rank_sentence(comp, jur["name_zh"].to_dict())
+        if comp.loc[jurisdiction_id, "rankable"]:
+            data, fw = cross_section(result, year)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                ua = uncertainty(data, fw, load_study(load_study_spec(), fw), n=replications)
+            rank_unc = ua.rank_stats.copy()
+            rank_unc.insert(0, "地区", [jur.at[j, "name_zh"] for j in rank_unc.index])
+            rank_unc = rank_unc.reset_index(drop=True).rename(
+                columns={
+                    "nominal_rank": "名义排名",
+                    "median_rank": "中位排名",
+                    "q05_rank": "5%排名",
+                    "q95_rank": "95%排名",
+                    "mean_rank": "平均排名",
+                }
+            )
+            note += ua.note
     else:
-        note = f"{jur.at[jurisdiction_id, 'name_zh']}在{year}年的数据少于指数要求的 25%,未计入指数排名。"
+        note = f"{jur.at[jurisdiction_id, 'name_zh']}在{year}年的数据不足，未进入质量竞争力指数，未计入指数排名。"
 
     # data gaps
     gaps = (

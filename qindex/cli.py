@@ -110,32 +110,61 @@ def _run(args: argparse.Namespace) -> int:
         print("error: " + "\n".join(invalid), file=sys.stderr)
         print("nothing was run.", file=sys.stderr)
         return 2
+    from qindex.runner import check_committed
+
+    refused = []
+    for (
+        spec
+    ) in specs:  # a notebook changed since its commit stops every run before any kernel starts
+        try:
+            check_committed(spec, args.allow_modified)
+        except RunError as exc:
+            refused.append(str(exc))
+    if refused:
+        print("error: " + "\n".join(refused), file=sys.stderr)
+        return 2
     from qindex.observations import load_panel
 
     load_panel()  # a data problem (a conflict no rule settles) stops every run before any kernel starts
     failed = 0
+    _log(f"{len(specs)} run(s) to do")
     for spec in specs:
         try:
-            result = run(spec, progress_bar=False if args.no_progress else None)
+            result = run(
+                spec,
+                progress_bar=False if args.no_progress else None,
+                allow_modified=args.allow_modified,
+            )
         except RunError as exc:
             failed += 1
-            print(f"FAILED {exc}", file=sys.stderr)
+            _log(f"FAILED {exc}", err=True)
             continue
         except (
             QIndexError,
             OSError,
         ) as exc:  # e.g. a read-only reports/ before the run could start
             failed += 1
-            print(
-                f"FAILED run {spec.name}: {exc}; the published results were not changed.",
-                file=sys.stderr,
+            _log(
+                f"FAILED run {spec.name}: {exc}; the published results were not changed.", err=True
             )
             continue
-        print(
+        _log(
             f"ok {spec.name}: {result.html.relative_to(result.html.parents[2])} ({result.seconds:.1f} s)"
         )
-    print(f"{len(specs) - failed} passed, {failed} failed")
+    from qindex import paths
+
+    _log(
+        f"{len(specs) - failed} passed, {failed} failed; gallery: {paths.relative(paths.REPORTS / 'index.html')}"
+    )
     return 1 if failed else 0
+
+
+def _log(text: str, err: bool = False) -> None:
+    """A dated log line (scheduled runs append to one log file)."""
+    import datetime as dt
+
+    stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    print(f"{stamp} {text}", file=sys.stderr if err else sys.stdout, flush=True)
 
 
 def _template(args: argparse.Namespace) -> int:
@@ -197,6 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds per cell (default: the params file's, or 600)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--allow-modified",
+        action="store_true",
+        help="run notebooks with uncommitted changes (refused otherwise; recorded in the report and run.json)",
+    )
     p.set_defaults(func=_run)
     p = sub.add_parser("template", help="write the XLSX the office fills for a plan (数据填报表)")
     p.add_argument("plan_id", help="plan id, e.g. gongshu-2025 (see qindex targets)")

@@ -96,15 +96,33 @@ def compare_plans(
                 "national_value": n_val,
                 "national_year": nat_base.year.iloc[0] if len(nat_base) else np.nan,
                 "ambition": ambition,
-                "caveat": "different series from "
-                + RELATED[r.indicator_id]
-                + ": shown side by side, not merged"
+                "caveat": f"与{cat.indicators.set_index('indicator_id').name_zh.get(RELATED[r.indicator_id], '')}"
+                "统计口径不同：并列展示，不合并"
                 if r.indicator_id in RELATED
                 else "",
             }
         )
     return (
         pd.DataFrame(rows).sort_values(["concept", "target_year", "plan_id"]).reset_index(drop=True)
+    )
+
+
+def plan_name(plan_id: str) -> str:
+    """A plan as readers name it: its place and period, e.g. "杭州市 2018–2022年"."""
+    cat = load_catalog()
+    plan = cat.plans.set_index("plan_id").loc[plan_id]
+    place = cat.jurisdictions.set_index("jurisdiction_id").name_zh.get(plan.jurisdiction_id, "")
+    return f"{place} {int(plan.base_year)}–{int(plan.target_year)}年"
+
+
+def ambition_table(ambition: pd.DataFrame) -> pd.DataFrame:
+    """:func:`ambition_by_plan` for readers: plan names, % and Chinese headers."""
+    return pd.DataFrame(
+        {
+            "方案": ambition["plan_id"].map(plan_name),
+            "进取程度(%)": (100 * ambition["ambition"]).round(1),
+            "所据目标数": ambition["n_targets"].astype(int),
+        }
     )
 
 
@@ -125,9 +143,10 @@ def comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "指标": c["name_zh"],
-            "方案": c["plan_id"],
+            "方案": c["plan_id"].map(plan_name),
             "目标": [
-                f"{cmp} {v:g}" for cmp, v in zip(c["comparator"], c["target_value"], strict=True)
+                f"{ {'>=': '≥', '<=': '≤'}.get(cmp, cmp) }{v:g}"
+                for cmp, v in zip(c["comparator"], c["target_value"], strict=True)
             ],
             "目标年": c["target_year"],
             "单位": c["unit"],

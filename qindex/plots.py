@@ -125,6 +125,53 @@ def set_theme() -> str:
     return use_chinese_font()
 
 
+def figure_alt(fig) -> str:
+    """Alt text for a chart, in the language of its own labels: the title, then each panel's title and axis
+    labels (screen readers and readers whose images are blocked get what the chart shows)."""
+    parts = []
+    sup = fig._suptitle.get_text().strip() if getattr(fig, "_suptitle", None) else ""
+    if sup:
+        parts.append(sup.replace("\n", " "))
+    panels = []
+    for ax in fig.axes:
+        if not ax.get_visible() or not ax.has_data():
+            continue
+        bits = [ax.get_title().replace("\n", " ").strip()]
+        for label in (ax.get_ylabel(), ax.get_xlabel()):
+            if label.strip():
+                bits.append(label.replace("\n", " ").strip())
+        bits = [b for b in bits if b]
+        if bits:
+            panels.append("(" + ",".join(bits) + ")" if not bits[0] else ",".join(bits))
+    if panels:
+        parts.append(f"共 {len(panels)} 幅:" + ";".join(panels[:30]))
+    return "图表:" + "。".join(parts) if parts else "图表"
+
+
+def _png_with_alt(fig):
+    """The PNG the notebook shows for a figure, with its alt text as output metadata (read by the report
+    template)."""
+    from IPython.core.pylabtools import print_figure
+
+    return print_figure(fig, "png", bbox_inches="tight"), {"alt": figure_alt(fig)}
+
+
+def _register_alt_text() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the notebooks extra
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return
+    from matplotlib.figure import Figure
+
+    shell.display_formatter.formatters["image/png"].for_type(Figure, _png_with_alt)
+
+
+_register_alt_text()
+
+
 def unit_label(unit: str) -> str:
     return f"单位:{unit}" if unit else "无单位"
 
@@ -271,6 +318,12 @@ def target_panels(
         fig.tight_layout(rect=(0, 0.06, 1, 0.97))
     plt.close(fig)  # shown where the caller displays it, once
     return fig
+
+
+def _plan_label(plan_id: str) -> str:
+    from qindex.compare import plan_name
+
+    return plan_name(plan_id)
 
 
 def _title(title: str, synthetic: bool) -> str:
@@ -438,7 +491,7 @@ def targets_vs_latest(comparison: pd.DataFrame, title: str):
                 ax.axvline(nat.iloc[0], color="#969696", ls=":", label="全国(基期前后)")
             ax.set_yticks(
                 y,
-                [f"{p}({int(ty)})" for p, ty in zip(c.plan_id, c.target_year, strict=True)],
+                [_plan_label(p) for p in c.plan_id],
                 fontsize=8,
             )
             ax.set_xlabel(unit_label(c["unit"].iloc[0]))
@@ -464,7 +517,7 @@ def ambition_chart(ambition: pd.DataFrame, title: str):
     with style():
         fig, ax = plt.subplots(figsize=(7, max(2.4, 0.9 + 0.45 * len(a))))
         colors = [STATUS_COLORS["behind"] if v < 0 else OBSERVED_COLOR for v in a["ambition"]]
-        ax.barh(a["plan_id"], 100 * a["ambition"], color=colors)
+        ax.barh([_plan_label(p) for p in a["plan_id"]], 100 * a["ambition"], color=colors)
         for y, (v, n) in enumerate(zip(a["ambition"], a["n_targets"], strict=True)):
             ax.text(100 * v, y, f" {100 * v:+.1f}%(n={n})", va="center", fontsize=8)
         ax.axvline(0, color="black", lw=0.8)

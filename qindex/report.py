@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ def _cell(value, digits: int) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return ""
     if isinstance(value, float):
+        if not math.isfinite(value):
+            return "∞" if value > 0 else "−∞"
         return (
             f"{value:.{digits}f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:.0f}"
         )
@@ -77,8 +80,578 @@ def _clip(text: str, width: int) -> str:
 # ---------------------------------------------------------------- plan progress report
 
 
+#: Marks shown after a value, with the legend printed under every table that uses them.
+MARKS = {
+    "synthetic": ("◇", "示例数据(合成,非真实数据)", "synthetic example data"),
+    "office": ("◆", "内部数据(本单位报送,未公开发布)", "office data (not published)"),
+    "derived": ("※", "推算(由公布的数值和变化量算出)", "derived from a published value and change"),
+    "inferred": ("▲", "推断(由包含它的较大范围指标推出)", "inferred from a wider indicator"),
+    "lower_bound": ("†", "下限(来源写“以上”)", "lower bound (the source says 'at least')"),
+    "provisional": ("‡", "初步数", "provisional"),
+    "low_confidence": ("?", "来源可信度低", "source of low confidence"),
+    "definition_change": ("△", "口径与目标不同", "definition differs from the target's"),
+    "unconfirmed": ("▽", "口径待确认", "definition to be confirmed"),
+    "series_break": ("‖", "与往年不可比", "not comparable with earlier years"),
+}
+#: Headers of the tables in the English edition.
+EN_COLUMNS = {
+    "指标": "Indicator",
+    "属性": "Type",
+    "基期值": "Base value",
+    "目标值": "Target",
+    "当前值": "Latest value",
+    "序时进度": "Progress / time elapsed",
+    "评价": "Assessment",
+    "责任单位": "Responsible body",
+    "数据来源": "Source",
+    "状态": "Status",
+    "目标数": "Targets",
+    "领域": "Domain",
+    "已评价": "Scored",
+    "据早年数据判断": "Judged on earlier data",
+    "达标比例": "Share met",
+    "平均完成率": "Mean completion",
+    "达标得分": "Attainment score",
+    "原因与所需数据": "Reason and data needed",
+    "类型": "Type",
+    "任务": "Task area",
+    "相关目标": "Targets",
+    "编号": "No.",
+    "来源": "Source",
+    "链接": "Link",
+    "年份": "Year",
+    "数值": "Value",
+    "单位": "Unit",
+}
+_DOMAIN_EN = {
+    "产品质量": "Product quality",
+    "工程质量": "Engineering quality",
+    "服务质量": "Service quality",
+    "环境质量": "Environment",
+    "产业质量效益": "Industrial efficiency",
+    "品牌建设": "Brands",
+    "质量基础": "Quality infrastructure",
+    "质量治理": "Quality governance",
+    "未分类": "Unclassified",
+}
+_TYPE_EN = {
+    "水平": "level",
+    "增速": "growth",
+    "累计": "cumulative",
+    "排名": "rank",
+    "趋势": "trend",
+    "程序性": "procedural",
+    "定性": "qualitative",
+}
+
+
+def _pp(unit: str) -> str:
+    return "个百分点" if unit == "%" else (unit or "")
+
+
+class _PlanText:
+    """Reader-facing parts of a plan report: the first screen, the 中期评估 indicator table with marks and
+    numbered sources, task areas, problems; Chinese by default, English when ``language == "en"``."""
+
+    def _zh(self) -> bool:
+        return self.language != "en"
+
+    def _name(self, r) -> str:
+        if self._zh():
+            if isinstance(r.name_zh, str) and r.name_zh:
+                return r.name_zh
+            quote = str(getattr(r, "quote", "") or "")
+            return f"{quote[:24]}…" if len(quote) > 25 else (quote or "(定性目标)")
+        from qindex.catalog import load_catalog
+
+        en = load_catalog().indicators.set_index("indicator_id").name_en
+        return str(en.get(r.indicator_id, "") or "") or "(qualitative goal)"
+
+    def _place_name(self, jid: str) -> str:
+        from qindex.catalog import load_catalog
+
+        j = load_catalog().jurisdictions.set_index("jurisdiction_id")
+        col = "name_zh" if self._zh() else "name_en"
+        return (
+            str(j[col].get(jid, jid))
+            if jid in j.index
+            else ("示例区" if self._zh() else "Example district")
+        )
+
+    def latest_rows(self) -> dict:
+        """Per target, the panel rows of its latest value (for marks and sources)."""
+        p, out = self.panel, {}
+        for r in self.assessment.itertuples():
+            if pd.isna(r.latest_year) or not r.indicator_id:
+                out[r.target_id] = p.iloc[0:0]
+                continue
+            out[r.target_id] = p[
+                (p.jurisdiction_id == r.jurisdiction_id)
+                & (p.indicator_id == r.indicator_id)
+                & (p.year == r.latest_year)
+            ]
+        return out
+
+    def marks(self, r, rows) -> list[str]:
+        keys = []
+        if self.synthetic:
+            keys.append("synthetic")
+        flags = set()
+        for f in rows.get("flag", pd.Series(dtype=str)).fillna(""):
+            flags |= {x for x in str(f).split(";") if x}
+        origins = set(rows.get("origin", pd.Series(dtype=str)).dropna())
+        if "office" in origins:
+            keys.append("office")
+        if "derived" in flags or "derived" in origins:
+            keys.append("derived")
+        if bool(getattr(r, "inferred", False)) is True:
+            keys.append("inferred")
+        keys += [
+            k
+            for k in (
+                "lower_bound",
+                "provisional",
+                "low_confidence",
+                "definition_change",
+                "unconfirmed",
+                "series_break",
+            )
+            if k in flags
+        ]
+        return keys
+
+    def _sources(self):
+        """Numbered sources of the values the indicator table shows: ({source text: number}, rows)."""
+        from qindex.sources import describe
+
+        numbers, listing = {}, []
+        latest = self.latest_rows()
+        for r in self.assessment.itertuples():
+            src = r.latest_source if isinstance(r.latest_source, str) else ""
+            if not src and len(latest[r.target_id]):
+                src = str(latest[r.target_id].source.iloc[0])
+            if not src or src in numbers:
+                continue
+            numbers[src] = len(numbers) + 1
+            listing.append((numbers[src], describe(src)))
+        return numbers, listing
+
+    def indicator_table(self) -> pd.DataFrame:
+        """The 中期评估 table: 指标 | 属性 | 基期值 | 目标值 | 当前值 | 序时进度 | 评价 | 责任单位 | 数据来源; values
+        carry marks (see :data:`MARKS`), sources are numbered as in :meth:`source_table`."""
+        from qindex.data_requests import department
+        from qindex.progress import STATUS_EN
+
+        a = self.assessment
+        latest = self.latest_rows()
+        numbers, listing = self._sources()
+        by_no = dict(listing)
+        zh = self._zh()
+        rows = []
+        for r in a.itertuples():
+            value = _latest_text(r)
+            mk = "".join(MARKS[k][0] for k in self.marks(r, latest[r.target_id])) if value else ""
+            if value and pd.notna(r.latest_year):
+                value = (
+                    f"{value}{mk}({int(r.latest_year)}年)"
+                    if zh
+                    else f"{value}{mk} ({int(r.latest_year)})"
+                )
+            base = number_text(r.base_value) if pd.notna(r.base_value) else ""
+            if base and pd.notna(r.base_year):
+                base = f"{base}({int(r.base_year)}年)" if zh else f"{base} ({int(r.base_year)})"
+            src = r.latest_source if isinstance(r.latest_source, str) else ""
+            if not src and len(latest[r.target_id]):
+                src = str(latest[r.target_id].source.iloc[0])
+            if src:
+                d = by_no[numbers[src]]
+                who = (
+                    d.publisher or d.title
+                    if d.kind != "reprint"
+                    else (f"转载 {d.host}" if zh else f"reprint, {d.host}")
+                )
+                source_text = f"[{numbers[src]}] {who}" + (f" {d.date}" if d.date else "")
+            else:
+                source_text = ""
+            dept = ""
+            if not self.synthetic:
+                dept = department(r.indicator_id or "", r.target_id, str(self.plan.plan_id))[0]
+            status = r.status_zh if zh else STATUS_EN.get(r.status, r.status)
+            rows.append(
+                {
+                    "指标": self._name(r),
+                    "属性": TARGET_TYPES_ZH.get(r.target_type, r.target_type)
+                    if zh
+                    else _TYPE_EN.get(TARGET_TYPES_ZH.get(r.target_type, ""), r.target_type),
+                    "基期值": base,
+                    "目标值": _target_text(r) if zh else _target_text_en(r),
+                    "当前值": value,
+                    "序时进度": _progress_text(r),
+                    "评价": status,
+                    "责任单位": dept if zh else dept.replace("(建议)", " (suggested)"),
+                    "数据来源": source_text,
+                }
+            )
+        out = pd.DataFrame(rows)
+        return out.rename(columns=EN_COLUMNS) if not zh else out
+
+    def marks_legend(self) -> str:
+        """One line naming every mark used in the indicator table (empty when none is used)."""
+        latest = self.latest_rows()
+        used = []
+        for r in self.assessment.itertuples():
+            if not _latest_text(r):  # no value shown, no mark shown
+                continue
+            for k in self.marks(r, latest[r.target_id]):
+                if k not in used:
+                    used.append(k)
+        i = 1 if self._zh() else 2
+        body = ("；" if self._zh() else "; ").join(f"{MARKS[k][0]} {MARKS[k][i]}" for k in used)
+        lead = "标记:" if self._zh() else "Marks: "
+        note = (
+            "方案未区分约束性与预期性指标,“属性”列为目标类型;序时进度 = 进度(%)/ 已过时间(%);"
+            "数据来源的编号见附录“数据来源”。"
+            if self._zh()
+            else "The plans do not classify targets as binding or indicative; 'Type' is the kind of target. "
+            "Progress / time elapsed in %. Source numbers refer to the appendix 'Sources'."
+        )
+        text = (
+            f"{lead}{body}。" if used and self._zh() else f"{lead}{body}. " if used else ""
+        ) + note
+        return zh_punct(text) if self._zh() else text
+
+    def source_table(self) -> pd.DataFrame:
+        """The numbered sources: what each is (title, publisher, date, or the reprint and its original)."""
+        _, listing = self._sources()
+        zh = self._zh()
+        from qindex.sources import KIND_ZH
+
+        return pd.DataFrame(
+            {
+                "编号": [n for n, _ in listing],
+                "来源": [d.text(self.language) for _, d in listing],
+                "类型": [KIND_ZH[d.kind] if zh else d.kind for _, d in listing],
+                "链接": [f'<a href="{d.link}">{d.host}</a>' if d.link else "" for _, d in listing],
+            }
+        ).rename(columns=EN_COLUMNS if not zh else {})
+
+    def tasks_table(self) -> pd.DataFrame:
+        """The plan's task areas (重点任务) with their 责任单位 and the targets each covers, as the plan states."""
+        from qindex.data_requests import load_tasks
+
+        t = load_tasks()
+        t = t[t.plan_id == str(self.plan.plan_id)]
+        names = self.assessment.set_index("target_id").name_zh
+        return pd.DataFrame(
+            {
+                "任务": t.task_zh,
+                "责任单位": t.departments,
+                "相关目标": t.target_ids.map(
+                    lambda ids: "、".join(
+                        dict.fromkeys(
+                            str(names.get(i, ""))
+                            for i in str(ids).split(";")
+                            if i and i in names.index
+                        )
+                    )
+                ),
+            }
+        ).reset_index(drop=True)
+
+    def status_counts(self) -> dict:
+        from qindex.progress import STATUS_EN, STATUS_ORDER
+
+        c = self.assessment.status.value_counts()
+        label = STATUS_ZH_SHORT if self._zh() else STATUS_EN
+        return {label[s]: int(c[s]) for s in STATUS_ORDER if c.get(s, 0)}
+
+    def period_text(self) -> str:
+        b, t = int(self.plan.base_year), int(self.plan.target_year)
+        return f"{b}–{t}年" if self._zh() else f"{b}–{t}"
+
+    def key_figures(self, n: int = 6) -> list[dict]:
+        """Up to ``n`` headline figures: scored level targets with a value, the furthest ahead and the furthest
+        behind first, each with its change on the year before (同比) and the province's and the country's value
+        for the same year where the data have them."""
+        from qindex.progress import SCORED_STATUSES
+
+        a = self.assessment
+        pool = a[
+            a.status.isin(SCORED_STATUSES)
+            & a.latest_value.notna()
+            & a.target_type.isin(["level", "trend"])
+            & a.indicator_id.astype(bool)
+        ].drop_duplicates("indicator_id")
+        order = {
+            "missed": 0,
+            "regressing": 1,
+            "behind": 2,
+            "met": 3,
+            "achieved": 4,
+            "ahead": 5,
+            "baseline_only": 6,
+        }
+        pool = pool.assign(_o=pool.status.map(order)).sort_values(["_o", "target_id"])
+        good = pool[pool.status.isin(["met", "achieved", "ahead"])]
+        bad = pool[pool.status.isin(["missed", "regressing", "behind"])]
+        picked = pd.concat([bad.head(3), good.head(n - min(3, len(bad)))]).head(n)
+        p = self.panel
+        from qindex.catalog import load_catalog
+
+        j = load_catalog().jurisdictions.set_index("jurisdiction_id")
+        out = []
+        for r in picked.itertuples():
+            s = p[(p.jurisdiction_id == r.jurisdiction_id) & (p.indicator_id == r.indicator_id)]
+            prev = s[s.year == r.latest_year - 1].value
+            change = float(r.latest_value - prev.iloc[0]) if len(prev) else None
+            comps = []
+            parent = j.parent_id.get(r.jurisdiction_id, "") if r.jurisdiction_id in j.index else ""
+            for pid in dict.fromkeys(
+                [parent, j.parent_id.get(parent, "") if parent in j.index else "", "CN"]
+            ):
+                if not pid or pid == r.jurisdiction_id or pid not in j.index:
+                    continue
+                if j.level.get(pid) not in ("province", "national"):
+                    continue
+                v = p[
+                    (p.jurisdiction_id == pid)
+                    & (p.indicator_id == r.indicator_id)
+                    & (p.year == r.latest_year)
+                ].value
+                if len(v):
+                    comps.append((self._place_name(pid), float(v.iloc[0])))
+            out.append(
+                {
+                    "name": self._name(r),
+                    "value": number_text(r.latest_value),
+                    "unit": r.unit if isinstance(r.unit, str) else "",
+                    "year": int(r.latest_year),
+                    "change": change,
+                    "direction": r.direction,
+                    "target": _target_text(r) if self._zh() else _target_text_en(r),
+                    "status": r.status_zh if self._zh() else r.status,
+                    "comparators": comps,
+                    "marks": "".join(
+                        MARKS[k][0] for k in self.marks(r, self.latest_rows()[r.target_id])
+                    ),
+                }
+            )
+        return out
+
+    def _change_text(self, f: dict) -> str:
+        c, unit = f["change"], f["unit"]
+        if c is None:
+            return ""
+        if self._zh():
+            if abs(c) < 1e-9:
+                return "与上年持平"
+            word = "提高" if c > 0 else "下降"
+            return f"较上年{word}{number_text(abs(c))}{_pp(unit)}"
+        word = "up" if c > 0 else "down"
+        return (
+            "unchanged on the year before"
+            if abs(c) < 1e-9
+            else f"{word} {number_text(abs(c))} {'pp' if unit == '%' else unit} on the year before"
+        )
+
+    def overall_text(self) -> str:
+        """The 总体评价 paragraph, written from the results by templates (no figure typed by hand)."""
+        from qindex.progress import SCORED_STATUSES
+
+        a = self.assessment
+        n = len(a)
+        c = a.status.value_counts()
+        zh = self._zh()
+        place, title = (
+            self.place if zh else self._place_name(self.plan.jurisdiction_id),
+            self.plan.title_zh,
+        )
+        b, t = int(self.plan.base_year), int(self.plan.target_year)
+        ended = self.as_of >= t
+        done = int(c.get("met", 0) + c.get("achieved", 0))
+        parts_zh = [
+            (done, "已完成"),
+            (int(c.get("ahead", 0)), "快于序时进度"),
+            (int(c.get("behind", 0)), "滞后于序时进度"),
+            (int(c.get("regressing", 0)), "未有进展或倒退"),
+            (int(c.get("missed", 0)), "未完成"),
+            (int(c.get("baseline_only", 0)), "仅有基期值"),
+            (int(c.get("not_comparable", 0)), "数据口径与目标不一致"),
+            (int(c.get("unconfirmed", 0)), "口径待核实"),
+            (int(c.get("not_assessable", 0)), "缺少数据、无法评估"),
+            (int(c.get("not_scored", 0)), "为定性或程序性目标、不评分"),
+        ]
+        scored = int(a.status.isin(SCORED_STATUSES).sum())
+        figs = self.key_figures(4)
+        good = [
+            f
+            for f in figs
+            if f["status"] in ("已完成", "已达标", "快于序时进度", "met", "achieved", "ahead")
+        ][:2]
+        bad = [f for f in figs if f not in good][:2]
+        if zh:
+            kind = "终期评估" if ended else "中期评估"
+            s = (
+                f"{place}《{title}》规划期为{b}–{t}年,共列{n}项目标。"
+                f"本报告据截至{self.as_of}年的数据作{kind}:"
+                + ",".join(f"{k}项{w}" for k, w in parts_zh if k)
+                + "。"
+            )
+            if scored == 0:
+                s += "目前没有一项目标有按目标口径的数据可以评价,评价结论有待补充数据(见“数据需求”)。"
+            else:
+                s += f"可评价的{scored}项中,{done + int(c.get('ahead', 0))}项已完成或快于序时进度。"
+            for f in good:
+                extra = self._change_text(f)
+                comp = ",".join(f"{nm}{number_text(v)}{f['unit']}" for nm, v in f["comparators"])
+                s += (
+                    f"{f['name']}{f['year']}年为{f['value']}{f['unit']}{f['marks']}(目标{f['target']})"
+                    + (f",{extra}" if extra else "")
+                    + (f",同年{comp}" if comp else "")
+                    + "。"
+                )
+            for f in bad:
+                extra = self._change_text(f)
+                s += (
+                    f"{f['name']}{f['year']}年为{f['value']}{f['unit']}{f['marks']},"
+                    f"目标{f['target']},评价为{f['status']}" + (f",{extra}" if extra else "") + "。"
+                )
+            gaps = int(c.get("not_assessable", 0))
+            if gaps and scored:
+                s += f"另有{gaps}项目标缺少数据,所需数据及索取单位见“数据需求”一节。"
+            return zh_punct(s)
+        kind = "final review" if ended else "mid-term review"
+        words = [
+            "met",
+            "ahead of schedule",
+            "behind schedule",
+            "no progress or regressing",
+            "missed",
+            "baseline only",
+            "on another definition",
+            "definition to be confirmed",
+            "without data",
+            "qualitative or procedural (not scored)",
+        ]
+        s = (
+            f"{place}, {self.plan.title_en if 'title_en' in self.plan else title} ({b}–{t}) sets {n} targets. "
+            f"This {kind} uses data up to {self.as_of}: "
+            + ", ".join(f"{k} {w}" for (k, _), w in zip(parts_zh, words, strict=True) if k)
+            + ". "
+        )
+        if scored == 0:
+            s += "No target has data on its own definition yet; see 'Data requests'. "
+        for f in good + bad:
+            extra = self._change_text(f)
+            s += (
+                f"{f['name']}: {f['value']} {f['unit']}{f['marks']} in {f['year']} (target {f['target']}, {f['status']})"
+                + (f", {extra}" if extra else "")
+                + ". "
+            )
+        return s.strip()
+
+    def front(self) -> str:
+        """The first screen as HTML: title, place, period, data cut-off, 总体评价, key figures."""
+        import html as h
+
+        zh = self._zh()
+        e = h.escape
+        place = self.place if zh else self._place_name(self.plan.jurisdiction_id)
+        title = self.title if zh else _title_en(self)
+        meta = (
+            f"地区：{place} · 规划期：{self.period_text()} · 数据截至：{self.as_of}年 · 目标：{len(self.assessment)}项"
+            if zh
+            else f"Place: {place} · Plan period: {self.period_text()} · Data up to: {self.as_of} · Targets: {len(self.assessment)}"
+        )
+        banner = ""
+        if self.synthetic:
+            banner = (
+                '<p class="qindex-summary"><b>示例数据</b>:本报告使用虚构地区的合成数据,仅用于展示报告的各个部分,不代表任何真实地区。</p>'
+                if zh
+                else '<p class="qindex-summary"><b>Synthetic example</b>: a fictional district with generated data. It describes no real place.</p>'
+            )
+        cards = []
+        for f in self.key_figures():
+            change = self._change_text(f)
+            comp = ("、" if zh else ", ").join(
+                f"{nm} {number_text(v)}{f['unit']}" for nm, v in f["comparators"]
+            )
+            cards.append(
+                '<div class="qindex-keyfig">'
+                f'<div class="l">{e(f["name"])}（{f["year"]}年）</div>'
+                f'<div class="v">{e(f["value"])}<small> {e(f["unit"])}</small>{e(f["marks"])}</div>'
+                f'<div class="c">{e(("目标 " if zh else "target ") + f["target"])} · {e(str(f["status"]))}</div>'
+                + (f'<div class="c">{e(change)}</div>' if change else "")
+                + (
+                    f'<div class="c">{e(("同年 " if zh else "same year: ") + comp)}</div>'
+                    if comp
+                    else ""
+                )
+                + "</div>"
+            )
+        figs = (
+            f'<h3>{"主要指标" if zh else "Key figures"}</h3><div class="qindex-keyfigs">{"".join(cards)}</div>'
+            if cards
+            else ""
+        )
+        return (
+            f"<h1>{e(title)}</h1><p>{e(meta)}</p>{banner}"
+            f"<h2>{'总体评价' if zh else 'Overall assessment'}</h2>"
+            f'<p class="qindex-summary">{e(self.overall_text())}</p>{figs}'
+        )
+
+    def summary(self) -> dict:
+        """What the gallery shows for this report (``summary.json``)."""
+        return {
+            "title": self.title if self._zh() else _title_en(self),
+            "place": self.place if self._zh() else self._place_name(self.plan.jurisdiction_id),
+            "period": self.period_text(),
+            "data_to": self.as_of,
+            "statuses": self.status_counts(),
+        }
+
+
+#: Short status words for counts (the gallery, the first screen).
+STATUS_ZH_SHORT = {
+    "achieved": "已达标",
+    "ahead": "快于序时进度",
+    "behind": "滞后于序时进度",
+    "regressing": "未有进展或倒退",
+    "met": "已完成",
+    "missed": "未完成",
+    "baseline_only": "仅有基期值",
+    "not_comparable": "口径不一致",
+    "unconfirmed": "待核实",
+    "not_assessable": "无法评估",
+    "not_scored": "不评分",
+}
+
+
+def _title_en(report) -> str:
+    plan = report.plan
+    name = (
+        plan["title_en"]
+        if "title_en" in plan and isinstance(plan["title_en"], str)
+        else plan.title_zh
+    )
+    title = f"{name}: progress review ({report.as_of})"
+    return ("[Synthetic example] " + title) if report.synthetic else title
+
+
+def _target_text_en(r) -> str:
+    if r.target_type == "qualitative":
+        return "qualitative"
+    if r.target_type == "trend":
+        return "keep rising" if r.comparator == ">=" else "keep falling"
+    if r.target_type == "rank":
+        return f"top {int(r.target_value)}" if pd.notna(r.target_value) else "among the leaders"
+    unit = "%/yr" if r.target_type == "growth" else (r.unit or "")
+    prefix = "+" if r.target_type == "cumulative" else ""
+    return f"{r.comparator} {prefix}{r.target_value:g} {unit}".strip()
+
+
 @dataclass
-class PlanReport:
+class PlanReport(_PlanText):
     """Everything the plan-progress notebook shows, computed by the library (no logic in the notebook)."""
 
     plan: pd.Series
@@ -90,6 +663,7 @@ class PlanReport:
     model: str
     level: float
     synthetic: bool
+    language: str = "zh"
 
     @property
     def place(self) -> str:
@@ -100,9 +674,9 @@ class PlanReport:
 
     @property
     def title(self) -> str:
-        title = f"{self.plan.title_zh}:目标进展评估({self.as_of}年)"
+        title = f"{self.plan.title_zh}：目标进展评估（{self.as_of}年）"
         if self.synthetic and not title.startswith("【示例数据"):
-            title = "【示例数据(合成,非真实数据)】" + title
+            title = "【示例数据（合成，非真实数据）】" + title
         return title
 
     def intro(self) -> str:
@@ -132,6 +706,7 @@ class PlanReport:
         from qindex.progress import STATUS_ZH
 
         d = self.by_domain.copy()
+        d = d[d["n_targets"] > 0] if "n_targets" in d.columns else d
         d["domain"] = d["domain"].map(DOMAINS_ZH).fillna(d["domain"])
         names = {
             "domain": "领域",
@@ -147,7 +722,18 @@ class PlanReport:
                 "attainment_score": "达标得分",
             }
         )
-        return d.rename(columns=names).round(3)
+        d = d.rename(columns=names).round(3)
+        if self.language == "en":
+            from qindex.progress import STATUS_EN
+
+            d["领域"] = d["领域"].map(lambda x: _DOMAIN_EN.get(x, x))
+            d = d.rename(
+                columns={
+                    **EN_COLUMNS,
+                    **{v: STATUS_EN[k] for k, v in STATUS_ZH.items() if k in STATUS_EN},
+                }
+            )
+        return d
 
     def headline(self) -> pd.DataFrame:
         """Counts by status (Chinese labels), in the house order."""
@@ -187,18 +773,25 @@ class PlanReport:
 
     def not_assessable(self) -> pd.DataFrame:
         """Targets without a scored verdict (无法评估, 口径不一致, 待核实, 不评分), with what would settle them."""
-        from qindex.progress import SCORED_STATUSES
+        from qindex.progress import SCORED_STATUSES, STATUS_EN
 
-        a = self.assessment[~self.assessment["status"].isin(SCORED_STATUSES)]
-        return pd.DataFrame(
+        lagging = ("behind", "regressing", "missed")
+        a = self.assessment[
+            ~self.assessment["status"].isin(SCORED_STATUSES)
+            | self.assessment["status"].isin(lagging)
+        ]
+        zh = self._zh()
+        out = pd.DataFrame(
             {
-                "编号": a["target_id"],
-                "指标": a["name_zh"].fillna("(定性目标)").replace("", "(定性目标)"),
-                "类型": a["target_type"].map(TARGET_TYPES_ZH),
-                "状态": a["status_zh"],
-                "原因与所需数据": a["note"],
+                "指标": [self._name(r) for r in a.itertuples()],
+                "类型": a["target_type"].map(TARGET_TYPES_ZH)
+                if zh
+                else a["target_type"].astype(str),
+                "状态": a["status_zh"] if zh else a["status"].map(STATUS_EN),
+                "原因与所需数据": a["note"].map(zh_punct) if zh else a["note_en"],
             }
         )
+        return out if zh else out.rename(columns=EN_COLUMNS)
 
     def data_kind(self) -> pd.Series:
         """Per target, what its values are: 内部数据 when any value of its series up to the latest year judged
@@ -319,16 +912,40 @@ def _source_host(source: str) -> str:
     return host or source[:24]
 
 
+SCOPE_ZH = {"": "全国", "national": "全国", "province": "全省", "peer_tier": "同类城市"}
+
+
 def _target_text(r) -> str:
-    if r.target_type == "qualitative":
-        return "定性"
+    """The target as the plan words it, compactly: "≥96%", "≤35µg/m³", "新增≥300项", "全省第一", "全国前列"."""
+    if r.target_type in ("qualitative", "procedural"):
+        return "定性" if r.target_type == "qualitative" else "程序性"
     if r.target_type == "trend":
         return "持续上升" if r.comparator == ">=" else "持续下降"
+    scope = SCOPE_ZH.get(str(getattr(r, "scope", "") or ""), "")
     if r.target_type == "rank":
-        return f"前{int(r.target_value)}名" if pd.notna(r.target_value) else "前列"
+        if pd.isna(r.target_value):
+            return f"{scope}前列"
+        k = int(r.target_value)
+        return f"{scope}第一" if k == 1 else f"{scope}前{k}名"
     unit = "%/年" if r.target_type == "growth" else (r.unit or "")
     prefix = "新增" if r.target_type == "cumulative" else ""
-    return f"{prefix}{r.comparator} {r.target_value:g} {unit}".strip()
+    sign = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}.get(r.comparator, r.comparator)
+    return f"{prefix}{sign}{r.target_value:g}{unit}"
+
+
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef《》“”"
+
+
+def zh_punct(text: str) -> str:
+    """Full-width punctuation in a Chinese sentence: ,;:() become ，；：（）, except inside numbers, times and
+    addresses."""
+    if not isinstance(text, str):
+        return text
+    text = re.sub(r",(?!\d{3}\b)", "，", text)
+    text = text.replace(";", "；")
+    text = re.sub(r"(?<![\d/a-zA-Z]):(?!//)|(?<=[" + _CJK + r"]):", "：", text)
+    text = text.replace("(", "（").replace(")", "）")
+    return text
 
 
 def _latest_text(r) -> str:
@@ -354,6 +971,7 @@ def plan_report(
     model: str = "linear",
     level: float = 0.95,
     synthetic: bool = False,
+    language: str = "zh",
 ) -> PlanReport:
     """Assess one plan on the shipped data, or on the synthetic example district when ``synthetic``.
 
@@ -377,6 +995,9 @@ def plan_report(
         own = panel[panel["jurisdiction_id"] == plan.jurisdiction_id]
         as_of = int(own["year"].max()) if len(own) else int(plan.target_year)
     a = assess(panel, tg, as_of=as_of, model=model, level=level, catalog=cat)
+    extra = [c for c in ("scope", "quote") if c in tg.columns and c not in a.columns]
+    if extra:  # the plan's own wording: 全省/全国 of rank targets, the quote of qualitative goals
+        a = a.merge(tg[["target_id", *extra]].fillna(""), on="target_id", how="left")
     if (
         not synthetic
     ):  # charts show the values inferred at a bound (hz22-32, gs25-14) as hollow points
@@ -387,7 +1008,9 @@ def plan_report(
         )
     by_domain = summarise(a, by=("domain",))
     projections = projection_paths(a, panel, model=model, level=level, as_of=as_of)
-    return PlanReport(plan, a, by_domain, projections, panel, int(as_of), model, level, synthetic)
+    return PlanReport(
+        plan, a, by_domain, projections, panel, int(as_of), model, level, synthetic, language
+    )
 
 
 def projection_paths(assessment, panel, model="linear", level=0.95, as_of=None) -> dict:
@@ -443,13 +1066,42 @@ def projection_paths(assessment, panel, model="linear", level=0.95, as_of=None) 
     return paths_out
 
 
-def show(frame: pd.DataFrame, digits: int = 2):
-    """A table for a report: no index, numbers rounded for display only, empty cells blank."""
+def show(frame: pd.DataFrame, digits: int = 2, wrap_over: int = 24, language: str = "zh"):
+    """A table for a report: no index; whole numbers without decimals, others rounded for display only;
+    numbers right-aligned; short cells kept on one line and only long text (over ``wrap_over`` characters)
+    wrapped; yes/no in words; empty cells blank."""
+    frame = frame.reset_index(drop=True)
+    yes_no = ("是", "否") if language == "zh" else ("yes", "no")
+    for c in frame.columns:
+        if pd.api.types.is_bool_dtype(frame[c]):
+            frame[c] = frame[c].map({True: yes_no[0], False: yes_no[1]})
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    classes = pd.DataFrame("", index=frame.index, columns=frame.columns)
+    for c in frame.columns:
+        if c in numeric:
+            classes[c] = "num"
+        elif frame[c].astype(str).str.len().max() > wrap_over:
+            classes[c] = "wrap"
     return (
         frame.style.hide(axis="index")
-        .format(precision=digits, na_rep="", thousands=None)
+        .format({c: (lambda v, d=digits: _cell(v, d)) for c in numeric}, na_rep="")
+        .set_td_classes(classes)
         .set_uuid("qindex")
         .set_table_attributes('class="qindex-table"')
+    )
+
+
+def save_summary(summary: dict, output_dir: str | Path | None) -> Path | None:
+    """Write ``summary.json`` (what the gallery shows: title, place, period, data cut-off, status counts)."""
+    import json
+
+    from qindex.store import atomic_write
+
+    if not output_dir:
+        return None
+    text = json.dumps(summary, ensure_ascii=False, indent=2)
+    return atomic_write(
+        Path(output_dir) / "summary.json", lambda tmp: tmp.write_text(text, encoding="utf-8")
     )
 
 
@@ -463,7 +1115,7 @@ def save_tables(tables: dict[str, pd.DataFrame], output_dir: str | Path | None) 
 
 
 METHOD_TEXT = """
-**方法说明 Method.**
+**方法说明。**
 
 - **完成率** = 实际值 ÷ 目标值(越低越好的指标取 目标值 ÷ 实际值),表中按上限 100% 显示。**差距** = 离目标还差多少:
   “不低于”目标为 目标值 − 实际值,“不高于”目标为 实际值 − 目标值;正数表示未达到,零或负数表示已达到。
@@ -484,7 +1136,10 @@ METHOD_TEXT = """
   外推值是拟合线在目标年的值,不是从最新值出发的延长线,所以最新值可能在拟合线之上或之下;预测区间围绕拟合线。
   **达标概率**是按拟合趋势到目标年仍达标的概率:目前已达标但趋势向不利方向时,概率可能很低,说明中会指出。
 
-Completion = actual ÷ target (target ÷ actual when lower is better), shown capped at 100 %. Gap = what is still missing, positive
+""".strip()
+
+METHOD_TEXT_EN = """
+**Method.** Completion = actual ÷ target (target ÷ actual when lower is better), shown capped at 100 %. Gap = what is still missing, positive
 when short of the target for "at least" and "at most" targets alike. Progress from the base value (the plan's or the office's when
 stated) is compared with the share of the plan period elapsed. Annual flows are summed only over complete years; stocks never
 decrease, so a later stock below the target means missed. Rank targets are judged on published ranks ("前列": top 10 % of those

@@ -19,8 +19,10 @@ string) cannot slip through.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import hashlib
+import html as htmllib
 import json
 import platform
 import re
@@ -39,6 +41,8 @@ from qindex.catalog import closest, load_catalog
 from qindex.errors import Problem, QIndexError, ValidationError
 
 TOP_KEYS = {"notebook", "title", "parameters", "cell_timeout", "framework", "study"}
+#: Report editions: the ``language`` parameter.
+LANGUAGES = {"zh": "zh-CN", "en": "en"}
 #: Parameters the runner sets itself.
 RESERVED = {"output_dir"}
 DEFAULT_CELL_TIMEOUT = 600
@@ -79,6 +83,25 @@ class RunSpec:
     parameters: dict
     cell_timeout: int = DEFAULT_CELL_TIMEOUT
     declared: dict = field(default_factory=dict)
+
+    @property
+    def effective(self) -> dict:
+        """Every parameter the notebook runs with: its declared defaults, then the params file's values
+        (``output_dir`` left out: the runner sets it)."""
+        out = {}
+        for key, info in self.declared.items():
+            if key in RESERVED:
+                continue
+            try:
+                out[key] = ast.literal_eval(str(info.get("default")))
+            except (ValueError, SyntaxError):
+                out[key] = info.get("default")
+        return {**out, **self.parameters}
+
+    @property
+    def language(self) -> str:
+        """The edition: ``zh`` (default) or ``en`` (the ``language`` parameter of notebooks that have one)."""
+        return str(self.effective.get("language", "zh"))
 
 
 # ---------------------------------------------------------------- validation
@@ -306,6 +329,16 @@ def _check_domain(params: dict, label: str, problems: list[Problem]) -> None:
                 f"an id from jurisdictions.csv{closest(params['jurisdiction_id'], places)}",
             )
         )
+    if "language" in params and params["language"] not in LANGUAGES:
+        problems.append(
+            Problem(
+                label,
+                None,
+                "parameters.language",
+                params["language"],
+                f"one of {list(LANGUAGES)} (zh: 中文版, the default; en: English edition)",
+            )
+        )
     if "model" in params and params["model"] not in MODELS:
         problems.append(
             Problem(label, None, "parameters.model", params["model"], f"one of {list(MODELS)}")
@@ -374,20 +407,29 @@ class RunResult:
     seconds: float
 
 
-def run(spec: RunSpec, progress_bar: bool | None = None, kernel: str | None = None) -> RunResult:
+def run(
+    spec: RunSpec,
+    progress_bar: bool | None = None,
+    kernel: str | None = None,
+    allow_modified: bool = False,
+) -> RunResult:
     """Execute one validated run; see the module docstring for what is written where.
 
     Raises
     ------
     RunError
         naming the notebook, the failing cell and the error; the executed notebook is kept under
-        ``reports/_failed/<run>/`` and the published report and data are left as they were.
+        ``reports/_failed/<run>/`` and the published report and data are left as they were. Also raised,
+        before anything runs, when the notebook has uncommitted changes and ``allow_modified`` is false: a
+        scheduled run executes the notebook as committed.
 
     The run writes into a new version folder and publishes report and data together in one step
-    (:mod:`qindex.publish`); runs of the same name wait for each other.
+    (:mod:`qindex.publish`); runs of the same name wait for each other. The gallery ``reports/index.html``
+    is rewritten after every published run.
     """
     import papermill
 
+    state = check_committed(spec, allow_modified)
     started = dt.datetime.now(dt.UTC)
     with publish.run_lock(spec.name):
         publish.recover(spec.name)
@@ -399,18 +441,73 @@ def run(spec: RunSpec, progress_bar: bool | None = None, kernel: str | None = No
                 f"({exc.strerror or exc}); the published results were not changed."
             ) from None
         try:
-            return _execute(spec, folder, run_id, started, progress_bar, kernel, papermill)
+            result = _execute(spec, folder, run_id, started, progress_bar, kernel, papermill, state)
         except BaseException:
             # nothing of this run is published: remove it whole (Ctrl-C and SIGTERM included)
             shutil.rmtree(folder, ignore_errors=True)
             raise
+    from qindex import gallery
+
+    gallery.write_index()
+    return result
 
 
-def _execute(spec, folder, run_id, started, progress_bar, kernel, papermill) -> RunResult:
+#: What :func:`notebook_state` may say about the notebook a run executes.
+NOTEBOOK_STATES = {
+    "committed": "与版本库中已提交的版本一致",
+    "modified": "有未提交的修改(以 --allow-modified 运行)",
+    "untracked": "未纳入版本库(以 --allow-modified 运行)",
+    "unknown": "无法确认(不在 git 版本库中)",
+}
+
+
+def notebook_state(notebook: Path) -> str:
+    """``committed``, ``modified`` (uncommitted changes), ``untracked`` or ``unknown`` (no git checkout)."""
+    folder = Path(notebook).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--", Path(notebook).name],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    if out.returncode != 0:
+        return "unknown"
+    line = out.stdout.strip()
+    if not line:
+        tracked = subprocess.run(
+            ["git", "ls-files", "--error-unmatch", "--", Path(notebook).name],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        return "committed" if tracked.returncode == 0 else "unknown"  # an ignored file: unknown
+    return "untracked" if line.startswith("??") else "modified"
+
+
+def check_committed(spec: RunSpec, allow_modified: bool = False) -> str:
+    """The notebook's state; a :class:`RunError` when it has uncommitted changes and that is not allowed."""
+    state = notebook_state(spec.notebook)
+    if state in ("modified", "untracked") and not allow_modified:
+        what = "has uncommitted changes" if state == "modified" else "is not committed"
+        raise RunError(
+            f"run {spec.name}: {paths.relative(spec.notebook)} {what} (git status). A run executes the "
+            "notebook as committed, so that a change saved in JupyterLab cannot silently change the "
+            f"scheduled reports. Commit the change, or drop it with `git checkout -- {paths.relative(spec.notebook)}`, "
+            "or run with --allow-modified (recorded in the report's 附录 and in run.json). Nothing was run."
+        )
+    return state
+
+
+def _execute(spec, folder, run_id, started, progress_bar, kernel, papermill, state) -> RunResult:
     from papermill.exceptions import PapermillExecutionError
 
     report_dir, data_dir = folder / "report", folder / "data"
-    executed = report_dir / f".{spec.notebook.stem}.running.ipynb"
+    executed = report_dir / f".{spec.name}.running.ipynb"
     parameters = {**spec.parameters, "output_dir": str(data_dir)}
     try:
         for attempt in range(1, KERNEL_START_TRIES + 1):
@@ -424,6 +521,9 @@ def _execute(spec, folder, run_id, started, progress_bar, kernel, papermill) -> 
                     progress_bar=sys.stderr.isatty() if progress_bar is None else progress_bar,
                     execution_timeout=spec.cell_timeout,
                     log_output=False,
+                    # the kernel's own start-up warnings (e.g. "running over TCP without encryption", a
+                    # loopback-only kernel) stay out of the log of scheduled runs; errors still show
+                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
                 )
                 break
             except PapermillExecutionError:
@@ -455,14 +555,14 @@ def _execute(spec, folder, run_id, started, progress_bar, kernel, papermill) -> 
     try:
         nb = nbformat.read(executed, as_version=4)
         finished = dt.datetime.now(dt.UTC)
-        nb.cells.insert(0, _header_cell(spec, started, run_id))
-        nbformat.write(nb, str(report_dir / spec.notebook.name))
-        (report_dir / f"{spec.notebook.stem}.html").write_text(
-            render_html(nb, spec.title), encoding="utf-8"
-        )
-        executed.unlink()
         outputs = sorted(p.name for p in data_dir.iterdir())
-        record = provenance(spec, started, finished, outputs=outputs, run_id=run_id)
+        record = provenance(spec, started, finished, outputs=outputs, run_id=run_id, state=state)
+        nb.cells.append(_record_cell(spec, record))
+        nbformat.write(nb, str(report_dir / f"{spec.name}.ipynb"))
+        page = render_html(nb, spec.title, spec.language)
+        _check_offline(page, spec.name)
+        (report_dir / f"{spec.name}.html").write_text(page, encoding="utf-8")
+        executed.unlink()
         (data_dir / "run.json").write_text(
             json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8"
         )
@@ -474,8 +574,8 @@ def _execute(spec, folder, run_id, started, progress_bar, kernel, papermill) -> 
     shutil.rmtree(paths.REPORTS / FAILED / spec.name, ignore_errors=True)
     return RunResult(
         spec.name,
-        paths.REPORTS / spec.name / f"{spec.notebook.stem}.html",
-        paths.REPORTS / spec.name / spec.notebook.name,
+        paths.REPORTS / spec.name / f"{spec.name}.html",
+        paths.REPORTS / spec.name / f"{spec.name}.ipynb",
         paths.DATA_PROCESSED / spec.name,
         (finished - started).total_seconds(),
     )
@@ -524,68 +624,192 @@ def _failed_cell_number(notebook: Path) -> str:
     return str(started[-1]) if started else "unknown"
 
 
-def _header_cell(spec: RunSpec, started: dt.datetime, run_id: str):
+#: Headings and labels of the run record (附录), per edition.
+RECORD_TEXT = {
+    "zh": {
+        "heading": "附录 运行信息",
+        "lead": "本报告由 qindex 按下列参数从下列数据自动生成;以下信息供核查和复现,阅读报告无需查看。",
+        "summary": "展开运行记录(运行编号、参数、数据文件及其 SHA-256 校验值、软件版本)",
+        "run": "运行",
+        "run_id": "运行编号",
+        "time": "运行时间",
+        "notebook": "笔记本",
+        "state": "笔记本状态",
+        "commit": "代码版本(git)",
+        "params": "参数(含默认值)",
+        "param": "参数",
+        "value": "取值",
+        "from": "来自",
+        "help": "说明",
+        "given": "参数文件",
+        "default": "默认值",
+        "files": "输入文件",
+        "file": "文件",
+        "office": "其中内部数据文件",
+        "versions": "软件版本",
+        "package": "软件包",
+        "version": "版本",
+        "none": "无",
+    },
+    "en": {
+        "heading": "Appendix: run record",
+        "lead": "qindex generated this report from the data and parameters below; the record is for checking "
+        "and reproducing the report, not needed to read it.",
+        "summary": "Show the run record (run id, parameters, data files with SHA-256, software versions)",
+        "run": "Run",
+        "run_id": "Run id",
+        "time": "Run time",
+        "notebook": "Notebook",
+        "state": "Notebook state",
+        "commit": "Code version (git)",
+        "params": "Parameters (defaults included)",
+        "param": "Parameter",
+        "value": "Value",
+        "from": "From",
+        "help": "Meaning",
+        "given": "params file",
+        "default": "default",
+        "files": "Input files",
+        "file": "File",
+        "office": "of which office files",
+        "versions": "Software versions",
+        "package": "Package",
+        "version": "Version",
+        "none": "none",
+    },
+}
+STATE_EN = {
+    "committed": "as committed",
+    "modified": "with uncommitted changes (run with --allow-modified)",
+    "untracked": "not committed (run with --allow-modified)",
+    "unknown": "cannot tell (not a git checkout)",
+}
+
+
+def _record_cell(spec: RunSpec, record: dict):
+    """The run record as the report's last section: a collapsed block, so that readers see the report and
+    checkers find everything (the ids, parameters and hashes belong here and nowhere else)."""
     import nbformat
 
-    rows = (
-        "\n".join(
-            f"| `{k}` | {spec.declared.get(k, {}).get('help', '')} | {v} |"
-            for k, v in spec.parameters.items()
-        )
-        or "| (none) | | |"
+    t = RECORD_TEXT[spec.language]
+    e = htmllib.escape
+    started = dt.datetime.fromisoformat(record["started"]).astimezone(
+        dt.timezone(dt.timedelta(hours=8))
     )
-    from qindex.office import office_dir, office_files
+    state = record["notebook_state"]
+    state_text = NOTEBOOK_STATES[state] if spec.language == "zh" else STATE_EN[state]
 
-    office = office_files()
-    raw = sorted(
-        p
-        for p in paths.DATA_RAW.rglob("*")
-        if p.is_file() and office_dir().resolve() not in p.resolve().parents
+    def table(head, rows):
+        th = "".join(f"<th>{e(h)}</th>" for h in head)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in rows
+        )
+        return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+    params = [
+        (
+            k,
+            v,
+            t["given"] if k in spec.parameters else t["default"],
+            spec.declared.get(k, {}).get("help", ""),
+        )
+        for k, v in record["effective_parameters"].items()
+    ]
+    office = record.get("office_files") or []
+    facts = [
+        (t["run"], spec.name),
+        (t["run_id"], record["run_id"]),
+        (t["time"], f"{started:%Y-%m-%d %H:%M} (UTC+8)"),
+        (t["notebook"], record["notebook"]),
+        (t["state"], state_text),
+        (t["commit"], record.get("git_commit") or t["none"]),
+        (t["office"], ", ".join(office) or t["none"]),
+    ]
+    body = (
+        f"<p>{e(t['lead'])}</p>"
+        f'<details class="qindex-run-record" id="qindex-run-record"><summary>{e(t["summary"])}</summary>'
+        + table(("", ""), facts)
+        + f"<h4>{e(t['params'])}</h4>"
+        + table((t["param"], t["value"], t["from"], t["help"]), params)
+        + f"<h4>{e(t['files'])}</h4>"
+        + table((t["file"], "SHA-256"), sorted(record["inputs_sha256"].items()))
+        + f"<h4>{e(t['versions'])}</h4>"
+        + table(
+            (t["package"], t["version"]),
+            [("python", record["python"]), *((k, v or "") for k, v in record["packages"].items())],
+        )
+        + "</details>"
     )
-    own = (
-        f" **内部数据 Office data**: {len(office)} file(s) in `{paths.relative(office_dir())}/` "
-        f"({', '.join(p.name for p in office)}); values from them are marked 内部数据 and every "
-        "difference from a published value is listed in the report's data annex."
-        if office
-        else f" No office data (`{paths.relative(office_dir())}/` holds no file)."
-    )
-    local = started.astimezone(dt.timezone(dt.timedelta(hours=8)))
-    text = (
-        f"# {spec.title}\n\n"
-        f"运行日期 Run date: {local:%Y-%m-%d %H:%M} (UTC+8) · 运行 Run: `{spec.name}` (`{run_id}`) · 笔记本 Notebook: `{spec.notebook.name}`\n\n"
-        "**参数 Parameters**\n\n| 参数 | 说明 | 取值 |\n|---|---|---|\n"
-        f"{rows}\n\n"
-        f"**数据来源 Data sources**: `data/raw/` ({len(raw)} files: plan texts in `sources/`, the target catalogue, and "
-        "published observations in `observations/`, each value with its source address and quote)."
-        f"{own} SHA-256 of every input is in `data/processed/{spec.name}/run.json`."
-    )
-    cell = nbformat.v4.new_markdown_cell(text)
-    cell.metadata["tags"] = ["qindex-header"]
+    cell = nbformat.v4.new_markdown_cell(f"## {t['heading']}\n\n{body}")
+    cell.metadata["tags"] = ["qindex-run-record"]
     return cell
 
 
-def render_html(nb, title: str) -> str:
-    """Self-contained HTML: lab template, no code, no prompts, parameters cells removed, images inline."""
+def render_html(nb, title: str, language: str = "zh") -> str:
+    """Self-contained HTML for readers: no code, no prompts, parameters cells and the other edition's cells
+    removed, images inline with alt text, ``lang`` set, nothing loaded from the network (see
+    ``qindex/templates/qindex_html``)."""
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
+    other = {"zh": "lang-en", "en": "lang-zh"}[language]
     c = Config()
     c.TagRemovePreprocessor.enabled = True
-    c.TagRemovePreprocessor.remove_cell_tags = {"injected-parameters", "parameters", "remove-cell"}
+    c.TagRemovePreprocessor.remove_cell_tags = {
+        "injected-parameters",
+        "parameters",
+        "remove-cell",
+        "notebook-intro",
+        other,
+    }
     c.HTMLExporter.exclude_input = True
     c.HTMLExporter.exclude_input_prompt = True
     c.HTMLExporter.exclude_output_prompt = True
-    exporter = HTMLExporter(config=c, template_name="lab")
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    exporter = HTMLExporter(
+        config=c,
+        template_name="qindex_html",
+        extra_template_basedirs=[str(Path(__file__).parent / "templates")],
+    )
+    exporter.language_code = LANGUAGES[language]
+    alt = "图表" if language == "zh" else "chart"
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"metadata": {"name": title}, "figure_alt": alt}
+    )
     return body
 
 
-def provenance(spec: RunSpec, started, finished, outputs: list[str], run_id: str = "") -> dict:
-    """The run record: parameters, SHA-256 of every input, package versions, git commit, times."""
+#: What would make a browser go to the network while opening a report.
+NETWORK = re.compile(
+    r"<script\b|<link\b[^>]*\bhref=[\"']?(?:https?:)?//|\bsrc=[\"']?(?:https?:)?//|"
+    r"@import|url\(\s*[\"']?(?:https?:)?//",
+    re.I,
+)
+
+
+def network_references(page: str) -> list[str]:
+    """Scripts and anything loaded from the network (links a reader clicks are not loads)."""
+    return [m.group(0) for m in NETWORK.finditer(page)]
+
+
+def _check_offline(page: str, name: str) -> None:
+    found = network_references(page)
+    if found:
+        raise RunError(
+            f"run {name}: the rendered HTML would load {found[:3]} (scripts or network resources); reports "
+            "must open offline. The published results were not changed."
+        )
+
+
+def provenance(
+    spec: RunSpec, started, finished, outputs: list[str], run_id: str = "", state: str = "unknown"
+) -> dict:
+    """The run record: parameters (given and effective), SHA-256 of every input, package versions, git
+    commit and notebook state, times."""
     inputs = {}
     from qindex.office import office_files
 
-    for p in sorted({*paths.DATA_RAW.rglob("*"), *office_files()}):
+    office = office_files()
+    for p in sorted({*paths.DATA_RAW.rglob("*"), *office}):
         if p.is_file():
             inputs[paths.relative(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
     for p in (spec.notebook, spec.params_file):
@@ -600,10 +824,15 @@ def provenance(spec: RunSpec, started, finished, outputs: list[str], run_id: str
         "run": spec.name,
         "run_id": run_id,
         "title": spec.title,
+        "language": spec.language,
         "notebook": paths.relative(spec.notebook),
+        "notebook_state": state,
+        "allow_modified": state in ("modified", "untracked"),
         "params_file": paths.relative(spec.params_file),
         "parameters": spec.parameters,
+        "effective_parameters": spec.effective,
         "inputs_sha256": inputs,
+        "office_files": [paths.relative(p) for p in office],
         "python": platform.python_version(),
         "packages": versions,
         "git_commit": _git("rev-parse", "HEAD"),

@@ -23,7 +23,7 @@ def test_shared_indicators_across_plans(comparison):
         ("hangzhou-2022", 96.0),
     ]
     chengdu = pass_rate[pass_rate.plan_id == "chengdu-2027"].iloc[0]
-    assert chengdu.indicator_id == "industrial_product_pass_rate" and "not merged" in chengdu.caveat
+    assert chengdu.indicator_id == "industrial_product_pass_rate" and "不合并" in chengdu.caveat
     qci = comparison[comparison.concept == "manufacturing_quality_competitiveness_index"]
     assert sorted(qci.target_value) == [91.0, 92.0]
 

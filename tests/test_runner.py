@@ -162,40 +162,72 @@ def rendered(tmp_path_factory):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         for f in params_files():
-            results[f.stem] = run(load_spec(f), progress_bar=False)
+            # allow_modified: the suite also runs in a working copy with notebook edits (CI runs a clean clone)
+            results[f.stem] = run(load_spec(f), progress_bar=False, allow_modified=True)
     yield tmp, results
     mp.undo()
 
 
-#: What each kind of report must show (its section headings and key table headers).
+#: What each kind of report must show: its sections, in the structure of real 质量发展状况报告 / 中期评估.
 SECTIONS = {
     "plan_progress": [
-        "总体进展",
-        "目标明细",
-        "编号",
-        "各指标走势",
-        "分领域",
-        "未评分的目标及所需数据",
-        "方法",
+        "总体评价",
+        "一、目标完成情况",
+        "基期值",
+        "序时进度",
+        "责任单位",
+        "二、各指标走势",
+        "三、分领域情况",
+        "四、重点任务与责任单位",
+        "五、存在问题",
+        "六、数据需求",
+        "附录",
+        "数据来源",
+        "方法说明",
     ],
     "quality_index": [
-        "得分与排名",
-        "排名与支柱贡献",
-        "指数走势",
-        "排名的不确定性",
-        "敏感性",
-        "指标相关性",
-        "数据可得性",
+        "总体说明",
+        "一、各地得分与数据覆盖",
+        "二、得分及支柱贡献",
+        "三、指数走势",
+        "四、排名的不确定性与敏感性",
+        "五、指标相关性",
+        "附录",
+        "数据可得性与沿用值",
     ],
-    "plan_comparison": ["共同指标", "目标与最新值", "进取程度", "每年需变化"],
-    "annual_report": ["年度主要数据", "规划目标进展", "质量竞争力指数", "与上年相比", "数据缺口"],
+    "plan_comparison": ["共同指标", "目标与最新值", "进取程度"],
+    "annual_report": [
+        "一、总体情况",
+        "二、分领域情况",
+        "产品质量",
+        "工程质量",
+        "服务质量",
+        "环境质量",
+        "产业质量效益",
+        "质量基础与品牌",
+        "三、规划目标进展",
+        "四、外部评价与排名",
+        "五、存在问题",
+        "六、数据需求",
+        "附录",
+        "在实施规划的指标表",
+    ],
 }
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees, without the collapsed run record (which names ids, parameters and hashes)."""
+    body = html.split("<body", 1)[1]
+    body = re.sub(r'<details class="qindex-run-record".*?</details>', "", body, flags=re.S)
+    body = re.sub(r"<(script|style)\b.*?</\1>", "", body, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", body)
 
 
 @pytest.mark.parametrize("name", [f.stem for f in params_files()])
 def test_rendered_html_is_a_report_for_people(rendered, name):
     _, results = rendered
     html = results[name].html.read_text(encoding="utf-8")
+    assert results[name].html.name == f"{name}.html"  # named after its run
     body = re.sub(
         r"<(script|style)\b.*?</\1>", "", html, flags=re.S
     )  # drop the template's own code
@@ -204,12 +236,82 @@ def test_rendered_html_is_a_report_for_people(rendered, name):
     assert "jp-CodeMirrorEditor" not in body and "jp-InputPrompt" not in body  # no code, no prompts
     assert "plan_report(" not in html and "injected-parameters" not in html
     assert "qindex-table" in html  # tables rendered
-    for section in SECTIONS[results[name].notebook.stem]:
+    kind = load_spec(paths.PARAMS / f"{name}.yaml").notebook.stem
+    for section in SECTIONS[kind]:
         assert section in html, section
     assert "data:image/png;base64," in html  # charts embedded
-    assert "参数 Parameters" in html and "数据来源 Data sources" in html and "运行日期" in html
+    # the run record is the last section, collapsed; the first screen is the report itself
+    assert "附录 运行信息" in html and 'class="qindex-run-record"' in html
+    assert html.index('class="qindex-run-record"') > html.index('class="qindex-table"')
     assert len(re.findall(r"[\u4e00-\u9fff]", html)) > 200  # Chinese as characters, not \u escapes
     assert "\\u" not in html.split("<body", 1)[1][:20000]
+
+
+@pytest.mark.parametrize("name", [f.stem for f in params_files()])
+def test_chinese_edition_is_chinese_self_contained_and_names_things(rendered, name):
+    """lang="zh-CN" with a CJK font stack; nothing loaded from the network (no script at all); no English
+    doubled headings; no catalogue id in the visible text; every chart has Chinese alt text."""
+    from qindex.catalog import load_catalog
+    from qindex.runner import network_references
+
+    _, results = rendered
+    html = results[name].html.read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in html
+    assert "Noto Sans CJK SC" in html and "Microsoft YaHei" in html  # the page names CJK fonts
+    assert network_references(html) == []
+    assert "<script" not in html and "cdnjs" not in html and "MathJax" not in html
+    text = visible_text(html)
+    assert not re.search(r"[\u4e00-\u9fff]+ · [A-Z][a-z]+", text)  # no "总体进展 · Headline"
+    cat = load_catalog()
+    ids = {
+        *cat.targets.target_id,
+        *cat.plans.plan_id,
+        *cat.indicators.indicator_id,
+        *(j for j in cat.jurisdictions.jurisdiction_id if "-" in j),
+    }
+    found = sorted(i for i in ids if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text))
+    assert found == [], found
+    alts = re.findall(r'<img [^>]*alt="([^"]*)"', html)
+    assert alts and all(re.search(r"[\u4e00-\u9fff]", a) for a in alts), alts[:3]
+    assert "No description has been provided" not in html
+
+
+def test_no_rank_among_fewer_than_five_comparable_places(rendered):
+    """The shipped data have 3 places with an index score in 2023, of 3 levels: no rank anywhere, one
+    sentence why, in the index report and in the annual reports (reader review defect 2)."""
+    _, results = rendered
+    for name in ("quality_index", "annual-hangzhou", "annual-gongshu", "annual-chengdu"):
+        text = visible_text(results[name].html.read_text(encoding="utf-8"))
+        assert "排名 1" not in text and "组内排名" not in text, name
+        assert not re.search(r"第\s*1\s*名\s*/\s*[234]\b", text), name
+    text = visible_text(results["quality_index"].html.read_text(encoding="utf-8"))
+    assert "没有一组达到5个可比地区" in text and "不排名" in text
+    assert "排名的不确定性与敏感性分析从略" in text
+
+
+def test_comparable_groups_rank_only_groups_of_five_same_level_places():
+    """Hand-made case: 6 cities on the same pillars (ranked 1..6 by score), a 7th city on other pillars and
+    a province, and a city with 10 % data of its own year: only the 6 are ranked."""
+    import pandas as pd
+
+    from qindex.composite.city import comparable_groups
+
+    units = [f"c{i}" for i in range(1, 7)] + ["c7", "p1", "c8"]
+    scores = pd.DataFrame(
+        {
+            "a": [90, 80, 70, 60, 50, 40, 30, 20, 10],
+            "b": [1, 1, 1, 1, 1, 1, None, 1, 1],
+            "index": [90, 80, 70, 60, 50, 40, 30, 20, 10],
+        },
+        index=units,
+    )
+    levels = pd.Series({**{u: "city" for u in units}, "p1": "province"})
+    avail = pd.Series(1.0, index=units)
+    avail["c8"] = 0.10
+    c = comparable_groups(scores, ["a", "b"], avail, levels)
+    assert c.rankable.to_dict() == {u: u in units[:6] for u in units}
+    assert c.loc[units[:6], "rank"].tolist() == [1, 2, 3, 4, 5, 6]
+    assert "少于25%" in c.at["c8", "reason"] and "只有1个" in c.at["c7", "reason"]
 
 
 def test_synthetic_example_is_marked_in_title_tables_and_charts(rendered):
@@ -237,6 +339,7 @@ def test_results_and_provenance_are_written(rendered):
         "office_values.csv",  # empty here: the suite reads no office files
         "precedence.csv",
         "data_requests.csv",
+        "summary.json",
         "run.json",
     }
     assert (out / "assessment.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # utf-8-sig for Excel
@@ -247,6 +350,18 @@ def test_results_and_provenance_are_written(rendered):
         "model": "linear",
         "level": 0.95,
     }
+    # every effective parameter, defaults included (reader review: the annex records what ran)
+    assert record["effective_parameters"] == {
+        "plan_id": "hangzhou-2022",
+        "as_of": 0,
+        "model": "linear",
+        "level": 0.95,
+        "synthetic": False,
+        "language": "zh",
+    }
+    assert record["notebook_state"] in ("committed", "modified")
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["place"] == "杭州市" and sum(summary["statuses"].values()) > 30
     assert "data/raw/targets.csv" in record["inputs_sha256"]
     assert len(record["inputs_sha256"]["data/raw/targets.csv"]) == 64
     assert record["packages"]["pandas"] and record["started"] <= record["finished"]
@@ -256,7 +371,7 @@ def test_results_and_provenance_are_written(rendered):
 def test_executed_notebook_keeps_results(rendered):
     _, results = rendered
     nb = nbformat.read(results["hangzhou-2022"].notebook, as_version=4)
-    assert "qindex-header" in nb.cells[0].metadata.get("tags", [])
+    assert "qindex-run-record" in nb.cells[-1].metadata.get("tags", [])
     assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
 
 
@@ -461,7 +576,11 @@ def test_killing_a_run_at_any_point_never_loses_or_mixes_results(tmp_path):
     assert leftovers == []
     assert not (tmp_path / "reports" / "_failed").exists()
     assert sorted(p.name for p in (tmp_path / "processed").iterdir()) == ["small"]
-    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [".runs", "small"]
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [
+        ".runs",
+        "index.html",
+        "small",
+    ]
 
 
 def _one_cell_notebook(sandbox, source):
@@ -578,3 +697,75 @@ def test_a_params_file_with_many_unknown_keys_gives_a_short_message(tmp_path):
     keys = "".join(f"  k{i}: 1\n" for i in range(2000))
     found = problems(write_params(tmp_path, f"notebook: plan_progress.ipynb\nparameters:\n{keys}"))
     assert len(found) == 51 and "… and 1950 more problems" in found[-1]
+
+
+# ---------------------------------------------------------------- scheduled runs and the gallery
+
+
+def test_gallery_lists_every_run_latest_first_with_history(rendered):
+    """reports/index.html: Chinese, every run with title, place and status counts, links that resolve, and a
+    rerun keeps the earlier version reachable from the gallery."""
+    tmp, results = rendered
+    index = tmp / "reports" / "index.html"
+    page = index.read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in page and "<script" not in page
+    for name in results:
+        link = f'href="{name}/{name}.html"'
+        assert link in page, name
+        assert (tmp / "reports" / name / f"{name}.html").is_file()
+    assert "杭州市" in page and "无法评估" in page  # place and status counts from summary.json
+    mp = pytest.MonkeyPatch()
+    mp.setattr(paths, "REPORTS", tmp / "reports")
+    mp.setattr(paths, "DATA_PROCESSED", tmp / "processed")
+    try:
+        run(load_spec(paths.PARAMS / "hangzhou-2025.yaml"), progress_bar=False, allow_modified=True)
+    finally:
+        mp.undo()
+    page = index.read_text(encoding="utf-8")
+    older = re.findall(r'href="(\.runs/hangzhou-2025/[^"]+\.html)"', page)
+    assert (
+        len(older) == 1 and (tmp / "reports" / older[0]).is_file()
+    )  # the replaced report, still there
+    rows = re.findall(r'<td class="t"><a href="([^"/]+)/', page)
+    assert rows[0] == "hangzhou-2025"  # latest first
+
+
+def test_a_notebook_with_uncommitted_changes_is_refused_unless_allowed(tmp_path, sandbox, capsys):
+    """A change saved in JupyterLab must not silently change the scheduled reports (newcomer trial):
+    `qindex run` refuses, `--allow-modified` runs and records it."""
+    import subprocess
+
+    repo = tmp_path / "repo"
+    (repo / "notebooks").mkdir(parents=True)
+    nbfile = repo / "notebooks" / "small.ipynb"
+    nbfile.write_text(json.dumps(SMALL), encoding="utf-8")
+    git = ["git", "-c", "user.email=t@example.org", "-c", "user.name=t", "-C", str(repo)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "notebook"], check=True)
+    mp = pytest.MonkeyPatch()
+    mp.setattr(paths, "NOTEBOOKS", repo / "notebooks")
+    try:
+        params = write_params(tmp_path, "notebook: small.ipynb\ntitle: 小例\n", name="small.yaml")
+        from qindex.runner import notebook_state
+
+        assert notebook_state(nbfile) == "committed"
+        changed = json.loads(json.dumps(SMALL))
+        changed["cells"][1]["source"] = "x = 2"
+        nbfile.write_text(json.dumps(changed), encoding="utf-8")
+        assert notebook_state(nbfile) == "modified"
+        assert cli.main(["run", str(params), "--no-progress"]) == 2
+        err = capsys.readouterr().err
+        assert "has uncommitted changes" in err and "--allow-modified" in err
+        assert not (sandbox / "reports" / "small").exists()
+        assert cli.main(["run", str(params), "--no-progress", "--allow-modified"]) == 0
+        out = capsys.readouterr().out
+        assert re.search(
+            r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S* ok small", out, re.M
+        )  # dated log lines
+        record = json.loads((sandbox / "processed" / "small" / "run.json").read_text("utf-8"))
+        assert record["notebook_state"] == "modified" and record["allow_modified"] is True
+        html = (sandbox / "reports" / "small" / "small.html").read_text(encoding="utf-8")
+        assert "有未提交的修改" in html
+    finally:
+        mp.undo()

@@ -119,28 +119,135 @@ class IndexReport:
         self.normalised = self.result.stages["normalised"]
         self.imputed = self.result.imputed_cells
 
-    def scores_table(self) -> pd.DataFrame:
-        """Scores and ranks by level for the year, Chinese headers."""
-        s = self.year_scores[[*self.pillars, self.top]].round(1)
-        s.insert(
-            0,
-            "排名",
-            self.year_scores[self.top].rank(ascending=False, method="min").astype("Int64"),
+    def comparability(self) -> pd.DataFrame:
+        """Per place scored in the year: level, share of indicators with data of the year itself (before any
+        value is carried forward), the pillars it is scored on, its comparison group and whether it can be
+        ranked. See :func:`comparable_groups`."""
+        from qindex.catalog import load_catalog
+
+        levels = load_catalog().jurisdictions.set_index("jurisdiction_id")["level"]
+        avail = self.availability.xs(self.year, level="year")["availability"]
+        return comparable_groups(self.year_scores, self.pillars, avail, levels)
+
+    @property
+    def ranked(self) -> bool:
+        return bool(self.comparability()["rankable"].any())
+
+    def rank_note(self) -> str:
+        """One sentence: which places are ranked, or why none is."""
+        return rank_sentence(self.comparability(), self.names)
+
+    def front(self) -> str:
+        """The first screen: title, year, places, and what can and cannot be said (HTML)."""
+        import html
+
+        from qindex.report import zh_punct
+
+        n = len(self.year_scores)
+        breaks = self.basket_breaks()
+        text = (
+            f"{self.year}年共{n}个地区有指数得分("
+            + "、".join(self.names.get(u, u) for u in self.year_scores.index)
+            + ")。"
+            + self.rank_note()
+            + (
+                f"各地纳入指数的指标历年有变化({len(breaks)}处),变化前后的得分不可直接比较。"
+                if len(breaks)
+                else ""
+            )
         )
+        return (
+            (
+                f"<h1>城市质量竞争力指数({self.year}年)</h1>"
+                f"<p>年份:{self.year}年 · 地区:{n}个 · 支柱:{len(self.pillars)}个</p>"
+                f'<h2>总体说明</h2><p class="qindex-summary">{html.escape(zh_punct(text))}</p>'
+            )
+            .replace("(", "（")
+            .replace(")", "）")
+            .replace(":", "：")
+        )
+
+    def summary(self) -> dict:
+        counts = {
+            "有得分地区": len(self.year_scores),
+            "参加排名": int(self.comparability()["rankable"].sum()),
+        }
+        return {
+            "title": f"城市质量竞争力指数（{self.year}年）",
+            "place": "、".join(self.names.get(u, u) for u in self.year_scores.index),
+            "period": f"{self.year}年",
+            "data_to": self.year,
+            "statuses": counts,
+        }
+
+    def method_text(self) -> str:
+        from qindex.report import zh_punct
+
+        return zh_punct(
+            "按合成指标方法计算:各指标用目标值法标准化到0–100(上限为规划目标值,下限见框架文件说明),"
+            "同一支柱内算术平均,支柱等权平均为总指数。缺失值沿用最近3年内的往年值并标明;"
+            "含沿用值的数据少于25%的地区不计入指数。排名只在同层级(城市与城市)、支柱相同、当年本身有数据的指标"
+            f"至少{100 * MIN_CURRENT:.0f}%的地区之间进行,且可比地区至少{MIN_RANKED}个;"
+            "不确定性分析扰动权重、标准化下限和指标取舍,敏感性分析给出各项假设对排名的一阶和总效应(Sobol指数),"
+            "两者只在有排名时报告。"
+        )
+
+    def basket_breaks(self) -> pd.DataFrame:
+        """Per place, the years in which the set of indicators behind its score changed from the year before
+        (scores on either side of a break are not comparable)."""
+        n = self.normalised
+        rows = []
+        for unit, g in n.groupby(level=0):
+            prev = None
+            for (_, year), row in g.sort_index().iterrows():
+                basket = frozenset(row.dropna().index)
+                if prev is not None and basket != prev:
+                    added = sorted(basket - prev)
+                    gone = sorted(prev - basket)
+                    rows.append(
+                        {
+                            "地区": self.names.get(unit, unit),
+                            "年份": int(year),
+                            "新增指标": "、".join(self.names.get(c, c) for c in added),
+                            "减少指标": "、".join(self.names.get(c, c) for c in gone),
+                        }
+                    )
+                prev = basket
+        return pd.DataFrame(rows, columns=["地区", "年份", "新增指标", "减少指标"])
+
+    def scores_table(self) -> pd.DataFrame:
+        """Scores by place for the year, with coverage; a rank only within a group of at least
+        :data:`MIN_RANKED` places of one level scored on the same pillars with enough data of the year."""
+        c = self.comparability()
+        s = self.year_scores[[*self.pillars, self.top]].round(1)
+        s.insert(0, "当年有数据指标占比(%)", (100 * c["availability"]).round(0).astype("Int64"))
+        s.insert(0, "层级", c["level_zh"])
+        if c["rankable"].any():
+            s.insert(0, "组内排名", c["rank"])
         s.insert(0, "地区", [self.names.get(u, u) for u in s.index])
         return s.rename(columns=self.names).reset_index(drop=True)
 
     def availability_table(self) -> pd.DataFrame:
-        """Per place in the year: share of indicators with data, values carried forward, screened out or not."""
+        """Per place in the year: share of indicators with data of the year, values carried forward, whether it
+        enters the index (screened on values including those carried forward) and whether it is ranked."""
         a = self.availability.xs(self.year, level="year").copy()
-        a["availability"] = (100 * a["availability"]).round(0)
+        a["availability"] = (100 * a["availability"]).round(0).astype("Int64")
+        c = self.comparability()
+        a["in_index"] = ~a["screened_out"]
+        a["ranked"] = [bool(c["rankable"].get(u, False)) for u in a.index]
+        a["reason"] = [c["reason"].get(u, "未进入指数") for u in a.index]
         a.insert(0, "地区", [self.names.get(u, u) for u in a.index])
-        a = a.reset_index(drop=True)
+        a = a.reset_index(drop=True).drop(columns="screened_out")
+        from qindex.report import zh_punct
+
+        a["reason"] = a["reason"].map(zh_punct)
         return a.rename(
             columns={
-                "availability": "有数据指标占比(%)",
+                "availability": "当年有数据指标占比(%)",
                 "n_imputed": "沿用往年值个数",
-                "screened_out": "数据不足未计入",
+                "in_index": "计入指数得分",
+                "ranked": "参加排名",
+                "reason": "不排名的原因",
             }
         )
 
@@ -154,3 +261,90 @@ class IndexReport:
             if cells.at[u, c]
         ]
         return pd.DataFrame(rows, columns=["地区", "沿用往年值的指标"])
+
+
+#: Fewest places of one level, scored on the same pillars with enough data of the year, that are ranked.
+MIN_RANKED = 5
+#: Share of the indicators with data of the year itself (not carried forward) a ranked place needs.
+MIN_CURRENT = 0.25
+LEVELS_ZH = {
+    "national": "全国",
+    "province": "省",
+    "city": "城市",
+    "district": "区县",
+    "region": "区域",
+}
+
+
+def comparable_groups(
+    scores: pd.DataFrame, pillars: list[str], availability: pd.Series, levels: pd.Series
+) -> pd.DataFrame:
+    """Who can be ranked among whom: places of one level (cities with cities), scored on the same pillars,
+    each with at least :data:`MIN_CURRENT` of the indicators with data of the year itself; a group is ranked
+    only with at least :data:`MIN_RANKED` places. Returns per place ``level, level_zh, availability, pillars,
+    group, group_size, rankable, rank, reason``."""
+    rows = []
+    for unit in scores.index:
+        have = tuple(p for p in pillars if pd.notna(scores.at[unit, p]))
+        lvl = str(levels.get(unit, ""))
+        rows.append(
+            {
+                "unit": unit,
+                "level": lvl,
+                "level_zh": LEVELS_ZH.get(lvl, lvl),
+                "availability": float(availability.get(unit, 0.0)),
+                "pillars": have,
+            }
+        )
+    c = (
+        pd.DataFrame(rows).set_index("unit")
+        if rows
+        else pd.DataFrame(columns=["level", "level_zh", "availability", "pillars"])
+    )
+    c["enough"] = c["availability"] >= MIN_CURRENT
+    c["group"] = [f"{r.level}|{'+'.join(r.pillars)}" if r.enough else "" for r in c.itertuples()]
+    sizes = c[c.enough].groupby("group").size()
+    c["group_size"] = c["group"].map(sizes).fillna(0).astype(int)
+    c["rankable"] = c["enough"] & (c["group_size"] >= MIN_RANKED)
+    c["rank"] = pd.array([pd.NA] * len(c), dtype="Int64")
+    for _g, idx in c[c.rankable].groupby("group").groups.items():
+        top = scores.columns[-1]
+        c.loc[idx, "rank"] = (
+            scores.loc[idx, top].rank(ascending=False, method="min").astype("Int64")
+        )
+    c["reason"] = [
+        ""
+        if r.rankable
+        else (
+            f"当年有数据的指标仅占{100 * r.availability:.0f}%(少于{100 * MIN_CURRENT:.0f}%)"
+            if not r.enough
+            else f"同层级且支柱相同的可比地区只有{r.group_size}个(少于{MIN_RANKED}个)"
+        )
+        for r in c.itertuples()
+    ]
+    return c
+
+
+def rank_sentence(c: pd.DataFrame, names: dict) -> str:
+    """One sentence on the ranks of :func:`comparable_groups`."""
+    if not len(c):
+        return "本年度没有地区进入指数。"
+    if c["rankable"].any():
+        n = int(c["rankable"].sum())
+        return (
+            (
+                f"{n}个地区在同层级、同支柱的可比组内排名(每组至少{MIN_RANKED}个地区,当年有数据的指标至少"
+                f"{100 * MIN_CURRENT:.0f}%);其余地区只列得分和数据覆盖,不排名。"
+            )
+            .replace(",", "，")
+            .replace(";", "；")
+            .replace("(", "（")
+            .replace(")", "）")
+        )
+    from qindex.report import zh_punct
+
+    parts = "；".join(f"{names.get(u, u)}:{r}" for u, r in c["reason"].items())
+    return zh_punct(
+        f"本年度只有{len(c)}个地区有指数得分,分属不同层级或支柱不同,没有一组达到{MIN_RANKED}个可比地区,"
+        f"因此只列各地得分和数据覆盖,不排名({parts})。得分反映各地相对规划目标的位置,不同地区的得分不宜直接比较。"
+    )

@@ -1,0 +1,177 @@
+"""``reports/index.html``: the gallery of every report, latest run first, with each run's dated history.
+
+Every published run (:mod:`qindex.publish`) keeps its earlier complete versions under
+``reports/.runs/<run>/<run_id>/``; the gallery links the current version of each run and its earlier ones, so
+a rerun never hides the report it replaced. It reads what each version recorded: ``data/run.json`` (title,
+time, language) and, when the notebook wrote one, ``data/summary.json`` (place, period, data cut-off, status
+counts; see :func:`qindex.report.save_summary`). The page is static HTML with no script and nothing loaded
+from the network, written atomically after every run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import html
+import json
+import os
+from pathlib import Path
+
+from qindex import paths, publish
+
+#: Status words shown in the gallery, in this order (the plan reports' verdicts).
+STATUS_ORDER = (
+    "已完成",
+    "快于序时进度",
+    "慢于序时进度",
+    "未完成",
+    "未有进展或倒退",
+    "口径不一致",
+    "待核实",
+    "无法评估",
+    "不评分",
+)
+
+
+def versions(name: str) -> list[dict]:
+    """Complete versions of run ``name``, newest first: run_id, folder, html, record, summary, current."""
+    base = publish.store(name)
+    current = publish.published(name)
+    out = []
+    for folder in base.iterdir() if base.is_dir() else []:
+        if folder.is_symlink() or not folder.is_dir() or not (folder / publish.COMPLETE).is_file():
+            continue
+        pages = sorted((folder / "report").glob("*.html"))
+        if not pages:
+            continue
+        record = _read_json(folder / "data" / "run.json")
+        out.append(
+            {
+                "run_id": folder.name,
+                "folder": folder,
+                "html": pages[0],
+                "record": record,
+                "summary": _read_json(folder / "data" / "summary.json"),
+                "current": current is not None and folder.resolve() == current,
+                "started": record.get("started", ""),
+            }
+        )
+    return sorted(out, key=lambda v: (v["started"], v["run_id"]), reverse=True)
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _local(stamp: str) -> str:
+    try:
+        when = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return ""
+    return f"{when.astimezone(dt.timezone(dt.timedelta(hours=8))):%Y-%m-%d %H:%M}"
+
+
+def build() -> str:
+    """The gallery page as HTML text."""
+    root = paths.REPORTS
+    runs = []
+    store = root / ".runs"
+    for base in sorted(store.iterdir()) if store.is_dir() else []:
+        if base.is_dir() and not base.name.startswith((".", "_")):
+            vs = versions(base.name)
+            if vs:
+                runs.append((base.name, vs))
+    runs.sort(key=lambda r: r[1][0]["started"], reverse=True)
+    e = html.escape
+    rows = []
+    for name, vs in runs:
+        latest = next((v for v in vs if v["current"]), vs[0])
+        rec, summ = latest["record"], latest["summary"]
+        link = os.path.relpath(latest["html"], root)
+        if (root / name).is_symlink() and latest["current"]:
+            link = f"{name}/{latest['html'].name}"
+        counts = summ.get("statuses") or {}
+        status = "、".join(
+            f"{k} {counts[k]}" for k in (*STATUS_ORDER, *sorted(counts)) if counts.get(k)
+        )
+        history = " ".join(
+            f'<a href="{e(os.path.relpath(v["html"], root))}">{e(_local(v["started"]) or v["run_id"])}</a>'
+            for v in vs
+            if v is not latest
+        )
+        edition = " (English)" if rec.get("language") == "en" else ""
+        rows.append(
+            "<tr>"
+            f'<td class="t"><a href="{e(link)}">{e(summ.get("title") or rec.get("title") or name)}</a>{e(edition)}</td>'
+            f"<td>{e(summ.get('place', ''))}</td>"
+            f"<td>{e(summ.get('period', ''))}</td>"
+            f"<td>{e(str(summ.get('data_to', '')))}</td>"
+            f"<td>{e(_local(latest['started']))}</td>"
+            f'<td class="s">{e(status) or e(summ.get("headline", ""))}</td>'
+            f'<td class="h">{history or "—"}</td>'
+            "</tr>"
+        )
+    now = dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))
+    table = (
+        "<table><thead><tr><th>报告</th><th>地区</th><th>规划期/年度</th><th>数据截至</th>"
+        "<th>生成时间</th><th>目标状态(项)</th><th>历史版本</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+        if rows
+        else "<p>尚无报告。运行 <code>make report</code> 或 <code>qindex run --all</code> 生成。</p>"
+    )
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>质量强市监测评估报告目录</title>
+<style>
+body {{ font-family: "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "Noto Sans SC",
+  "Source Han Sans SC", "WenQuanYi Micro Hei", "SimHei", sans-serif; max-width: 1280px; margin: 2em auto;
+  padding: 0 1em; color: #1f2328; line-height: 1.6; }}
+table {{ border-collapse: collapse; width: 100%; font-size: 14px; }}
+th, td {{ border-bottom: 1px solid #d0d7de; padding: 6px 8px; text-align: left; vertical-align: top;
+  white-space: nowrap; }}
+td.t, td.s, td.h {{ white-space: normal; }}
+th {{ background: #f6f8fa; }}
+.note {{ color: #57606a; font-size: 13px; }}
+</style>
+</head>
+<body>
+<h1>质量强市监测评估报告目录</h1>
+<p class="note">共 {len(runs)} 份报告,最近生成的在前;每份报告保留最近 {publish.KEEP} 次生成的版本,
+“历史版本”按生成时间链接此前的版本。本页更新于 {now:%Y-%m-%d %H:%M}(UTC+8)。</p>
+{table}
+</body>
+</html>
+"""
+
+
+def write_index() -> Path:
+    """Write ``reports/index.html`` atomically (one writer at a time); returns its path."""
+    root = paths.REPORTS
+    root.mkdir(parents=True, exist_ok=True)
+    lock_path = root / ".runs" / ".gallery.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            for stale in root.glob(
+                ".index.*.tmp"
+            ):  # left by a run killed while writing (we hold the lock)
+                stale.unlink(missing_ok=True)
+            page = build()
+            target = root / "index.html"
+            tmp = root / f".index.{os.getpid()}.tmp"
+            tmp.write_text(page, encoding="utf-8")
+            os.replace(tmp, target)
+        finally:
+            with contextlib.suppress(OSError):
+                fcntl.flock(lock, fcntl.LOCK_UN)
+    return target
