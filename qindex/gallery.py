@@ -24,7 +24,7 @@ from qindex import paths, publish
 STATUS_ORDER = (
     "已完成",
     "快于序时进度",
-    "慢于序时进度",
+    "滞后于序时进度",
     "未完成",
     "未有进展或倒退",
     "口径不一致",
@@ -97,7 +97,9 @@ def build() -> str:
             link = f"{name}/{latest['html'].name}"
         counts = summ.get("statuses") or {}
         status = "、".join(
-            f"{k} {counts[k]}" for k in (*STATUS_ORDER, *sorted(counts)) if counts.get(k)
+            f"{k} {counts[k]}"
+            for k in (*STATUS_ORDER, *(c for c in counts if c not in STATUS_ORDER))
+            if counts.get(k)
         )
         history = " ".join(
             f'<a href="{e(os.path.relpath(v["html"], root))}">{e(_local(v["started"]) or v["run_id"])}</a>'

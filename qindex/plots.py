@@ -531,7 +531,9 @@ def ambition_chart(ambition: pd.DataFrame, title: str):
 
 def plan_status(assessment: pd.DataFrame, title: str):
     """Stacked bars: targets per plan by status."""
-    return _status_stack(pd.crosstab(assessment["plan_id"], assessment["status"]), title)
+    table = pd.crosstab(assessment["plan_id"], assessment["status"])
+    table.index = [_plan_label(p) for p in table.index]  # names, not ids, on the axis
+    return _status_stack(table, title)
 
 
 def _status_stack(table: pd.DataFrame, title: str):

@@ -670,7 +670,11 @@ class PlanReport(_PlanText):
         from qindex.catalog import load_catalog
 
         names = load_catalog().jurisdictions.set_index("jurisdiction_id")["name_zh"]
-        return str(names.get(self.plan.jurisdiction_id, self.plan.jurisdiction_id))
+        if (
+            self.plan.jurisdiction_id not in names.index
+        ):  # the synthetic example's fictional district
+            return "示例区(虚构)"
+        return str(names.get(self.plan.jurisdiction_id))
 
     @property
     def title(self) -> str:
