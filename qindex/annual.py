@@ -44,34 +44,15 @@ class AnnualReport:
         p = self.plans
         return p[p.target_year < self.year]
 
-    def _comparators(self, indicator_id: str) -> list[tuple[str, float]]:
-        cat = load_catalog()
-        j = cat.jurisdictions.set_index("jurisdiction_id")
-        panel = load_panel()
-        out, cur = [], self.jurisdiction_id
-        chain = []
-        while isinstance(cur, str) and cur and cur in j.index:
-            cur = j.parent_id.get(cur, "")
-            if isinstance(cur, str) and cur and j.level.get(cur) in ("province", "national"):
-                chain.append(cur)
-        for pid in dict.fromkeys([*chain, "CN"]):
-            v = panel[
-                (panel.jurisdiction_id == pid)
-                & (panel.indicator_id == indicator_id)
-                & (panel.year == self.year)
-            ].value
-            if len(v):
-                out.append((str(j.name_zh.get(pid, pid)), float(v.iloc[0])))
-        return out
-
     def by_domain(self) -> dict[str, pd.DataFrame]:
         """二、分领域情况: per domain, the indicators published for the year with 同比 and 全省/全国."""
         from qindex.progress import number_text
-        from qindex.report import MARKS
+        from qindex.report import MARKS, change_text, same_year_comparators
 
         cat = load_catalog()
         ind = cat.indicators.set_index("indicator_id")
         panel = load_panel()
+        jur_names = cat.jurisdictions.set_index("jurisdiction_id").name_zh
         own = panel[(panel.jurisdiction_id == self.jurisdiction_id) & (panel.year == self.year)]
         out: dict[str, list] = {d: [] for d in DOMAIN_CHAPTERS}
         for r in own.drop_duplicates("indicator_id").itertuples():
@@ -82,18 +63,15 @@ class AnnualReport:
                 & (panel.year == self.year - 1)
             ].value
             unit = r.unit if isinstance(r.unit, str) else ""
-            change = ""
-            if len(prev):
-                d = float(r.value - prev.iloc[0])
-                word = "持平" if abs(d) < 1e-9 else ("提高" if d > 0 else "下降")
-                change = (
-                    word
-                    if word == "持平"
-                    else f"{word}{number_text(abs(d))}{'个百分点' if unit == '%' else unit}"
-                )
+            change = change_text(float(r.value - prev.iloc[0]) if len(prev) else None, unit)
             flags = {f for f in str(r.flag or "").split(";") if f}
             marks = "".join(MARKS[k][0] for k in MARKS if k in flags or (k == r.origin))
-            comps = self._comparators(r.indicator_id)
+            comps = [
+                (str(jur_names.get(pid, pid)), v)
+                for pid, v in same_year_comparators(
+                    panel, self.jurisdiction_id, r.indicator_id, self.year
+                )
+            ]
             out[dom].append(
                 {
                     "指标": ind.name_zh.get(r.indicator_id, ""),
@@ -176,18 +154,11 @@ class AnnualReport:
 
     def requests(self) -> pd.DataFrame:
         """六、数据需求: the data-request lists of the plans in force."""
-        from qindex.data_requests import requests_table
+        from qindex.data_requests import reader_columns, requests_table
 
         frames = []
         for p in self.in_force().itertuples():
-            t = requests_table(p.plan_id, as_of=self.year)
-            t = t.drop(
-                columns=[
-                    c
-                    for c in ("reason_code", "target_id", "indicator_id", "口径", "说明")
-                    if c in t.columns
-                ]
-            )
+            t = reader_columns(requests_table(p.plan_id, as_of=self.year))
             t.insert(0, "方案", p.title_zh)
             frames.append(t)
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -199,15 +170,13 @@ class AnnualReport:
             if len(self.assessment)
             else self.assessment
         )
-        from qindex.report import STATUS_ZH_SHORT
-
         counts = a.status.value_counts() if len(a) else pd.Series(dtype=int)
         return {
             "title": self.title,
             "place": self.name_zh,
             "period": f"{self.year}年",
             "data_to": self.year,
-            "statuses": {STATUS_ZH_SHORT[k]: int(v) for k, v in counts.items()},
+            "statuses": {STATUS_ZH[k]: int(v) for k, v in counts.items()},
         }
 
     def overall_text(self) -> str:

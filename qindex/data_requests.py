@@ -210,6 +210,11 @@ def requests_table(plan_id: str, as_of: int | None = None, assessment: pd.DataFr
     )
 
 
+def reader_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """The request list as a report shows it: without the codes and the long 口径/说明 texts."""
+    return table.drop(columns=["reason_code", "target_id", "indicator_id", "口径", "说明"])
+
+
 def write_requests(plan_id: str, path: Path | str | None = None, as_of: int | None = None) -> Path:
     """Write the data-request list as XLSX (default ``data/processed/requests/<plan_id>.xlsx``), atomically."""
     from qindex.template import write_workbook

@@ -19,19 +19,10 @@ import os
 from pathlib import Path
 
 from qindex import paths, publish
+from qindex.progress import STATUS_ZH
 
-#: Status words shown in the gallery, in this order (the plan reports' verdicts).
-STATUS_ORDER = (
-    "已完成",
-    "快于序时进度",
-    "滞后于序时进度",
-    "未完成",
-    "未有进展或倒退",
-    "口径不一致",
-    "待核实",
-    "无法评估",
-    "不评分",
-)
+#: Status words shown in the gallery, in the house order of the plan reports.
+STATUS_ORDER = tuple(STATUS_ZH.values())
 
 
 def versions(name: str) -> list[dict]:

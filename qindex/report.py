@@ -149,6 +149,42 @@ def _pp(unit: str) -> str:
     return "个百分点" if unit == "%" else (unit or "")
 
 
+def change_text(change: float | None, unit: str) -> str:
+    """A change on the year before in words: "提高0.3个百分点", "下降1.8µg/m³", "持平" ("" when unknown)."""
+    if change is None:
+        return ""
+    if abs(change) < 1e-9:
+        return "持平"
+    return f"{'提高' if change > 0 else '下降'}{number_text(abs(change))}{_pp(unit)}"
+
+
+def same_year_comparators(
+    panel: pd.DataFrame, jurisdiction_id: str, indicator_id: str, year: int
+) -> list[tuple[str, float]]:
+    """The value of the same indicator and year for the province(s) above a place and for the country:
+    ``[(jurisdiction_id, value), …]``, nearest first (only where the panel has one)."""
+    from qindex.catalog import load_catalog
+
+    j = load_catalog().jurisdictions.set_index("jurisdiction_id")
+    chain, cur = [], jurisdiction_id
+    while isinstance(cur, str) and cur and cur in j.index:
+        cur = j.parent_id.get(cur, "")
+        if isinstance(cur, str) and cur and j.level.get(cur) in ("province", "national"):
+            chain.append(cur)
+    out = []
+    for pid in dict.fromkeys([*chain, "CN"]):
+        if pid == jurisdiction_id:
+            continue
+        v = panel[
+            (panel.jurisdiction_id == pid)
+            & (panel.indicator_id == indicator_id)
+            & (panel.year == year)
+        ].value
+        if len(v):
+            out.append((pid, float(v.iloc[0])))
+    return out
+
+
 class _PlanText:
     """Reader-facing parts of a plan report: the first screen, the 中期评估 indicator table with marks and
     numbered sources, task areas, problems; Chinese by default, English when ``language == "en"``."""
@@ -359,10 +395,10 @@ class _PlanText:
         ).reset_index(drop=True)
 
     def status_counts(self) -> dict:
-        from qindex.progress import STATUS_EN, STATUS_ORDER
+        from qindex.progress import STATUS_EN, STATUS_ORDER, STATUS_ZH
 
         c = self.assessment.status.value_counts()
-        label = STATUS_ZH_SHORT if self._zh() else STATUS_EN
+        label = STATUS_ZH if self._zh() else STATUS_EN
         return {label[s]: int(c[s]) for s in STATUS_ORDER if c.get(s, 0)}
 
     def period_text(self) -> str:
@@ -396,30 +432,17 @@ class _PlanText:
         bad = pool[pool.status.isin(["missed", "regressing", "behind"])]
         picked = pd.concat([bad.head(3), good.head(n - min(3, len(bad)))]).head(n)
         p = self.panel
-        from qindex.catalog import load_catalog
-
-        j = load_catalog().jurisdictions.set_index("jurisdiction_id")
         out = []
         for r in picked.itertuples():
             s = p[(p.jurisdiction_id == r.jurisdiction_id) & (p.indicator_id == r.indicator_id)]
             prev = s[s.year == r.latest_year - 1].value
             change = float(r.latest_value - prev.iloc[0]) if len(prev) else None
-            comps = []
-            parent = j.parent_id.get(r.jurisdiction_id, "") if r.jurisdiction_id in j.index else ""
-            for pid in dict.fromkeys(
-                [parent, j.parent_id.get(parent, "") if parent in j.index else "", "CN"]
-            ):
-                if not pid or pid == r.jurisdiction_id or pid not in j.index:
-                    continue
-                if j.level.get(pid) not in ("province", "national"):
-                    continue
-                v = p[
-                    (p.jurisdiction_id == pid)
-                    & (p.indicator_id == r.indicator_id)
-                    & (p.year == r.latest_year)
-                ].value
-                if len(v):
-                    comps.append((self._place_name(pid), float(v.iloc[0])))
+            comps = [
+                (self._place_name(pid), v)
+                for pid, v in same_year_comparators(
+                    p, r.jurisdiction_id, r.indicator_id, r.latest_year
+                )
+            ]
             out.append(
                 {
                     "name": self._name(r),
@@ -443,10 +466,8 @@ class _PlanText:
         if c is None:
             return ""
         if self._zh():
-            if abs(c) < 1e-9:
-                return "与上年持平"
-            word = "提高" if c > 0 else "下降"
-            return f"较上年{word}{number_text(abs(c))}{_pp(unit)}"
+            core = change_text(c, unit)
+            return "与上年持平" if core == "持平" else f"较上年{core}"
         word = "up" if c > 0 else "down"
         return (
             "unchanged on the year before"
@@ -609,22 +630,6 @@ class _PlanText:
             "data_to": self.as_of,
             "statuses": self.status_counts(),
         }
-
-
-#: Short status words for counts (the gallery, the first screen).
-STATUS_ZH_SHORT = {
-    "achieved": "已达标",
-    "ahead": "快于序时进度",
-    "behind": "滞后于序时进度",
-    "regressing": "未有进展或倒退",
-    "met": "已完成",
-    "missed": "未完成",
-    "baseline_only": "仅有基期值",
-    "not_comparable": "口径不一致",
-    "unconfirmed": "待核实",
-    "not_assessable": "无法评估",
-    "not_scored": "不评分",
-}
 
 
 def _title_en(report) -> str:
@@ -888,7 +893,9 @@ class PlanReport(_PlanText):
         if self.synthetic:
             return pd.DataFrame()
         t = requests_table(str(self.plan.plan_id), as_of=self.as_of, assessment=self.assessment)
-        return t.drop(columns=["reason_code", "target_id", "indicator_id", "口径", "说明"])
+        from qindex.data_requests import reader_columns
+
+        return reader_columns(t)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The result tables a run writes to data/processed/<run>/."""

@@ -463,30 +463,14 @@ NOTEBOOK_STATES = {
 
 def notebook_state(notebook: Path) -> str:
     """``committed``, ``modified`` (uncommitted changes), ``untracked`` or ``unknown`` (no git checkout)."""
-    folder = Path(notebook).resolve().parent
-    try:
-        out = subprocess.run(
-            ["git", "status", "--porcelain", "--", Path(notebook).name],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+    folder, name = Path(notebook).resolve().parent, Path(notebook).name
+    status = _git("status", "--porcelain", "--", name, cwd=folder)
+    if status is None:
         return "unknown"
-    if out.returncode != 0:
-        return "unknown"
-    line = out.stdout.strip()
-    if not line:
-        tracked = subprocess.run(
-            ["git", "ls-files", "--error-unmatch", "--", Path(notebook).name],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-        return "committed" if tracked.returncode == 0 else "unknown"  # an ignored file: unknown
-    return "untracked" if line.startswith("??") else "modified"
+    if status:
+        return "untracked" if status.startswith("??") else "modified"
+    tracked = _git("ls-files", "--error-unmatch", "--", name, cwd=folder)
+    return "committed" if tracked is not None else "unknown"  # an ignored file: unknown
 
 
 def check_committed(spec: RunSpec, allow_modified: bool = False) -> str:
@@ -843,10 +827,11 @@ def provenance(
     }
 
 
-def _git(*args) -> str | None:
+def _git(*args, cwd: Path | None = None) -> str | None:
+    """Output of a git command run in ``cwd`` (the project by default); ``None`` when it fails."""
     try:
         out = subprocess.run(
-            ["git", *args], cwd=paths.ROOT, capture_output=True, text=True, timeout=10
+            ["git", *args], cwd=cwd or paths.ROOT, capture_output=True, text=True, timeout=10
         )
     except (OSError, subprocess.TimeoutExpired):
         return None

@@ -329,9 +329,11 @@ def rank_sentence(c: pd.DataFrame, names: dict) -> str:
     """One sentence on the ranks of :func:`comparable_groups`."""
     if not len(c):
         return "本年度没有地区进入指数。"
+    from qindex.report import zh_punct
+
     if c["rankable"].any():
         n = int(c["rankable"].sum())
-        return (
+        return zh_punct(
             (
                 f"{n}个地区在同层级、同支柱的可比组内排名(每组至少{MIN_RANKED}个地区,当年有数据的指标至少"
                 f"{100 * MIN_CURRENT:.0f}%);其余地区只列得分和数据覆盖,不排名。"
@@ -341,8 +343,6 @@ def rank_sentence(c: pd.DataFrame, names: dict) -> str:
             .replace("(", "（")
             .replace(")", "）")
         )
-    from qindex.report import zh_punct
-
     parts = "；".join(f"{names.get(u, u)}:{r}" for u, r in c["reason"].items())
     return zh_punct(
         f"本年度只有{len(c)}个地区有指数得分,分属不同层级或支柱不同,没有一组达到{MIN_RANKED}个可比地区,"
