@@ -372,11 +372,11 @@ def index_ranking(
             ax.text(v, y, f" {v:.1f}", va="center", fontsize=9)
         ax.set_xlabel("指数得分(0–100,100 = 达到规划目标)")
         ax.set_xlim(0, 110)
-        ax.legend(
-            loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3, fontsize=8, frameon=False
-        )
+        # the legend gets its own strip under the axis label (a fixed offset overlapped it with few bars)
+        handles, labels = ax.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
         ax.set_title(title)
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, min(0.4, 0.5 / fig.get_figheight()), 1, 1))
     plt.close(fig)
     return fig
 

@@ -491,7 +491,8 @@ class _PlanText:
         ended = self.as_of >= t
         done = int(c.get("met", 0) + c.get("achieved", 0))
         parts_zh = [
-            (done, "已完成"),
+            (int(c.get("met", 0)), "已完成"),
+            (int(c.get("achieved", 0)), "已达标"),
             (int(c.get("ahead", 0)), "快于序时进度"),
             (int(c.get("behind", 0)), "滞后于序时进度"),
             (int(c.get("regressing", 0)), "未有进展或倒退"),
@@ -521,7 +522,7 @@ class _PlanText:
             if scored == 0:
                 s += "目前没有一项目标有按目标口径的数据可以评价,评价结论有待补充数据(见“数据需求”)。"
             else:
-                s += f"可评价的{scored}项中,{done + int(c.get('ahead', 0))}项已完成或快于序时进度。"
+                s += f"可评价的{scored}项中,{done + int(c.get('ahead', 0))}项已完成、已达标或快于序时进度。"
             for f in good:
                 extra = self._change_text(f)
                 comp = ",".join(f"{nm}{number_text(v)}{f['unit']}" for nm, v in f["comparators"])
@@ -544,6 +545,7 @@ class _PlanText:
         kind = "final review" if ended else "mid-term review"
         words = [
             "met",
+            "achieved",
             "ahead of schedule",
             "behind schedule",
             "no progress or regressing",
@@ -587,7 +589,7 @@ class _PlanText:
         banner = ""
         if self.synthetic:
             banner = (
-                '<p class="qindex-summary"><b>示例数据</b>:本报告使用虚构地区的合成数据,仅用于展示报告的各个部分,不代表任何真实地区。</p>'
+                '<p class="qindex-summary"><b>示例数据</b>：本报告使用虚构地区的合成数据，仅用于展示报告的各个部分，不代表任何真实地区。</p>'
                 if zh
                 else '<p class="qindex-summary"><b>Synthetic example</b>: a fictional district with generated data. It describes no real place.</p>'
             )
