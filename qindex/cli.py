@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from qindex import paths
 from qindex.errors import QIndexError
 
 TARGET_COLUMNS = [
@@ -200,6 +201,39 @@ def _requests(args: argparse.Namespace) -> int:
     return 0
 
 
+def _extract(args: argparse.Namespace) -> int:
+    from qindex import extract
+
+    if args.check:
+        if args.text:
+            raise extract.ExtractError(
+                "give either a plan text to draft or --check DRAFT, not both"
+            )
+        n = extract.check_draft(args.check)
+        print(f"{args.check}: {n} rows pass the catalogue's checks")
+        return 0
+    if not (args.text and args.plan_id and args.place):
+        raise extract.ExtractError("qindex extract PLAN.txt --plan-id ID --place PLACE is needed")
+    parts = extract.draft(
+        args.text, plan_id=args.plan_id, place=args.place, base_year=args.base_year
+    )
+    out = (
+        Path(args.output)
+        if args.output
+        else paths.DATA_PROCESSED / "drafts" / f"{args.plan_id}.csv"
+    )
+    written = extract.write_draft(parts, out)
+    targets, new, _plan, skipped = parts
+    doubtful = int((targets.confidence.astype(float) < 0.6).sum())
+    kinds = ", ".join(f"{k} {v}" for k, v in targets.target_type.value_counts().items())
+    print(f"{out}: {len(targets)} draft targets ({kinds}); {doubtful} with confidence < 0.6")
+    print(f"{written[1]}: {len(new)} proposed new indicators")
+    print(f"{written[2]}: the plan row")
+    print(f"{written[3]}: {len(skipped)} figures read as not targets, with the reason")
+    print(f"review, then: qindex extract --check {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qindex", description="Quality-strong-city plan targets, progress and indices."
@@ -253,6 +287,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="file (default data/processed/requests/<plan_id>.xlsx)")
     p.add_argument("--as-of", type=int, default=0, help="year of the assessment (default: latest)")
     p.set_defaults(func=_requests)
+    p = sub.add_parser(
+        "extract",
+        help="draft a plan's target rows from its text (targets.csv columns, confidence, why), or --check a draft",
+    )
+    p.add_argument("text", nargs="?", help="the plan text, UTF-8 or GB18030")
+    p.add_argument("--plan-id", help="id for the plan, e.g. zhejiang-2025")
+    p.add_argument(
+        "--place", help="the plan's place: a jurisdiction id or name (see jurisdictions.csv)"
+    )
+    p.add_argument(
+        "--base-year", type=int, help="the year before the plan period (default: plans.csv)"
+    )
+    p.add_argument(
+        "-o", "--output", help="draft file (default data/processed/drafts/<plan_id>.csv)"
+    )
+    p.add_argument(
+        "--check", metavar="DRAFT", help="run the catalogue's checks on a reviewed draft"
+    )
+    p.set_defaults(func=_extract)
     return parser
 
 

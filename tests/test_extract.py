@@ -1,0 +1,303 @@
+"""`qindex extract`: each reading rule on sentences written for this test (not taken from the seeds), the text
+forms plans come in, the draft's check, and recall/precision on the five reviewed seed plans.
+
+Expected rows come from the catalogue's reading rules in data/raw/README.md, applied by hand to each sentence.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import pandas as pd
+import pytest
+
+from qindex import paths
+from qindex.catalog import load_catalog
+from qindex.errors import CatalogError
+from qindex.extract import (
+    ExtractError,
+    check_draft,
+    draft,
+    extract_text,
+    read_plan_text,
+    score,
+    write_draft,
+)
+
+
+def rows(text, **kw):
+    kw.setdefault("plan_id", "t-2026")
+    kw.setdefault("base_year", 2022)
+    return [
+        (r.target_type, r.comparator, r.target_value, r.target_year)
+        for r in extract_text(text, **kw)
+        if r.target_type != "qualitative"
+    ]
+
+
+# ------------------------------------------------------------------------------------------ one rule each
+
+RULES = [
+    # "达到X%以上" → level ≥
+    ("到2026年，消费品质量合格率达到95%以上。", [("level", ">=", 95.0, 2026)]),
+    ("到2026年，规上工业企业新产品产值率稳定在40%以上。", [("level", ">=", 40.0, 2026)]),
+    # lower-is-better with 达到/控制在 → ≤
+    ("到2026年，细颗粒物(PM2.5)年均浓度达到28微克/立方米。", [("level", "<=", 28.0, 2026)]),
+    ("到2026年，PM2.5平均浓度控制在30微克/立方米以内。", [("level", "<=", 30.0, 2026)]),
+    # growth
+    ("到2026年，规模以上工业增加值年均增长6%以上。", [("growth", ">=", 6.0, 2026)]),
+    ("到2026年，单位地区生产总值能耗较2020年下降14.5%。", [("growth", "<=", -14.5, 2026)]),
+    # cumulative, the verb carried along the list
+    (
+        "到2026年，新增国家级专精特新企业50家以上、省级质量标杆企业20家。",
+        [("cumulative", ">=", 50.0, 2026), ("cumulative", ">=", 20.0, 2026)],
+    ),
+    ("到2026年，培育区域公用品牌8个。", [("cumulative", ">=", 8.0, 2026)]),
+    # a stock
+    ("到2026年，全市知名品牌共150个。", [("level", ">=", 150.0, 2026)]),
+    # no occurrence, full coverage
+    ("到2026年，不发生重大质量安全事故。", [("level", "==", 0.0, 2026)]),
+    ("到2026年，实现农村生活垃圾分类处理全覆盖。", [("level", "==", 100.0, 2026)]),
+    # ranks
+    (
+        "到2026年，消费品质量合格率位居全国前列，企业标准领跑者数量保持全省第一。",
+        [("rank", "<=", None, 2026), ("rank", "<=", 1.0, 2026)],
+    ),
+    ("到2026年，区域质量竞争力进入全国前10位。", [("rank", "<=", 10.0, 2026)]),
+    ("到2026年，争创全国智能制造第一城。", [("rank", "<=", 1.0, 2026)]),
+    # trends, only of measurable things
+    ("到2026年，PM2.5年均浓度持续下降。", [("trend", "<=", None, 2026)]),
+    ("到2026年，农业标准化生产普及率稳步提升。", [("trend", ">=", None, 2026)]),
+    ("到2026年，质量文化氛围不断提升。", []),
+    # several figures, 分别; one figure for several names, 均
+    (
+        "到2026年，食品、药品抽检合格率分别达到98.5%、99%以上。",
+        [("level", ">=", 98.5, 2026), ("level", ">=", 99.0, 2026)],
+    ),
+    (
+        "到2026年，农产品抽检合格率和食品抽检合格率均达到98%以上。",
+        [("level", ">=", 98.0, 2026), ("level", ">=", 98.0, 2026)],
+    ),
+    # breakthrough
+    ("到2026年，力争实现中国质量奖零的突破。", [("cumulative", ">=", 1.0, 2026)]),
+    # a threshold before a procedure
+    ("完成自评估，达到600分以上后申请验收。", [("procedural", ">=", 600.0, 2026)]),
+    # approximate figure
+    ("到2026年，研发投入强度达到3.5%左右。", [("level", "==", 3.5, 2026)]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), RULES)
+def test_reading_rule(text, expected):
+    assert rows(text, target_year=2026) == expected
+
+
+def test_not_targets_dates_document_numbers_articles_list_counts():
+    text = (
+        "根据《某市质量发展规划（2021—2025年）》和某政发〔2023〕12号文件，重点推进五项任务，"
+        "从6个方面提出21条措施。本方案自2023年5月1日起施行，第3条另有规定的除外。"
+    )
+    assert rows(text, target_year=2026) == []
+
+
+def test_target_year_carries_over_until_a_new_year_and_facts_are_not_targets():
+    text = (
+        "2022年，全市制造业产品质量合格率达到93.2%。\n\n"
+        "到2025年，制造业产品质量合格率达到95%。\n\n"
+        "服务质量满意度达到86分以上。\n"
+        "到2027年，服务质量满意度达到88分以上。"
+    )
+    assert rows(text) == [
+        ("level", ">=", 95.0, 2025),
+        ("level", ">=", 86.0, 2025),  # carried over the paragraph break
+        ("level", ">=", 88.0, 2027),
+    ]
+
+
+def test_an_outlook_year_holds_for_its_sentence_only():
+    text = (
+        "到2025年，制造业产品质量合格率达到95%。到2035年，质量强市建设取得决定性进展。"
+        "服务质量满意度达到86分以上。"
+    )
+    out = extract_text(text, plan_id="t", base_year=2022)
+    assert [(r.target_type, r.target_year) for r in out] == [
+        ("level", 2025),
+        ("qualitative", 2035),
+        ("level", 2025),
+    ]
+
+
+def test_background_section_figures_are_facts():
+    text = (
+        "一、发展基础\n全市制造业产品质量合格率达到93%，服务质量满意度达到82分。\n"
+        "二、主要目标\n到2025年，制造业产品质量合格率达到95%。"
+    )
+    assert rows(text) == [("level", ">=", 95.0, 2025)]
+
+
+def test_full_width_forms_and_odd_line_breaks_quote_the_original_verbatim():
+    text = "到２０２６年，服务质量满意度达到８５分以上；\n工程质量一次验收合格\n率达到１００％。"
+    out = extract_text(text, plan_id="t", base_year=2022)
+    assert [(r.target_type, r.comparator, r.target_value, r.target_year) for r in out] == [
+        ("level", ">=", 85.0, 2026),
+        ("level", ">=", 100.0, 2026),
+    ]
+    assert out[1].quote == "工程质量一次验收合格\n率达到１００％"
+    assert all(r.quote in text for r in out)
+    assert out[1].indicator_id == "project_first_acceptance_rate"
+
+
+def test_indicator_matched_by_name_and_unit_or_proposed():
+    out = extract_text(
+        "到2026年，制造业产品质量合格率达到95%，新认证区域公用品牌100个以上。", plan_id="t"
+    )
+    assert out[0].indicator_id == "manufacturing_product_pass_rate"
+    assert out[1].indicator_id == ""  # no such indicator: draft() proposes one
+    assert all(0 < r.confidence <= 1 and r.why for r in out)
+
+
+# ------------------------------------------------------------------------------------ files and the check
+
+
+def test_reads_gb18030_and_utf8_with_bom(tmp_path):
+    text = "到2026年，制造业产品质量合格率达到95%。"
+    (tmp_path / "a.txt").write_bytes(text.encode("gb18030"))
+    (tmp_path / "b.txt").write_bytes("\ufeff".encode() + text.encode("utf-8"))
+    assert read_plan_text(tmp_path / "a.txt") == read_plan_text(tmp_path / "b.txt") == text
+    (tmp_path / "c.txt").write_bytes(text.encode("utf-16"))
+    with pytest.raises(ExtractError, match=r"c\.txt: expected a UTF-8 or GB18030 text"):
+        read_plan_text(tmp_path / "c.txt")
+
+
+def test_draft_write_and_check_a_new_plan(tmp_path):
+    plan = tmp_path / "示例规划.txt"
+    plan.write_bytes(
+        "某区质量强区建设实施方案\n二、主要目标\n到2026年，制造业产品质量合格率达到95%以上，"
+        "培育区域公用品牌8个，PM2.5年均浓度持续下降。".encode("gb18030")
+    )
+    parts = draft(plan, plan_id="example-2026", place="拱墅区", base_year=2023)
+    targets, new, plan_row, _skipped = parts
+    assert list(targets.target_type) == ["level", "cumulative", "trend"]
+    assert plan_row.title_zh.iloc[0] == "某区质量强区建设实施方案"
+    assert (
+        plan_row.target_year.iloc[0] == "2026" and plan_row.jurisdiction_id.iloc[0] == "CN-ZJ-HZ-GS"
+    )
+    assert list(new.name_zh) == ["区域公用品牌"]
+    out = write_draft(parts, tmp_path / "draft.csv")
+    assert [p.name for p in out] == [
+        "draft.csv",
+        "draft.indicators.csv",
+        "draft.plan.csv",
+        "draft.skipped.csv",
+    ]
+    assert check_draft(tmp_path / "draft.csv") == 3
+
+
+def test_check_lists_every_problem_of_a_reviewed_draft(tmp_path):
+    plan = tmp_path / "p.txt"
+    plan.write_text(
+        "到2026年，制造业产品质量合格率达到95%以上，PM2.5年均浓度持续下降。", encoding="utf-8"
+    )
+    write_draft(draft(plan, plan_id="x-2026", place="CN", base_year=2023), tmp_path / "d.csv")
+    with open(tmp_path / "d.csv", encoding="utf-8-sig", newline="") as f:
+        table = list(csv.DictReader(f))
+    table[0]["quote"] = "制造业产品合格率达到95%"  # not the plan's words
+    table[1]["comparator"] = ">="  # PM2.5 falls
+    table[1]["target_year"] = "2030"  # after the plan
+    with open(tmp_path / "d.csv", "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(table[0]))
+        w.writeheader()
+        w.writerows(table)
+    with pytest.raises(CatalogError) as err:
+        check_draft(tmp_path / "d.csv")
+    text = str(err.value)
+    assert "d.csv, line 2, column 'quote'" in text
+    assert "d.csv, line 3, column 'comparator'" in text and "direction -1" in text
+    assert "d.csv, line 3, column 'target_year'" in text
+    assert len(err.value.problems) == 3
+
+
+# ----------------------------------------------------------------------------- the reviewed seed plans
+
+# Measured on 2026-11-23 with this rule set: 92 of the 98 reviewed rows found, 95 drafted (recall 0.94,
+# precision 0.97); every level, growth, cumulative, procedural and rank row found. The floors leave room for
+# rule changes that trade one row, not for a regression across a type.
+FLOORS = {"recall": 0.90, "precision": 0.90, "numeric_recall": 0.97}
+
+
+def test_drafts_reproduce_the_reviewed_catalogue_of_the_seeds():
+    cat = load_catalog()
+    seeds = cat.plans[cat.plans.source_file.str.match(r"\d{3}_")]
+    drafted = pd.concat(
+        [
+            draft(paths.SOURCES / p.source_file, plan_id=p.plan_id, place=p.jurisdiction_id)[0]
+            for p in seeds.itertuples()
+        ]
+    )
+    reviewed = cat.targets[cat.targets.plan_id.isin(seeds.plan_id)]
+    s = score(drafted, reviewed)
+    total = s[["reviewed", "drafted", "found"]].sum()
+    assert total.reviewed == 98
+    assert total.found / total.reviewed >= FLOORS["recall"]
+    assert total.found / total.drafted >= FLOORS["precision"]
+    numeric = s[s.target_type.isin(["level", "growth", "cumulative", "rank"])].sum(
+        numeric_only=True
+    )
+    assert numeric.found / numeric.reviewed >= FLOORS["numeric_recall"]
+    # every drafted quote is the plan's own words
+    for p in seeds.itertuples():
+        text = (paths.SOURCES / p.source_file).read_text(encoding="utf-8")
+        mine = drafted[drafted.plan_id == p.plan_id]
+        assert all(q in text for q in mine.quote)
+
+
+def test_score_counts_each_row_once():
+    reviewed = pd.DataFrame(
+        {
+            "plan_id": ["p", "p"],
+            "target_value": [98.0, 98.0],
+            "comparator": [">=", ">="],
+            "target_year": [2025, 2025],
+            "target_type": ["level", "level"],
+        }
+    )
+    drafted = reviewed.iloc[:1].assign(target_value="98")
+    s = score(drafted, reviewed)
+    assert s[["reviewed", "drafted", "found"]].iloc[0].tolist() == [2, 1, 1]
+
+
+# --------------------------------------------------------------------------- the higher-level plans shown
+
+
+def test_local_targets_beside_the_higher_level_plans_in_force_with_them():
+    from qindex.compare import against_higher_plans
+
+    t = against_higher_plans()
+    got = {(r.方案, r.指标, r.上级方案): r.对照 for r in t.itertuples()}
+    # read off targets.csv by hand: Gongshu's 制造业质量竞争力指数 92 against the national 86 and Zhejiang's 92;
+    # Chengdu's 工业产品质量合格率 94 against Sichuan's 制造业 95, a different series
+    assert (
+        got[("拱墅区 2022–2025年", "制造业质量竞争力指数", "国家 全国 2022–2025年")] == "高于上级"
+    )
+    assert (
+        got[("拱墅区 2022–2025年", "制造业质量竞争力指数", "省级 浙江省 2022–2025年")]
+        == "与上级相同"
+    )
+    assert (
+        got[("成都市 2022–2027年", "工业产品质量合格率", "省级 四川省 2022–2027年")]
+        == "低于上级(口径不同)"
+    )
+    # a 2013-2015 or 2018-2022 plan is not held against plans of 2023-2025
+    assert not t.方案.str.startswith("杭州市").any()
+
+
+def test_annual_report_holds_local_values_against_the_plans_above():
+    from qindex.annual import annual_report
+
+    table = annual_report("CN-ZJ-HZ-GS", 2022, replications=20).higher_plan_table()
+    row = table[
+        (table.指标 == "数字经济核心产业增加值占GDP比重") & table.上级方案.str.startswith("省级")
+    ]
+    # data/raw/observations/gongshu.csv: 4.0 % in 2022 (统计公报), below the 15 % Zhejiang asks of the province
+    assert row[["本地值", "年份", "对照"]].values.tolist() == [[4.0, 2022, "未达到上级目标"]]
+    assert set(table.上级方案.str.split().str[0]) == {"国家", "省级", "市级"}
