@@ -40,6 +40,42 @@ class AnnualReport:
         p = self.plans
         return p[(p.base_year <= self.year) & (p.target_year >= self.year)]
 
+    def higher_plan_table(self) -> pd.DataFrame:
+        """The place's latest values (up to the report year) against the level targets of the plans above it
+        that are in force: 上级方案, 指标, 上级目标, 目标年, 本地值, 年份, 对照."""
+        from qindex.compare import RELATED, _target_words, higher_level_targets, plan_name
+        from qindex.observations import on_definition
+
+        above = higher_level_targets(self.jurisdiction_id, year=self.year)
+        usable = on_definition(load_panel())
+        own = usable[(usable.jurisdiction_id == self.jurisdiction_id) & (usable.year <= self.year)]
+        rows = []
+        for h in above.itertuples():
+            ids = [i for i, c in RELATED.items() if c == h.concept] + [h.indicator_id]
+            series = own[own.indicator_id.isin(ids)].sort_values("year")
+            if len(series):
+                v, y = float(series.value.iloc[-1]), int(series.year.iloc[-1])
+                ok = v >= h.target_value if h.comparator == ">=" else v <= h.target_value
+                verdict = "已达到上级目标" if ok else "未达到上级目标"
+                if series.indicator_id.iloc[-1] != h.indicator_id:
+                    verdict += "(口径不同)"
+            else:
+                v, y, verdict = np.nan, np.nan, "无本地数据"
+            rows.append(
+                {
+                    "上级方案": f"{h.plan_level} {plan_name(h.plan_id)}",
+                    "指标": h.name_zh,
+                    "上级目标": _target_words(h),
+                    "目标年": int(h.target_year),
+                    "本地值": v,
+                    "年份": y,
+                    "对照": verdict,
+                }
+            )
+        return pd.DataFrame(
+            rows, columns=["上级方案", "指标", "上级目标", "目标年", "本地值", "年份", "对照"]
+        )
+
     def ended(self) -> pd.DataFrame:
         p = self.plans
         return p[p.target_year < self.year]

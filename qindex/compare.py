@@ -160,3 +160,107 @@ def comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
             "口径说明": c["caveat"],
         }
     )
+
+
+#: A plan's level, by its place's level in ``jurisdictions.csv``.
+PLAN_LEVEL_ZH = {
+    "national": "国家",
+    "region": "区域",
+    "province": "省级",
+    "city": "市级",
+    "district": "区县",
+}
+
+
+def higher_level_targets(
+    jurisdiction_id: str, catalog: Catalog | None = None, *, year: int | None = None
+) -> pd.DataFrame:
+    """Level targets of the plans above a place (国家、省级): what the place's own figures are held against.
+
+    ``year``: only plans whose period includes it (base year ≤ year ≤ target year).
+
+    Returns
+    -------
+    DataFrame
+        the :func:`qindex.catalog.targets` columns of those plans, plus ``concept`` (``RELATED``) and
+        ``plan_level`` (国家/省级).
+    """
+    cat = catalog or load_catalog()
+    jur = cat.jurisdictions.set_index("jurisdiction_id")
+    chain, cur = [], jur.parent_id.get(jurisdiction_id, "")
+    while isinstance(cur, str) and cur:
+        chain.append(cur)
+        cur = jur.parent_id.get(cur, "")
+    plans = cat.plans[cat.plans.jurisdiction_id.isin(chain)]
+    if year is not None:
+        plans = plans[(plans.base_year <= year) & (plans.target_year >= year)]
+    t = targets()
+    t = t[t.plan_id.isin(plans.plan_id) & (t.target_type == "level")].copy()
+    t["concept"] = t["indicator_id"].map(lambda i: RELATED.get(i, i))
+    t["plan_level"] = t["jurisdiction_id"].map(jur.level).map(PLAN_LEVEL_ZH)
+    return t.reset_index(drop=True)
+
+
+def against_higher_plans(catalog: Catalog | None = None) -> pd.DataFrame:
+    """Each local plan's level target beside the same indicator's target in the plans above its place.
+
+    A local target set below the higher-level one (for the same indicator, in its direction) is a plan that
+    asks less of the place than the province or the State Council asks of the whole area.
+
+    Returns
+    -------
+    DataFrame
+        方案, 指标, 本方案目标, 目标年, 上级方案, 上级目标, 上级目标年, 对照 (高于上级 / 与上级相同 / 低于上级).
+    """
+    cat = catalog or load_catalog()
+    levels = cat.jurisdictions.set_index("jurisdiction_id").level
+    t = targets()
+    local = t[(t.target_type == "level") & t.jurisdiction_id.map(levels).isin(["city", "district"])]
+    period = cat.plans.set_index("plan_id")[["base_year", "target_year"]]
+    rows = []
+    for r in local.itertuples():
+        concept = RELATED.get(r.indicator_id, r.indicator_id)
+        above = higher_level_targets(r.jurisdiction_id, cat)
+        base, end = period.loc[r.plan_id]
+        # only plans in force during some of the local plan's years
+        above = above[
+            above.plan_id.map(period.target_year).gt(base)
+            & above.plan_id.map(period.base_year).lt(end)
+        ]
+        for h in above[above.concept == concept].itertuples():
+            d = float(r.direction)
+            diff = d * (r.target_value - h.target_value)
+            verdict = "与上级相同" if abs(diff) < 1e-9 else ("高于上级" if diff > 0 else "低于上级")
+            if r.indicator_id != h.indicator_id or "definition" in f"{r.caveat}{h.caveat}":
+                verdict += "(口径不同)"
+            rows.append(
+                {
+                    "方案": plan_name(r.plan_id),
+                    "指标": r.name_zh,
+                    "本方案目标": _target_words(r),
+                    "目标年": int(r.target_year),
+                    "上级方案": f"{h.plan_level} {plan_name(h.plan_id)}",
+                    "上级目标": _target_words(h),
+                    "上级目标年": int(h.target_year),
+                    "对照": verdict,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "方案",
+            "指标",
+            "本方案目标",
+            "目标年",
+            "上级方案",
+            "上级目标",
+            "上级目标年",
+            "对照",
+        ],
+    )
+
+
+def _target_words(r) -> str:
+    from qindex.report import _target_text
+
+    return _target_text(r)

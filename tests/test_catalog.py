@@ -22,6 +22,10 @@ def test_shipped_catalogue_validates():
         "gongshu-2025",
         "hangzhou-2025",
         "chengdu-2027",
+        # higher-level plans (issue 15), excerpts in data/raw/sources/README.md
+        "national-2025",
+        "zhejiang-2025",
+        "sichuan-2027",
     }
 
 
@@ -37,8 +41,10 @@ def test_plan_texts_are_the_shared_seeds_unchanged():
     shared = paths.ROOT.parent / "shared" / "seeds"
     if not shared.is_dir():
         pytest.skip("../shared/seeds not beside this checkout")
-    for src in paths.SOURCES.glob("*.txt"):
-        assert src.read_bytes() == (shared / src.name).read_bytes()
+    seeds = sorted(shared.glob("*.txt"))
+    assert len(seeds) == 5
+    for src in seeds:
+        assert (paths.SOURCES / src.name).read_bytes() == src.read_bytes()
 
 
 # Counts read off the plan texts by hand (see data/raw/README.md for the reading rules):
@@ -57,10 +63,21 @@ def test_numeric_targets_per_plan(plan_id, expected):
     assert t.target_type.isin(["level", "growth", "cumulative"]).sum() == expected
 
 
-def test_about_65_numeric_targets_in_all():
+def test_about_65_numeric_targets_in_the_seed_plans():
     t = load_catalog().targets
+    t = t[~t.plan_id.isin(["national-2025", "zhejiang-2025", "sichuan-2027"])]
     n = t.target_type.isin(["level", "growth", "cumulative"]).sum()
     assert 60 <= n <= 75
+
+
+# Read off the excerpts by hand: the national 主要目标 has 4 figures (86, 98 twice, 94); Zhejiang's item 1 has 4
+# (92, 15, 3.3, 22); Sichuan's 主要目标 has 10 (88, 99, 98, 95, 新突破 ≥ 1, 30, 100, 3, 2, 5).
+@pytest.mark.parametrize(
+    ("plan_id", "expected"), [("national-2025", 4), ("zhejiang-2025", 4), ("sichuan-2027", 10)]
+)
+def test_numeric_targets_of_the_higher_level_plans(plan_id, expected):
+    t = targets(plan_id)
+    assert t.target_type.isin(["level", "growth", "cumulative"]).sum() == expected
 
 
 def test_every_percentage_figure_of_the_gongshu_goals_is_catalogued():
@@ -90,7 +107,13 @@ def test_lower_is_better_level_targets_use_at_most():
 def test_one_indicator_id_for_one_concept_across_plans():
     t = targets()
     pass_rate = t[t.indicator_id == "manufacturing_product_pass_rate"]
-    assert sorted(pass_rate.target_value) == [94.0, 96.0]  # gongshu 94, hangzhou-2022 96
+    # gongshu 94, hangzhou-2022 96; national 94 and Sichuan 95 (the 2023 higher-level plans)
+    assert sorted(zip(pass_rate.plan_id, pass_rate.target_value, strict=True)) == [
+        ("gongshu-2025", 94.0),
+        ("hangzhou-2022", 96.0),
+        ("national-2025", 94.0),
+        ("sichuan-2027", 95.0),
+    ]
     assert set(t[t.indicator_id == "service_quality_satisfaction"].target_value.dropna()) == {
         85,
         90,
