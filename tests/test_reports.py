@@ -21,11 +21,14 @@ def test_shared_indicators_across_plans(comparison):
         ("chengdu-2027", 94.0),
         ("gongshu-2025", 94.0),
         ("hangzhou-2022", 96.0),
+        ("national-2025", 94.0),  # the higher-level plans (issue 15)
+        ("sichuan-2027", 95.0),
     ]
     chengdu = pass_rate[pass_rate.plan_id == "chengdu-2027"].iloc[0]
     assert chengdu.indicator_id == "industrial_product_pass_rate" and "不合并" in chengdu.caveat
     qci = comparison[comparison.concept == "manufacturing_quality_competitiveness_index"]
-    assert sorted(qci.target_value) == [91.0, 92.0]
+    # chengdu 91, gongshu 92; national 86, sichuan 88, zhejiang 92
+    assert sorted(qci.target_value) == [86.0, 88.0, 91.0, 92.0, 92.0]
 
 
 def test_ambition_by_hand(comparison):
