@@ -10,9 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from qindex.catalog import load_catalog, targets
-from qindex.observations import load_panel
+from qindex.catalog import ancestors, load_catalog, targets
+from qindex.compare import RELATED, level_targets, plan_name
+from qindex.observations import load_panel, on_definition
 from qindex.progress import SCORED_STATUSES, STATUS_ZH, assess, summarise
+from qindex.report import _target_text
 
 
 @dataclass
@@ -43,10 +45,8 @@ class AnnualReport:
     def higher_plan_table(self) -> pd.DataFrame:
         """The place's latest values (up to the report year) against the level targets of the plans above it
         that are in force: 上级方案, 指标, 上级目标, 目标年, 本地值, 年份, 对照."""
-        from qindex.compare import RELATED, _target_words, higher_level_targets, plan_name
-        from qindex.observations import on_definition
-
-        above = higher_level_targets(self.jurisdiction_id, year=self.year)
+        live = self.in_force()
+        above = level_targets(live.plan_id[live.scope == "上级"])
         usable = on_definition(load_panel())
         own = usable[(usable.jurisdiction_id == self.jurisdiction_id) & (usable.year <= self.year)]
         rows = []
@@ -65,7 +65,7 @@ class AnnualReport:
                 {
                     "上级方案": f"{h.plan_level} {plan_name(h.plan_id)}",
                     "指标": h.name_zh,
-                    "上级目标": _target_words(h),
+                    "上级目标": _target_text(h),
                     "目标年": int(h.target_year),
                     "本地值": v,
                     "年份": y,
@@ -265,12 +265,9 @@ CHAPTER_OF = {
 def covering_plans(jurisdiction_id: str) -> pd.DataFrame:
     """Plans of the place itself (本级) and of the places above it (上级: their targets are for the whole area)."""
     cat = load_catalog()
-    parents = cat.jurisdictions.set_index("jurisdiction_id")["parent_id"]
-    chain, cur = [], jurisdiction_id
-    while isinstance(cur, str) and cur:
-        chain.append(cur)
-        cur = parents.get(cur, "")
-    p = cat.plans[cat.plans.jurisdiction_id.isin(chain)].copy()
+    p = cat.plans[
+        cat.plans.jurisdiction_id.isin([jurisdiction_id, *ancestors(jurisdiction_id)])
+    ].copy()
     p["scope"] = np.where(p.jurisdiction_id == jurisdiction_id, "本级", "上级")
     return p
 

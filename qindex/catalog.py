@@ -209,6 +209,16 @@ def targets(plan_id: str | None = None, raw_dir: Path | str | None = None) -> pd
     return out.reset_index(drop=True)
 
 
+def ancestors(jurisdiction_id: str, raw_dir: Path | str | None = None) -> list[str]:
+    """The places above ``jurisdiction_id``, nearest first (拱墅区 → 杭州市, 浙江省, 全国)."""
+    parents = load_catalog(raw_dir).jurisdictions.set_index("jurisdiction_id")["parent_id"]
+    chain, cur = [], parents.get(jurisdiction_id, "")
+    while isinstance(cur, str) and cur:
+        chain.append(cur)
+        cur = parents.get(cur, "")
+    return chain
+
+
 class _Checker:
     """Checks for each table; appends to a shared problem list and returns typed frames."""
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from qindex.catalog import Catalog, load_catalog, targets
+from qindex.catalog import Catalog, ancestors, load_catalog, targets
 from qindex.observations import load_panel, on_definition
+from qindex.report import _target_text
 
 #: Indicators that are close but not the same series; compared side by side with a caveat, never merged.
 RELATED = {
@@ -172,30 +173,18 @@ PLAN_LEVEL_ZH = {
 }
 
 
-def higher_level_targets(
-    jurisdiction_id: str, catalog: Catalog | None = None, *, year: int | None = None
-) -> pd.DataFrame:
-    """Level targets of the plans above a place (国家、省级): what the place's own figures are held against.
-
-    ``year``: only plans whose period includes it (base year ≤ year ≤ target year).
+def level_targets(plan_ids, catalog: Catalog | None = None) -> pd.DataFrame:
+    """The level targets of some plans, with ``concept`` (``RELATED``) and ``plan_level`` (国家/省级/市级/区县).
 
     Returns
     -------
     DataFrame
-        the :func:`qindex.catalog.targets` columns of those plans, plus ``concept`` (``RELATED``) and
-        ``plan_level`` (国家/省级).
+        the :func:`qindex.catalog.targets` columns, plus ``concept`` and ``plan_level``.
     """
     cat = catalog or load_catalog()
     jur = cat.jurisdictions.set_index("jurisdiction_id")
-    chain, cur = [], jur.parent_id.get(jurisdiction_id, "")
-    while isinstance(cur, str) and cur:
-        chain.append(cur)
-        cur = jur.parent_id.get(cur, "")
-    plans = cat.plans[cat.plans.jurisdiction_id.isin(chain)]
-    if year is not None:
-        plans = plans[(plans.base_year <= year) & (plans.target_year >= year)]
     t = targets()
-    t = t[t.plan_id.isin(plans.plan_id) & (t.target_type == "level")].copy()
+    t = t[t.plan_id.isin(list(plan_ids)) & (t.target_type == "level")].copy()
     t["concept"] = t["indicator_id"].map(lambda i: RELATED.get(i, i))
     t["plan_level"] = t["jurisdiction_id"].map(jur.level).map(PLAN_LEVEL_ZH)
     return t.reset_index(drop=True)
@@ -213,6 +202,7 @@ def against_higher_plans(catalog: Catalog | None = None) -> pd.DataFrame:
         方案, 指标, 本方案目标, 目标年, 上级方案, 上级目标, 上级目标年, 对照 (高于上级 / 与上级相同 / 低于上级).
     """
     cat = catalog or load_catalog()
+    plans = cat.plans
     levels = cat.jurisdictions.set_index("jurisdiction_id").level
     t = targets()
     local = t[(t.target_type == "level") & t.jurisdiction_id.map(levels).isin(["city", "district"])]
@@ -220,7 +210,9 @@ def against_higher_plans(catalog: Catalog | None = None) -> pd.DataFrame:
     rows = []
     for r in local.itertuples():
         concept = RELATED.get(r.indicator_id, r.indicator_id)
-        above = higher_level_targets(r.jurisdiction_id, cat)
+        above = level_targets(
+            plans.plan_id[plans.jurisdiction_id.isin(ancestors(r.jurisdiction_id))], cat
+        )
         base, end = period.loc[r.plan_id]
         # only plans in force during some of the local plan's years
         above = above[
@@ -237,10 +229,10 @@ def against_higher_plans(catalog: Catalog | None = None) -> pd.DataFrame:
                 {
                     "方案": plan_name(r.plan_id),
                     "指标": r.name_zh,
-                    "本方案目标": _target_words(r),
+                    "本方案目标": _target_text(r),
                     "目标年": int(r.target_year),
                     "上级方案": f"{h.plan_level} {plan_name(h.plan_id)}",
-                    "上级目标": _target_words(h),
+                    "上级目标": _target_text(h),
                     "上级目标年": int(h.target_year),
                     "对照": verdict,
                 }
@@ -258,9 +250,3 @@ def against_higher_plans(catalog: Catalog | None = None) -> pd.DataFrame:
             "对照",
         ],
     )
-
-
-def _target_words(r) -> str:
-    from qindex.report import _target_text
-
-    return _target_text(r)

@@ -264,14 +264,9 @@ def _sections(norm: str) -> list[tuple[int, str]]:
     return marks
 
 
-def _at(marks, where: int):
-    found = None
-    for m in marks:
-        if (m[0] if isinstance(m, tuple) else m.at) <= where:
-            found = m
-        else:
-            break
-    return found
+def _at(marks: list[tuple[int, str]], where: int) -> tuple[int, str]:
+    """The last (start, kind) mark at or before ``where`` (marks start at 0)."""
+    return [m for m in marks if m[0] <= where][-1]
 
 
 # ------------------------------------------------------------------------------------------------ figures
@@ -365,11 +360,11 @@ class Skipped:
     at: int
 
 
-def _clauses(norm: str, start: int, end: int) -> list[tuple[int, int]]:
-    """(start, end) of the comma-separated clauses of one sentence."""
+def _spans(norm: str, start: int, end: int, separators: str) -> list[tuple[int, int]]:
+    """(start, end) of the non-empty pieces of ``norm[start:end]`` between ``separators``."""
     out, s = [], start
     for i in range(start, end):
-        if norm[i] in ",:":
+        if norm[i] in separators:
             if i > s:
                 out.append((s, i))
             s = i + 1
@@ -378,16 +373,13 @@ def _clauses(norm: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+def _clauses(norm: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The comma-separated clauses of one sentence."""
+    return _spans(norm, start, end, ",:")
+
+
 def _sentences(norm: str) -> list[tuple[int, int]]:
-    out, s = [], 0
-    for i, ch in enumerate(norm):
-        if ch in "。;!?\n":
-            if i > s:
-                out.append((s, i))
-            s = i + 1
-    if len(norm) > s:
-        out.append((s, len(norm)))
-    return out
+    return _spans(norm, 0, len(norm), "。;!?\n")
 
 
 def _clean_subject(text: str) -> str:
@@ -967,23 +959,26 @@ class _IndicatorMatcher:
 _COUNTS = {"个", "家", "项", "件", "座", "所", "条", "名", "次", "批", "张", "户", "位"}
 
 
+_UNIT_OUT = {
+    "微克/立方米": "µg/m³",
+    "μg/m3": "µg/m³",
+    "ug/m3": "µg/m³",
+    "万元/人·年": "万元/人",
+    "万元/人年": "万元/人",
+    "个百分点": "%",
+    "百分点": "%",
+}
+
+
 def _units_agree(fig: str, ind: str) -> bool:
-    fig = {
-        "μg/m3": "µg/m³",
-        "ug/m3": "µg/m³",
-        "微克/立方米": "µg/m³",
-        "万元/人·年": "万元/人",
-        "万元/人年": "万元/人",
-    }.get(fig, fig)
+    fig = _UNIT_OUT.get(fig, fig)  # 个百分点 agrees with a % indicator
     if not fig:
         return True
     if fig in _COUNTS:
         return ind in _COUNTS or ind.startswith(fig + "/")  # 件 of 件/万人
-    if fig in ("个百分点", "百分点"):
-        return ind == "%"
     if fig == "分":
         return ind in ("分", "指数")
-    return fig == ind or (fig == "%" and ind in ("%",))
+    return fig == ind
 
 
 def _domain(subject: str) -> str:
@@ -1000,17 +995,6 @@ def _domain(subject: str) -> str:
         if re.search(pattern, subject):
             return domain
     return "industry"
-
-
-_UNIT_OUT = {
-    "微克/立方米": "µg/m³",
-    "μg/m3": "µg/m³",
-    "ug/m3": "µg/m³",
-    "万元/人·年": "万元/人",
-    "万元/人年": "万元/人",
-    "个百分点": "%",
-    "百分点": "%",
-}
 
 
 # ------------------------------------------------------------------------------------------ the public API
