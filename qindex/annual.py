@@ -44,7 +44,9 @@ class AnnualReport:
 
     def higher_plan_table(self) -> pd.DataFrame:
         """The place's latest values (up to the report year) against the level targets of the plans above it
-        that are in force: 上级方案, 指标, 上级目标, 目标年, 本地值, 年份, 对照."""
+        that are in force: 上级方案, 指标, 上级目标, 目标年, 本地值, 单位, 年份, 对照, 来源."""
+        from qindex.sources import describe
+
         live = self.in_force()
         above = level_targets(live.plan_id[live.scope == "上级"])
         usable = on_definition(load_panel())
@@ -59,8 +61,9 @@ class AnnualReport:
                 verdict = "已达到上级目标" if ok else "未达到上级目标"
                 if series.indicator_id.iloc[-1] != h.indicator_id:
                     verdict += "(口径不同)"
+                source = describe(str(series.source.iloc[-1])).text("zh")
             else:
-                v, y, verdict = np.nan, np.nan, "无本地数据"
+                v, y, verdict, source = np.nan, np.nan, "无本地数据", ""
             rows.append(
                 {
                     "上级方案": f"{h.plan_level} {plan_name(h.plan_id)}",
@@ -68,13 +71,24 @@ class AnnualReport:
                     "上级目标": _target_text(h),
                     "目标年": int(h.target_year),
                     "本地值": v,
+                    "单位": h.unit,
                     "年份": y,
                     "对照": verdict,
+                    "来源": source,
                 }
             )
-        return pd.DataFrame(
-            rows, columns=["上级方案", "指标", "上级目标", "目标年", "本地值", "年份", "对照"]
-        )
+        columns = [
+            "上级方案",
+            "指标",
+            "上级目标",
+            "目标年",
+            "本地值",
+            "单位",
+            "年份",
+            "对照",
+            "来源",
+        ]
+        return pd.DataFrame(rows, columns=columns)
 
     def ended(self) -> pd.DataFrame:
         p = self.plans
