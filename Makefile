@@ -1,18 +1,26 @@
 # The two commands a newcomer needs (see README):
 #   make report   set up .venv and run the main job
 #   make test     set up .venv and run the whole test suite
+# and one for maintainers:
+#   make lock     re-resolve requirements.lock from pyproject.toml (needs the network)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: report test
+UV_VERSION := 0.13.9
+LOCK_ARGS  := pyproject.toml --extra notebooks --extra test --python-version 3.11 \
+              --python-platform x86_64-unknown-linux-gnu --generate-hashes
+
+.PHONY: report test lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[notebooks,test]"
+# exact versions from the lock (hash-checked), then the package itself without resolving anything again
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name qindex --display-name "Python (qindex)"
 	touch $@
 
@@ -24,3 +32,7 @@ test: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip compile $(LOCK_ARGS) --upgrade -o requirements.lock

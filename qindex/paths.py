@@ -5,8 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-#: Root of the checkout (the folder holding ``pyproject.toml``).
-ROOT = Path(__file__).resolve().parent.parent
+#: Root of the project: the checkout (the folder holding ``pyproject.toml``), or ``QINDEX_ROOT`` when the
+#: package is installed as a wheel (e.g. on cluster workers) and the data, notebooks, params and reports live in
+#: a project folder elsewhere, typically on a shared file system.
+ROOT = (
+    Path(os.environ["QINDEX_ROOT"]).resolve()
+    if os.environ.get("QINDEX_ROOT")
+    else Path(__file__).resolve().parent.parent
+)
 #: Read-only inputs. ``QINDEX_DATA_RAW`` points a run at another copy (used by tests).
 DATA_RAW = Path(os.environ.get("QINDEX_DATA_RAW", ROOT / "data" / "raw"))
 #: Plan texts, the provenance of every target.

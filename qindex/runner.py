@@ -634,6 +634,9 @@ RECORD_TEXT = {
         "package": "软件包",
         "version": "版本",
         "none": "无",
+        "lock": "软件环境",
+        "lock_ok": "与锁定文件 {file} 一致(SHA-256 {hash}…)",
+        "lock_off": "与锁定文件 {file}(SHA-256 {hash}…)有 {n} 个软件包版本不同:{which}",
     },
     "en": {
         "heading": "Appendix: run record",
@@ -660,6 +663,9 @@ RECORD_TEXT = {
         "package": "Package",
         "version": "Version",
         "none": "none",
+        "lock": "Software environment",
+        "lock_ok": "as locked in {file} (SHA-256 {hash}…)",
+        "lock_off": "{n} packages differ from the lock {file} (SHA-256 {hash}…): {which}",
     },
 }
 STATE_EN = {
@@ -708,6 +714,7 @@ def _record_cell(spec: RunSpec, record: dict):
         (t["state"], state_text),
         (t["commit"], record.get("git_commit") or t["none"]),
         (t["office"], ", ".join(office) or t["none"]),
+        (t["lock"], _lock_text(record, t)),
     ]
     body = (
         f"<p>{e(t['lead'])}</p>"
@@ -727,6 +734,19 @@ def _record_cell(spec: RunSpec, record: dict):
     cell = nbformat.v4.new_markdown_cell(f"## {t['heading']}\n\n{body}")
     cell.metadata["tags"] = ["qindex-run-record"]
     return cell
+
+
+def _lock_text(record: dict, t: dict) -> str:
+    if not record.get("lock_sha256"):
+        return t["none"]
+    off = record.get("lock_mismatches") or {}
+    fmt = {"file": record["lock_file"], "hash": record["lock_sha256"][:12], "n": len(off)}
+    if not off:
+        return t["lock_ok"].format(**fmt)
+    which = ", ".join(
+        f"{k} {v['installed'] or '—'}≠{v['locked']}" for k, v in sorted(off.items())[:5]
+    ) + (" …" if len(off) > 5 else "")
+    return t["lock_off"].format(which=which, **fmt)
 
 
 def render_html(nb, title: str, language: str = "zh") -> str:
@@ -819,11 +839,46 @@ def provenance(
         "office_files": [paths.relative(p) for p in office],
         "python": platform.python_version(),
         "packages": versions,
+        **lock_record(),
         "git_commit": _git("rev-parse", "HEAD"),
         "git_dirty": bool(_git("status", "--porcelain")),
         "started": started.isoformat(timespec="seconds"),
         "finished": finished.isoformat(timespec="seconds"),
         "outputs": outputs,
+    }
+
+
+#: The lock file of exact versions (``make lock`` refreshes it; ``make report``/``make test`` install it).
+LOCK_FILE = "requirements.lock"
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", re.M)
+
+
+def locked_versions(path: Path | None = None) -> dict[str, str]:
+    """``{package: version}`` pinned by the lock file (names normalised as in PEP 503)."""
+    text = (path or paths.ROOT / LOCK_FILE).read_text(encoding="utf-8")
+    return {re.sub(r"[-_.]+", "-", m[1]).lower(): m[2] for m in _PIN.finditer(text)}
+
+
+def lock_record(path: Path | None = None) -> dict:
+    """The lock file's SHA-256 and every locked package whose installed version differs from its pin
+    (``{name: {"locked": v, "installed": v or None}}``; empty when the environment is the locked one)."""
+    lock = path or paths.ROOT / LOCK_FILE
+    try:
+        data = lock.read_bytes()
+    except OSError:
+        return {"lock_file": None, "lock_sha256": None, "lock_mismatches": {}}
+    mismatches = {}
+    for name, pinned in locked_versions(lock).items():
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            installed = None
+        if installed != pinned:
+            mismatches[name] = {"locked": pinned, "installed": installed}
+    return {
+        "lock_file": paths.relative(lock),
+        "lock_sha256": hashlib.sha256(data).hexdigest(),
+        "lock_mismatches": mismatches,
     }
 
 

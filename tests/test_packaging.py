@@ -33,3 +33,35 @@ def test_environment_yml_mirrors_pyproject():
     assert pip_section[-1] == "-e ."
     conda.update(_split(d) for d in pip_section[:-1])  # packages not on conda-forge
     assert conda == _pyproject_requirements()
+
+
+def test_lock_pins_every_requirement_within_its_range():
+    """requirements.lock (``make lock``) pins every package pyproject.toml asks for, at a version its range
+    admits, with hashes: a change to pyproject.toml without a refreshed lock fails here."""
+    from packaging.specifiers import SpecifierSet
+
+    from qindex.runner import locked_versions
+
+    lock_text = (paths.ROOT / "requirements.lock").read_text(encoding="utf-8")
+    pins = locked_versions()
+    assert len(pins) > 50  # the whole environment, not only the direct requirements
+    for name, spec in _pyproject_requirements().items():
+        key = re.sub(r"[-_.]+", "-", name.split("[")[0]).lower()
+        assert key in pins, f"{name} is not in requirements.lock: run make lock"
+        assert pins[key] in SpecifierSet(spec), f"{name}=={pins[key]} is outside {spec}"
+    blocks = re.split(r"\n(?=[A-Za-z0-9])", lock_text.split("\n", 2)[2])
+    assert all("--hash=sha256:" in b for b in blocks if "==" in b)
+
+
+def test_run_record_names_the_lock_and_what_differs(tmp_path):
+    from qindex.runner import lock_record
+
+    lock = tmp_path / "requirements.lock"
+    lock.write_text(
+        "pyyaml==0.0.1 \\\n    --hash=sha256:00\nno-such-package-qx==1.0\n", encoding="utf-8"
+    )
+    rec = lock_record(lock)
+    assert len(rec["lock_sha256"]) == 64
+    assert rec["lock_mismatches"]["pyyaml"]["locked"] == "0.0.1"
+    assert rec["lock_mismatches"]["pyyaml"]["installed"]  # PyYAML is installed, at another version
+    assert rec["lock_mismatches"]["no-such-package-qx"] == {"locked": "1.0", "installed": None}
