@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -87,23 +88,26 @@ def _targets(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from qindex.errors import QIndexError
-    from qindex.runner import ParamsError, RunError, load_spec, params_files, run
+    from qindex.runner import ParamsError, RunError, check_committed, load_specs, params_files
 
     files = params_files() if args.all else [Path(p) for p in args.params]
     if not files:
         print("error: name one or more params files, or --all", file=sys.stderr)
         return 2
+    if args.workers is not None and args.workers < 1:
+        print("error: --workers is a whole number ≥ 1 (1: one run after another)", file=sys.stderr)
+        return 2
     specs, invalid = [], []
     for f in files:
         try:
-            spec = load_spec(f)
+            found = load_specs(f)  # a sweep gives one run per value
         except ParamsError as exc:
             invalid.append(str(exc))
             continue
-        if args.cell_timeout:
-            spec.cell_timeout = args.cell_timeout
-        specs.append(spec)
+        for spec in found:
+            if args.cell_timeout:
+                spec.cell_timeout = args.cell_timeout
+            specs.append(spec)
     names = [s.name for s in specs]
     for name in sorted({n for n in names if names.count(n) > 1}):
         invalid.append(f"two params files give the run name '{name}'; each run needs its own name")
@@ -111,8 +115,6 @@ def _run(args: argparse.Namespace) -> int:
         print("error: " + "\n".join(invalid), file=sys.stderr)
         print("nothing was run.", file=sys.stderr)
         return 2
-    from qindex.runner import check_committed
-
     refused = []
     for (
         spec
@@ -127,36 +129,42 @@ def _run(args: argparse.Namespace) -> int:
     from qindex.observations import load_panel
 
     load_panel()  # a data problem (a conflict no rule settles) stops every run before any kernel starts
-    failed = 0
-    _log(f"{len(specs)} run(s) to do")
-    for spec in specs:
-        try:
-            result = run(
-                spec,
-                progress_bar=False if args.no_progress else None,
-                allow_modified=args.allow_modified,
-            )
-        except RunError as exc:
-            failed += 1
-            _log(f"FAILED {exc}", err=True)
-            continue
-        except (
-            QIndexError,
-            OSError,
-        ) as exc:  # e.g. a read-only reports/ before the run could start
-            failed += 1
-            _log(
-                f"FAILED run {spec.name}: {exc}; the published results were not changed.", err=True
-            )
-            continue
-        _log(
-            f"ok {spec.name}: {result.html.relative_to(result.html.parents[2])} ({result.seconds:.1f} s)"
-        )
-    from qindex import paths
+    from qindex import gallery
+    from qindex.batch import run_batch
 
-    _log(
-        f"{len(specs) - failed} passed, {failed} failed; gallery: {paths.relative(paths.REPORTS / 'index.html')}"
+    workers = args.workers
+    if args.scheduler is None and len(specs) == 1:
+        workers = 1  # one run: no cluster to start
+    where = (
+        f"on the Dask cluster at {args.scheduler}"
+        if args.scheduler
+        else "one after another"
+        if workers == 1
+        else f"on a local Dask cluster of {workers or os.cpu_count()} workers"
     )
+    _log(f"{len(specs)} run(s) to do, {where}")
+
+    def report(o) -> None:
+        if o.ok:
+            _log(f"ok {o.name}: {o.html} ({o.seconds:.1f} s)")
+        else:
+            _log(f"FAILED {o.error}", err=True)
+
+    outcomes = run_batch(
+        specs,
+        workers=workers,
+        scheduler=args.scheduler,
+        allow_modified=args.allow_modified,
+        log=report,
+        progress_bar=False if args.no_progress else None,
+    )
+    index = gallery.write_index() if any(o.ok for o in outcomes) else paths.REPORTS / "index.html"
+    failed = [o for o in outcomes if not o.ok]
+    _log(
+        f"{len(outcomes) - len(failed)} passed, {len(failed)} failed; gallery: {paths.relative(index)}"
+    )
+    for o in failed:  # the summary repeats every failure, so that it is not lost in a long log
+        _log(f"  failed {o.name}: {o.error}", err=True)
     return 1 if failed else 0
 
 
@@ -260,6 +268,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds per cell (default: the params file's, or 600)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="Dask workers of the local cluster (default: one per core; 1: one run after another, no cluster)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (workers need the project; see README)",
+    )
     p.add_argument(
         "--allow-modified",
         action="store_true",

@@ -23,6 +23,7 @@ import ast
 import datetime as dt
 import hashlib
 import html as htmllib
+import itertools
 import json
 import platform
 import re
@@ -148,8 +149,10 @@ FAILED = "_failed"
 RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
-def load_spec(path: Path | str) -> RunSpec:
-    """Read and validate a params file against its notebook's parameters cell (no kernel is started).
+def load_specs(path: Path | str) -> list[RunSpec]:
+    """Read and validate a params file against its notebook's parameters cell (no kernel is started): one
+    run, or one per combination when parameters are given as lists (a sweep, e.g.
+    ``jurisdiction_id: [CN-ZJ-HZ, CN-SC-CD]``), each named ``<file>-<value>``.
 
     Raises
     ------
@@ -237,6 +240,7 @@ def load_spec(path: Path | str) -> RunSpec:
         bad("parameters", given, "a mapping of parameter names to values")
         given = {}
     params: dict = {}
+    sweeps: dict[str, list] = {}
     declared: dict = {}
     if notebook is not None and notebook.is_file():
         declared = notebook_parameters(notebook)
@@ -249,6 +253,18 @@ def load_spec(path: Path | str) -> RunSpec:
                     key,
                     f"a parameter of {nb_name}: {sorted(set(declared) - RESERVED)}{closest(key, declared)}",
                 )
+            elif isinstance(text, list):  # a sweep: one run per value
+                kind = declared[key]["inferred_type_name"]
+                values = [_convert(kind, t) for t in text]
+                wrong = [t for t, v in zip(text, values, strict=True) if isinstance(v, _Invalid)]
+                if not text:
+                    bad(f"parameters.{key}", "[]", "at least one value in a list (a sweep)")
+                elif wrong:
+                    bad(f"parameters.{key}", wrong[0], values[text.index(wrong[0])].expected)
+                elif len(set(values)) < len(values):
+                    bad(f"parameters.{key}", text, "each value of a sweep once")
+                else:
+                    sweeps[key] = values
             else:
                 kind = declared[key]["inferred_type_name"]
                 value = _convert(kind, text)
@@ -256,17 +272,108 @@ def load_spec(path: Path | str) -> RunSpec:
                     bad(f"parameters.{key}", text, value.expected)
                 else:
                     params[key] = value
-        _check_domain(params, label, problems)
+        combos = [dict(zip(sweeps, c, strict=True)) for c in itertools.product(*sweeps.values())]
+        seen: set[str] = set()
+        for combo in combos or [{}]:
+            found: list[Problem] = []
+            _check_domain({**params, **combo}, label, found)
+            for p in found:  # a bad value in a sweep is named once, not once per combination
+                if str(p) not in seen:
+                    seen.add(str(p))
+                    problems.append(p)
     if len(problems) > MAX_PROBLEMS:  # 100,000 unknown keys made a 16 MB message
         more = len(problems) - MAX_PROBLEMS
         problems = [
             *problems[:MAX_PROBLEMS],
             Problem(label, None, None, None, f"… and {more} more problems"),
         ]
-    if problems:
-        raise ParamsError(problems)
     title = str(raw.get("title") or path.stem)
-    return RunSpec(path.stem, path, notebook, title, params, timeout, declared)
+    specs = []
+    if not problems:
+        for combo in combos or [{}]:
+            name = "-".join([path.stem, *(_slug(v) for v in combo.values())])
+            specs.append(
+                RunSpec(
+                    name,
+                    path,
+                    notebook,
+                    _sweep_title(title, {**params, **combo}, combo, label, problems),
+                    {**params, **combo},
+                    timeout,
+                    declared,
+                )
+            )
+        names = [s.name for s in specs]
+        clash = sorted({n for n in names if names.count(n) > 1})
+        if clash:
+            bad("parameters", ", ".join(clash), "sweep values that give distinct run names")
+    if problems:
+        raise ParamsError(problems[: MAX_PROBLEMS + 1])
+    return specs
+
+
+def load_spec(path: Path | str) -> RunSpec:
+    """Read and validate a params file of one run (see :func:`load_specs` for files that sweep).
+
+    Raises
+    ------
+    ParamsError
+        as :func:`load_specs`; also when the file sweeps a parameter over several values (several runs).
+    """
+    specs = load_specs(path)
+    if len(specs) > 1:
+        raise ParamsError(
+            [
+                Problem(
+                    paths.relative(path),
+                    None,
+                    "parameters",
+                    f"{len(specs)} runs",
+                    "one run (this file sweeps a parameter over a list: read it with load_specs)",
+                )
+            ]
+        )
+    return specs[0]
+
+
+def _slug(value) -> str:
+    """A sweep value as part of a run name (letters, digits, '-', '_')."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", str(value)).strip("_") or "x"
+
+
+def _sweep_title(title: str, params: dict, combo: dict, label: str, problems: list) -> str:
+    """The title of one run of a sweep: ``{key}`` placeholders filled (``{place}``: the Chinese name of the
+    run's place, from ``jurisdiction_id`` or the plan's place); a swept value the title does not name is
+    added at its end, so that no two reports of a sweep carry the same title."""
+    if not combo and "{" not in title:
+        return title
+    cat = load_catalog()
+    names = cat.jurisdictions.set_index("jurisdiction_id").name_zh
+    plan_place = cat.plans.set_index("plan_id").jurisdiction_id
+    place_id = params.get("jurisdiction_id") or plan_place.get(params.get("plan_id"), None)
+    fields = {k: str(v) for k, v in params.items()}
+    fields["place"] = str(names.get(place_id, place_id or ""))
+    try:
+        out = title.format(**fields)
+    except (KeyError, IndexError, ValueError) as exc:
+        problems.append(
+            Problem(
+                label,
+                None,
+                "title",
+                title,
+                f"placeholders among {{place}} and the parameters {sorted(params)} ({exc!r} is not one)",
+            )
+        )
+        return title
+    missing = []
+    for key, value in combo.items():
+        if "{" + key + "}" in title or (
+            key in ("jurisdiction_id", "plan_id") and "{place}" in title
+        ):
+            continue
+        missing.append(fields["place"] if key in ("jurisdiction_id", "plan_id") else str(value))
+    return f"{out}({'、'.join(missing)})" if missing else out
 
 
 class _Invalid:
@@ -412,6 +519,7 @@ def run(
     progress_bar: bool | None = None,
     kernel: str | None = None,
     allow_modified: bool = False,
+    gallery: bool = True,
 ) -> RunResult:
     """Execute one validated run; see the module docstring for what is written where.
 
@@ -425,7 +533,7 @@ def run(
 
     The run writes into a new version folder and publishes report and data together in one step
     (:mod:`qindex.publish`); runs of the same name wait for each other. The gallery ``reports/index.html``
-    is rewritten after every published run.
+    is rewritten after the run is published, unless ``gallery`` is false (a batch writes it once at its end).
     """
     import papermill
 
@@ -446,9 +554,10 @@ def run(
             # nothing of this run is published: remove it whole (Ctrl-C and SIGTERM included)
             shutil.rmtree(folder, ignore_errors=True)
             raise
-    from qindex import gallery
+    if gallery:
+        from qindex import gallery as _gallery
 
-    gallery.write_index()
+        _gallery.write_index()
     return result
 
 

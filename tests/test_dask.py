@@ -1,0 +1,277 @@
+"""Dask, the one engine for parallel work: batch runs on a LocalCluster of 2 workers (loopback only) and
+uncertainty studies in chunks, equal bit for bit to the single-process engine."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qindex import cli, gallery, paths
+from qindex.batch import ClusterError, check_workers, run_batch
+from qindex.composite import framework_from_dict
+from qindex.composite.sensitivity import load_study, sensitivity, uncertainty
+from qindex.runner import load_specs
+
+
+def _cell(source: str, tags=()) -> dict:
+    return {
+        "cell_type": "code",
+        "id": f"c{abs(hash(source)) % 10**8}",
+        "metadata": {"tags": list(tags)},
+        "source": source,
+        "outputs": [],
+        "execution_count": None,
+    }
+
+
+#: A notebook of the batch tests: writes its label and its process id, or fails on request.
+BATCH_NB = {
+    "cells": [
+        _cell(
+            'output_dir: str = ""  # set by the runner\n'
+            'label: str = ""  # what the run writes\n'
+            "fail: bool = False  # raise in the second cell",
+            tags=["parameters"],
+        ),
+        _cell(
+            "import os, pathlib\n"
+            "if fail:\n"
+            "    raise ValueError('故意失败 (a failure the test asks for)')\n"
+            "pathlib.Path(output_dir, 'table.csv').write_text(f'label,pid\\n{label},{os.getppid()}\\n')\n"
+            "print(label)"
+        ),
+    ],
+    "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"},
+    },
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A project folder of its own (QINDEX_ROOT): the test notebook, params, the shipped data/raw."""
+    root = tmp_path_factory.mktemp("project")
+    (root / "notebooks").mkdir()
+    (root / "notebooks" / "batch.ipynb").write_text(json.dumps(BATCH_NB), encoding="utf-8")
+    (root / "params").mkdir()
+    (root / "data").mkdir()
+    (root / "data" / "raw").symlink_to(paths.DATA_RAW)
+    return root
+
+
+@pytest.fixture(scope="module")
+def cluster(project, tmp_path_factory):
+    """A LocalCluster of 2 single-threaded worker processes on loopback; the workers read the project
+    folder from QINDEX_ROOT, set before they start."""
+    from distributed import Client, LocalCluster
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("QINDEX_ROOT", str(project))
+    mp.setenv("QINDEX_DATA_RAW", str(paths.DATA_RAW))
+    mp.setenv("QINDEX_OFFICE", str(tmp_path_factory.mktemp("office-empty")))
+    lc = LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    client = Client(lc)
+    yield lc, client
+    client.close()
+    lc.close()
+    mp.undo()
+
+
+@pytest.fixture
+def at_project(project, monkeypatch):
+    """This process sees the same project folder as the workers."""
+    monkeypatch.setattr(paths, "ROOT", project)
+    monkeypatch.setattr(paths, "REPORTS", project / "reports")
+    monkeypatch.setattr(paths, "DATA_PROCESSED", project / "data" / "processed")
+    monkeypatch.setattr(paths, "NOTEBOOKS", project / "notebooks")
+    monkeypatch.setattr(paths, "PARAMS", project / "params")
+    return project
+
+
+def _params(project, name, text):
+    p = project / "params" / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_a_batch_on_two_workers_renders_each_run_and_a_failure_stops_no_other(
+    cluster, at_project, monkeypatch, capsys
+):
+    lc, _client = cluster
+    sweep = _params(
+        at_project,
+        "batch.yaml",
+        "notebook: batch.ipynb\ntitle: 批量测试 {label}\nparameters:\n  label: [a, b, c]\n",
+    )
+    broken = _params(
+        at_project,
+        "broken.yaml",
+        "notebook: batch.ipynb\nparameters:\n  label: x\n  fail: true\n",
+    )
+    writes = []
+    real = gallery.write_index
+    monkeypatch.setattr(gallery, "write_index", lambda: writes.append(1) or real())
+    code = cli.main(["run", str(sweep), str(broken), "--scheduler", lc.scheduler_address])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "4 run(s) to do, on the Dask cluster at tcp://127.0.0.1:" in out
+    assert "3 passed, 1 failed" in out
+    # the failure is named once as it happens and again in the summary, with notebook, cell and error
+    found = re.findall(
+        r"run broken failed: notebook batch\.ipynb, cell \d+ \(In \[\d\]\): ValueError: 故意失败",
+        err,
+    )
+    assert len(found) == 2
+    assert (at_project / "reports" / "_failed" / "broken" / "batch.ipynb").is_file()
+    assert not (at_project / "reports" / "broken").exists()  # nothing published for it
+    pids = set()
+    for label in "abc":
+        table = pd.read_csv(at_project / "data" / "processed" / f"batch-{label}" / "table.csv")
+        assert table.label.tolist() == [label]
+        pids.add(int(table.pid[0]))
+        html = (at_project / "reports" / f"batch-{label}" / f"batch-{label}.html").read_text(
+            encoding="utf-8"
+        )
+        assert f"<title>批量测试 {label}</title>" in html
+    assert len(pids) == 2  # the kernels' parents: the two worker processes
+    assert writes == [1]  # the gallery is written once, at the end
+    index = (at_project / "reports" / "index.html").read_text(encoding="utf-8")
+    assert all(f"批量测试 {label}" in index for label in "abc")
+
+
+def test_one_after_another_without_a_cluster(at_project):
+    p = _params(
+        at_project,
+        "serial.yaml",
+        "notebook: batch.ipynb\ntitle: 逐个 {label}\nparameters:\n  label: [s1, s2]\n",
+    )
+    outcomes = run_batch(load_specs(p), workers=1)
+    assert [(o.name, o.ok, o.worker) for o in outcomes] == [
+        ("serial-s1", True, "local"),
+        ("serial-s2", True, "local"),
+    ]
+    assert outcomes[0].html == "reports/serial-s1/serial-s1.html"
+
+
+def test_workers_that_do_not_see_the_reports_folder_are_refused(cluster, at_project, monkeypatch):
+    _lc, client = cluster
+    monkeypatch.setattr(paths, "REPORTS", at_project / "elsewhere")
+    with pytest.raises(ClusterError) as info:
+        check_workers(client)
+    msg = str(info.value)
+    assert msg.count("worker tcp://127.0.0.1:") == 2
+    assert "does not see this batch's reports folder" in msg and "QINDEX_ROOT" in msg
+
+
+def test_an_unreachable_scheduler_is_one_message(at_project, capsys):
+    p = _params(at_project, "one.yaml", "notebook: batch.ipynb\nparameters:\n  label: [u, v]\n")
+    assert cli.main(["run", str(p), "--scheduler", "tcp://127.0.0.1:9"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err
+    assert "Traceback" not in err
+
+
+# ---------------------------------------------------------------- uncertainty in chunks
+
+
+def _index_and_study(n_units=240, n_ind=24, seed=3):
+    rng = np.random.default_rng(seed)
+    x = rng.lognormal(0, 0.6, (n_units, n_ind))
+    x[rng.random(x.shape) < 0.03] = np.nan
+    x[5] = np.nan  # a unit with no data: no rank in any replication
+    x[7] = x[8]  # two equal units: tied ranks
+    cols = [f"i{k:02d}" for k in range(n_ind)]
+    data = pd.DataFrame(x, columns=cols, index=[f"u{k:03d}" for k in range(n_units)])
+    fw = framework_from_dict(
+        {
+            "name": "chunking test",
+            "steps": {"normalise": {"method": "minmax", "lower": 1, "upper": 100}},
+            "indicators": [
+                {"code": c, "parent": f"p{k % 4}", "direction": 1 if k % 3 else -1}
+                for k, c in enumerate(cols)
+            ],
+            "aggregates": [{"code": f"p{p}", "parent": "index"} for p in range(4)]
+            + [{"code": "index"}],
+        }
+    )
+    study = load_study(
+        {
+            "seed": 11,
+            "assumptions": [
+                {"name": "w", "kind": "weights", "noise": 0.3, "sets": 50},
+                {
+                    "name": "norm",
+                    "kind": "normalise",
+                    "alternatives": [
+                        {"method": "minmax", "lower": 1, "upper": 100},
+                        {"method": "minmax", "lower": 20, "upper": 100},
+                    ],
+                },
+                {
+                    "name": "agg",
+                    "kind": "aggregate",
+                    "alternatives": ["amean", "gmean"],
+                },
+                {"name": "drop", "kind": "exclude", "indicators": "all"},
+            ],
+        },
+        fw,
+    )
+    return data, fw, study
+
+
+def _same(a, b):
+    pd.testing.assert_frame_equal(a.rank_stats, b.rank_stats, check_exact=True)
+    pd.testing.assert_frame_equal(a.replications, b.replications, check_exact=True)
+    assert np.array_equal(a.ranks, b.ranks, equal_nan=True)
+
+
+def test_uncertainty_on_the_cluster_equals_the_single_process_engine_whatever_the_chunking(cluster):
+    _lc, client = cluster
+    data, fw, study = _index_and_study()
+    single = uncertainty(data, fw, study, n=700)
+    _same(single, uncertainty(data, fw, study, n=700, chunk=64))  # chunks in this process
+    _same(single, uncertainty(data, fw, study, n=700, client=client, chunk=100))
+    _same(single, uncertainty(data, fw, study, n=700, client=client))  # an even share per worker
+    # and the rank statistics are those numpy gives on the full rank matrix
+    r = single.ranks
+    assert np.isnan(r[:, 5]).all() and np.array_equal(r[:, 7], r[:, 8])
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        expected = np.nanquantile(r, [0.05, 0.5, 0.95], axis=0)
+    stats = single.rank_stats
+    assert np.array_equal(stats.q05_rank, expected[0], equal_nan=True)
+    assert np.array_equal(stats.median_rank, expected[1], equal_nan=True)
+    assert np.array_equal(stats.q95_rank, expected[2], equal_nan=True)
+
+
+def test_sensitivity_on_the_cluster_equals_the_single_process_engine(cluster):
+    _lc, client = cluster
+    data, fw, study = _index_and_study(n_units=120, seed=5)
+    single = sensitivity(data, fw, study, n=64, n_boot=50)
+    spread = sensitivity(data, fw, study, n=64, n_boot=50, client=client, chunk=64)
+    pd.testing.assert_frame_equal(single.indices, spread.indices, check_exact=True)
+    _same(single.uncertainty, spread.uncertainty)
+
+
+def test_rank_statistics_without_the_rank_matrix_are_the_same():
+    data, fw, study = _index_and_study(n_units=90, seed=7)
+    full = uncertainty(data, fw, study, n=200)
+    lean = uncertainty(data, fw, study, n=200, keep_ranks=False)
+    assert lean.ranks is None
+    pd.testing.assert_frame_equal(full.rank_stats, lean.rank_stats, check_exact=True)
+    pd.testing.assert_frame_equal(full.replications, lean.replications, check_exact=True)
