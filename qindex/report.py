@@ -985,8 +985,11 @@ def plan_report(
     level: float = 0.95,
     synthetic: bool = False,
     language: str = "zh",
+    example_seed: int = 0,
 ) -> PlanReport:
-    """Assess one plan on the shipped data, or on the synthetic example district when ``synthetic``.
+    """Assess one plan on the shipped data, or on the synthetic example district when ``synthetic``
+    (``example_seed`` 0: the shipped example workbook, read as office data are; N: a fictional district
+    generated with seed N, e.g. for batch benchmarks).
 
     ``as_of`` ``None`` or 0 means the latest year with data for the plan's jurisdiction (at most the
     plan's target year), so that a plan is judged on what is known about its own place.
@@ -996,7 +999,22 @@ def plan_report(
     from qindex.progress import assess, summarise
     from qindex.synthetic import example_panel
 
-    if synthetic:
+    if synthetic and example_seed:
+        from qindex.synthetic import synthetic_plan_example
+
+        cat, panel, tg = synthetic_plan_example(plan_id, seed=example_seed)
+        made = f"qindex.synthetic.synthetic_plan_example(seed={example_seed})"
+        panel = panel.assign(
+            origin="synthetic",
+            source=f"示例数据(生成,种子 {example_seed})",
+            file=made,
+            line=0,
+            sheet="",
+            cell="",
+            other_sources="",
+        )
+        plan_key = f"example-{plan_id}"
+    elif synthetic:
         cat, panel, tg = example_panel(plan_id)
         plan_key = f"example-{plan_id}"
     else:

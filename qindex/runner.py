@@ -308,7 +308,8 @@ def load_specs(path: Path | str) -> list[RunSpec]:
         if clash:
             bad("parameters", ", ".join(clash), "sweep values that give distinct run names")
     if problems:
-        raise ParamsError(problems[: MAX_PROBLEMS + 1])
+        unique = list({str(p): p for p in problems}.values())  # a bad title once, not once per run
+        raise ParamsError(unique[: MAX_PROBLEMS + 1])
     return specs
 
 
@@ -602,6 +603,7 @@ def _execute(spec, folder, run_id, started, progress_bar, kernel, papermill, sta
     report_dir, data_dir = folder / "report", folder / "data"
     executed = report_dir / f".{spec.name}.running.ipynb"
     parameters = {**spec.parameters, "output_dir": str(data_dir)}
+    clock = time.perf_counter()
     try:
         for attempt in range(1, KERNEL_START_TRIES + 1):
             try:
@@ -646,16 +648,22 @@ def _execute(spec, folder, run_id, started, progress_bar, kernel, papermill, sta
     import nbformat
 
     try:
+        executing = time.perf_counter() - clock
         nb = nbformat.read(executed, as_version=4)
         finished = dt.datetime.now(dt.UTC)
         outputs = sorted(p.name for p in data_dir.iterdir())
+        clock = time.perf_counter()
         record = provenance(spec, started, finished, outputs=outputs, run_id=run_id, state=state)
+        recording = time.perf_counter() - clock
         nb.cells.append(_record_cell(spec, record))
         nbformat.write(nb, str(report_dir / f"{spec.name}.ipynb"))
+        clock = time.perf_counter()
         page = render_html(nb, spec.title, spec.language)
+        rendering = time.perf_counter() - clock
         _check_offline(page, spec.name)
         (report_dir / f"{spec.name}.html").write_text(page, encoding="utf-8")
         executed.unlink()
+        record["timings_s"] = _timings(nb, executing, recording, rendering)
         (data_dir / "run.json").write_text(
             json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8"
         )
@@ -672,6 +680,30 @@ def _execute(spec, folder, run_id, started, progress_bar, kernel, papermill, sta
         paths.DATA_PROCESSED / spec.name,
         (finished - started).total_seconds(),
     )
+
+
+def _timings(nb, executing: float, recording: float, rendering: float) -> dict:
+    """Where a run's time went, in seconds: papermill in all; within it the kernel's cells (the first code
+    cell, which imports the libraries, apart) and the rest (kernel start and papermill's own work); the run
+    record (hashing the inputs) and the HTML export."""
+    durations = [
+        (
+            float(c.metadata.get("papermill", {}).get("duration") or 0.0),
+            bool({"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))),
+        )
+        for c in nb.cells
+        if c.cell_type == "code"
+    ]
+    cells = sum(d for d, _ in durations)
+    first = next((d for d, params in durations if not params), 0.0)
+    return {
+        "papermill": round(executing, 3),
+        "first_cell": round(first, 3),
+        "other_cells": round(cells - first, 3),
+        "kernel_start_and_papermill": round(executing - cells, 3),
+        "run_record": round(recording, 3),
+        "html_export": round(rendering, 3),
+    }
 
 
 def _kernel_name() -> str:

@@ -769,3 +769,77 @@ def test_a_notebook_with_uncommitted_changes_is_refused_unless_allowed(tmp_path,
         assert "有未提交的修改" in html
     finally:
         mp.undo()
+
+
+# ---------------------------------------------------------------- sweeps
+
+
+def test_a_sweep_expands_into_one_run_per_combination(tmp_path):
+    from qindex.runner import load_specs
+
+    p = write_params(
+        tmp_path,
+        "notebook: annual_report.ipynb\ntitle: '{place}{year}年质量发展状况年度报告'\n"
+        "parameters:\n  jurisdiction_id: [CN-ZJ-HZ, CN-SC-CD]\n  year: [2023, 2024]\n  replications: 50\n",
+        name="annual-sweep.yaml",
+    )
+    specs = load_specs(p)
+    assert [(s.name, s.title, s.parameters) for s in specs] == [
+        (
+            "annual-sweep-CN-ZJ-HZ-2023",
+            "杭州市2023年质量发展状况年度报告",
+            {"replications": 50, "jurisdiction_id": "CN-ZJ-HZ", "year": 2023},
+        ),
+        (
+            "annual-sweep-CN-ZJ-HZ-2024",
+            "杭州市2024年质量发展状况年度报告",
+            {"replications": 50, "jurisdiction_id": "CN-ZJ-HZ", "year": 2024},
+        ),
+        (
+            "annual-sweep-CN-SC-CD-2023",
+            "成都市2023年质量发展状况年度报告",
+            {"replications": 50, "jurisdiction_id": "CN-SC-CD", "year": 2023},
+        ),
+        (
+            "annual-sweep-CN-SC-CD-2024",
+            "成都市2024年质量发展状况年度报告",
+            {"replications": 50, "jurisdiction_id": "CN-SC-CD", "year": 2024},
+        ),
+    ]
+    # one file, one run: load_spec; several runs: load_specs
+    with pytest.raises(ParamsError, match="this file sweeps a parameter over a list"):
+        load_spec(p)
+
+
+def test_a_title_that_does_not_name_the_swept_value_gets_it_added(tmp_path):
+    from qindex.runner import load_specs
+
+    p = write_params(
+        tmp_path,
+        "notebook: plan_progress.ipynb\ntitle: 方案目标进展\nparameters:\n  plan_id: [hangzhou-2025, chengdu-2027]\n",
+        name="plans.yaml",
+    )
+    assert [(s.name, s.title) for s in load_specs(p)] == [
+        ("plans-hangzhou-2025", "方案目标进展(杭州市)"),
+        ("plans-chengdu-2027", "方案目标进展(成都市)"),
+    ]
+
+
+def test_bad_sweep_values_are_named_once_before_any_kernel(tmp_path):
+    text = (
+        "notebook: annual_report.ipynb\nparameters:\n"
+        "  jurisdiction_id: [CN-ZJ-HZ, CN-XX]\n  year: [2024, 02024]\n  replications: []\n"
+    )
+    msgs = problems(write_params(tmp_path, text))
+    assert len(msgs) == 3, msgs
+    assert any(
+        "parameters.year': got '02024'; expected a whole number without leading" in m for m in msgs
+    )
+    assert any("parameters.jurisdiction_id': got 'CN-XX'; expected an id from" in m for m in msgs)
+    assert any("parameters.replications': got '[]'; expected at least one value" in m for m in msgs)
+    text = "notebook: annual_report.ipynb\nparameters:\n  year: [2024, 2024]\n"
+    (msg,) = problems(write_params(tmp_path, text, name="twice.yaml"))
+    assert "each value of a sweep once" in msg
+    text = "notebook: annual_report.ipynb\ntitle: '{town}'\nparameters:\n  year: [2023, 2024]\n"
+    (msg,) = problems(write_params(tmp_path, text, name="title.yaml"))
+    assert "column 'title'" in msg and "placeholders among {place}" in msg
