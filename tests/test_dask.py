@@ -275,3 +275,74 @@ def test_rank_statistics_without_the_rank_matrix_are_the_same():
     assert lean.ranks is None
     pd.testing.assert_frame_equal(full.rank_stats, lean.rank_stats, check_exact=True)
     pd.testing.assert_frame_equal(full.replications, lean.replications, check_exact=True)
+
+
+# ---------------------------------------------------------------- panels in partitions of whole places
+
+
+def _synthetic_with_ranks():
+    """60 places × 8 indicators, level targets, and rank targets computed from the panel (their peers are in
+    other partitions)."""
+    from qindex.synthetic import synthetic_panel
+
+    cat, panel, tg = synthetic_panel(n_units=60, n_indicators=8, n_years=10, seed=2)
+    ranks = tg[tg["indicator_id"] == "syn_indicator_000"].head(6).copy()
+    ranks["target_id"] = ranks["target_id"] + "-rank"
+    ranks["target_type"], ranks["comparator"], ranks["target_value"] = "rank", "<=", np.nan
+    ranks["scope"] = "national"
+    tg = pd.concat([tg.assign(scope=""), ranks], ignore_index=True)
+    return cat, panel, tg
+
+
+def _parts(panel, n):
+    places = sorted(panel["jurisdiction_id"].unique())
+    return [panel[panel["jurisdiction_id"].isin(places[i::n])] for i in range(n)]
+
+
+def test_a_partitioned_assessment_equals_the_in_memory_one():
+    from qindex.catalog import targets
+    from qindex.observations import load_panel
+    from qindex.partitioned import assess_partitioned
+    from qindex.progress import assess
+
+    cat, panel, tg = _synthetic_with_ranks()
+    whole = assess(panel, tg, catalog=cat)
+    ranked = whole[whole["target_type"] == "rank"]
+    assert set(ranked["n_peers"]) == {60} and ranked["status"].isin(["achieved", "behind"]).all()
+    pd.testing.assert_frame_equal(whole, assess_partitioned(_parts(panel, 4), tg, catalog=cat))
+    # the shipped data: published ranks and the bound implications that cross places
+    shipped, all_targets = load_panel(), targets()
+    pd.testing.assert_frame_equal(
+        assess(shipped, all_targets), assess_partitioned(_parts(shipped, 3), all_targets)
+    )
+
+
+def test_partitioned_files_on_the_cluster_equal_the_in_memory_assessment(cluster, tmp_path):
+    from qindex.partitioned import assess_partitioned, write_partitions
+    from qindex.progress import assess
+
+    _lc, client = cluster
+    cat, panel, tg = _synthetic_with_ranks()
+    whole = assess(panel, tg, catalog=cat)
+    files = write_partitions(panel, tmp_path / "parts", 5)
+    got = assess_partitioned(files, tg, catalog=cat, client=client)
+    pd.testing.assert_frame_equal(whole, got)
+    counts = assess_partitioned(files, tg, catalog=cat, client=client, out_dir=tmp_path / "out")
+    assert counts.to_dict() == whole["status"].value_counts().sort_index().to_dict()
+    written = pd.concat(
+        [pd.read_csv(p, encoding="utf-8-sig") for p in sorted((tmp_path / "out").glob("*.csv"))]
+    )
+    assert sorted(written["target_id"]) == sorted(whole["target_id"])
+
+
+def test_a_place_in_two_partitions_is_refused(tmp_path):
+    from qindex.partitioned import PartitionError, assess_partitioned
+
+    cat, panel, tg = _synthetic_with_ranks()
+    a, b = _parts(panel, 2)
+    b = pd.concat([b, a[a["jurisdiction_id"] == "SYN-00000"].head(2)])
+    with pytest.raises(PartitionError) as info:
+        assess_partitioned([a, b], tg, catalog=cat)
+    assert "'jurisdiction_id': got 'SYN-00000'; expected each place in one partition" in str(
+        info.value
+    )
