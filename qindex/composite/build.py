@@ -184,7 +184,8 @@ def build_index(data: pd.DataFrame, framework: Framework) -> IndexResult:
     >>> # result = build_index(data, load_framework("params/quality_index.yaml")); result.table(level=3)
     """
     fw = framework
-    missing = [c for c in fw.indicators if c not in data.columns]
+    indicators = fw.indicators  # a property that filters the node table: read it once
+    missing = [c for c in indicators if c not in data.columns]
     if missing:
         raise SpecError(
             [
@@ -197,7 +198,7 @@ def build_index(data: pd.DataFrame, framework: Framework) -> IndexResult:
     bad = []
     if len(data) == 0:
         bad.append(Problem("data", None, None, "0 units", "at least one unit (a row) to score"))
-    for c in fw.indicators:
+    for c in indicators:
         col = data[c]
         if not pd.api.types.is_numeric_dtype(col):
             bad.append(
@@ -233,15 +234,15 @@ def build_index(data: pd.DataFrame, framework: Framework) -> IndexResult:
     stages["screened"] = screened
 
     specs = dict(zip(fw.nodes["code"], fw.nodes["treat"], strict=True))
-    treated, treatment = treat(screened, {c: specs[c] for c in fw.indicators})
+    treated, treatment = treat(screened, {c: specs[c] for c in indicators})
     stages["treated"] = treated
 
     nodes = fw.nodes.set_index("code")
-    norm = pd.DataFrame(index=treated.index)
-    for code in fw.indicators:
+    columns: dict[str, np.ndarray] = {}  # built as arrays, framed once (a column at a time costs)
+    for code in indicators:
         spec = nodes.at[code, "normalise"]
         try:
-            norm[code] = normalise_column(
+            columns[code] = normalise_column(
                 treated[code].to_numpy(), spec, direction=float(nodes.at[code, "direction"])
             )
         except ValueError as exc:
@@ -256,16 +257,20 @@ def build_index(data: pd.DataFrame, framework: Framework) -> IndexResult:
                     )
                 ]
             ) from None
+    norm = pd.DataFrame(columns, index=treated.index, columns=indicators, dtype=float)
+    kids_of = {
+        parent: group.tolist() for parent, group in fw.nodes.groupby("parent", sort=False)["code"]
+    }
     stages["normalised"] = norm
 
-    scores = norm.copy()
+    weight = nodes["weight"].astype(float)
     for level in range(2, fw.n_levels + 1):
         for code in nodes.index[nodes["level"] == level]:
-            kids = fw.children(code)
-            w = nodes.loc[kids, "weight"].astype(float).to_numpy()
+            kids = kids_of.get(code, [])
+            w = weight.loc[kids].to_numpy()
             spec = nodes.at[code, "aggregate"]
             try:
-                scores[code] = aggregate(scores[kids].to_numpy(), w, spec)
+                columns[code] = aggregate(np.column_stack([columns[k] for k in kids]), w, spec)
             except ValueError as exc:  # e.g. a geometric mean over scores that reach 0
                 raise SpecError(
                     [
@@ -278,6 +283,7 @@ def build_index(data: pd.DataFrame, framework: Framework) -> IndexResult:
                         )
                     ]
                 ) from None
+    scores = pd.DataFrame(columns, index=treated.index, dtype=float)
     stages["aggregated"] = scores
     unscored = scores.index[~np.isfinite(scores[fw.top].to_numpy(dtype=float))]
     if len(unscored):  # e.g. no data, or a z-score over one unit: no score, hence no rank
