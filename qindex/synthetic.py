@@ -28,12 +28,14 @@ def synthetic_panel(
     n_years: int = 12,
     seed: int = 0,
     first_year: int = 2013,
+    first_unit: int = 0,
 ) -> tuple[Catalog, pd.DataFrame, pd.DataFrame]:
     """A large synthetic panel for benchmarks: units × indicators × years, one level target per series.
 
     Half of the indicators are rates bounded 0–100 (higher is better), half unbounded positive amounts
     (alternately higher and lower is better). Each series is a trend plus noise; each target asks for the
-    series' own level plus a random step by the last year + 3.
+    series' own level plus a random step by the last year + 3. ``first_unit`` numbers the units from there,
+    so that several calls (with their own seeds) make disjoint partitions of one large panel.
 
     Returns
     -------
@@ -42,7 +44,8 @@ def synthetic_panel(
         (``jurisdiction_id, indicator_id, year, value, unit, source, flag``); the targets.
     """
     rng = np.random.default_rng(seed)
-    units = [f"SYN-{i:05d}" for i in range(n_units)]
+    numbers = range(first_unit, first_unit + n_units)
+    units = [f"SYN-{i:05d}" for i in numbers]
     inds = [f"syn_indicator_{k:03d}" for k in range(n_indicators)]
     bounded = np.arange(n_indicators) % 2 == 0
     direction = np.where(bounded | (np.arange(n_indicators) % 4 == 1), 1, -1)
@@ -83,9 +86,10 @@ def synthetic_panel(
     tg = pd.DataFrame(
         {
             "target_id": [
-                f"syn-{u:05d}-{k:03d}" for u, k in zip(u2.ravel(), i2.ravel(), strict=True)
+                f"syn-{first_unit + u:05d}-{k:03d}"
+                for u, k in zip(u2.ravel(), i2.ravel(), strict=True)
             ],
-            "plan_id": [f"syn-plan-{u:05d}" for u in u2.ravel()],
+            "plan_id": [f"syn-plan-{first_unit + u:05d}" for u in u2.ravel()],
             "jurisdiction_id": np.array(units)[u2.ravel()],
             "indicator_id": np.array(inds)[i2.ravel()],
             "target_type": "level",
@@ -98,8 +102,8 @@ def synthetic_panel(
         jurisdictions=pd.DataFrame(
             {
                 "jurisdiction_id": units,
-                "name_zh": [f"示例单位{i:05d}" for i in range(n_units)],
-                "name_en": [f"Synthetic unit {i}" for i in range(n_units)],
+                "name_zh": [f"示例单位{i:05d}" for i in numbers],
+                "name_en": [f"Synthetic unit {i}" for i in numbers],
                 "level": "city",
                 "parent_id": "",
             }
@@ -119,7 +123,7 @@ def synthetic_panel(
         ),
         plans=pd.DataFrame(
             {
-                "plan_id": [f"syn-plan-{u:05d}" for u in range(n_units)],
+                "plan_id": [f"syn-plan-{u:05d}" for u in numbers],
                 "jurisdiction_id": units,
                 "title_zh": "示例方案(合成数据)",
                 "issued": str(years[0]),
