@@ -346,3 +346,86 @@ def test_a_place_in_two_partitions_is_refused(tmp_path):
     assert "'jurisdiction_id': got 'SYN-00000'; expected each place in one partition" in str(
         info.value
     )
+
+
+# ---------------------------------------------------------------- an index built partition by partition
+
+
+def _index_data(n_units=400, n_ind=30, seed=4, years=None):
+    """Skewed columns with gaps, a group column, a unit with almost no data (screened out)."""
+    rng = np.random.default_rng(seed)
+    rows = n_units * (len(years) if years else 1)
+    x = rng.lognormal(0, rng.uniform(0.2, 1.2, n_ind), (rows, n_ind))
+    x[rng.random(x.shape) < 0.08] = np.nan
+    cols = [f"i{k:02d}" for k in range(n_ind)]
+    units = [f"u{k:04d}" for k in range(n_units)]
+    index = (
+        pd.MultiIndex.from_product([units, years], names=["unit", "year"])
+        if years
+        else pd.Index(units, name="unit")
+    )
+    data = pd.DataFrame(x, columns=cols, index=index)
+    data.iloc[: (len(years) if years else 1), 1:] = np.nan  # the first unit: one indicator only
+    data["group"] = rng.choice(["a", "b", "c"], rows)
+    spec = {
+        "name": "partition test",
+        "steps": {
+            "impute": {"method": "group_mean", "group": "group"},
+            "screen": {"min_availability": 0.5},
+            "treat": {"method": "winsorise_log", "winmax": 5, "skew": 2, "kurt": 3.5},
+        },
+        "indicators": [
+            {"code": c, "parent": f"p{k % 5}", "direction": 1 if k % 3 else -1}
+            for k, c in enumerate(cols)
+        ],
+        "aggregates": [{"code": f"p{p}", "parent": "index"} for p in range(5)]
+        + [{"code": "index"}],
+    }
+    return data, spec
+
+
+def _by_place(data, n):
+    units = data.index.get_level_values(0).unique()
+    return [data[data.index.get_level_values(0).isin(units[k::n])] for k in range(n)]
+
+
+def _same_index(a, b):
+    assert list(a.stages) == list(b.stages)
+    for name in a.stages:
+        pd.testing.assert_frame_equal(a.stages[name], b.stages[name], check_exact=True)
+    pd.testing.assert_frame_equal(a.treatment, b.treatment, check_exact=True)
+    pd.testing.assert_frame_equal(a.imputed_cells, b.imputed_cells)
+    pd.testing.assert_series_equal(a.availability, b.availability)
+    pd.testing.assert_frame_equal(a.screened_out, b.screened_out)
+    assert a.notes == b.notes
+
+
+def test_an_index_built_partition_by_partition_equals_the_in_memory_build(cluster):
+    from qindex.composite import build_index
+    from qindex.composite.partitioned import build_index_partitioned
+
+    _lc, client = cluster
+    data, spec = _index_data()
+    fw = framework_from_dict(spec)
+    parts = _by_place(data, 4)
+    whole = build_index(pd.concat(parts), fw)
+    assert whole.notes[0].startswith("1 unit(s) below 50% data availability removed")
+    assert whole.treatment["n_winsorised"].sum() > 0  # the column rules do something here
+    _same_index(whole, build_index_partitioned(parts, fw, block=7))
+    # on the cluster, the parts held by the workers
+    _same_index(whole, build_index_partitioned(client.scatter(parts), fw, client=client, block=7))
+    lean = build_index_partitioned(parts, fw, keep_stages=False)
+    pd.testing.assert_frame_equal(lean.scores, whole.scores, check_exact=True)
+
+
+def test_a_panel_index_with_imputation_within_places_partitioned(cluster):
+    from qindex.composite import build_index
+    from qindex.composite.partitioned import build_index_partitioned
+
+    _lc, client = cluster
+    data, spec = _index_data(n_units=120, years=[2021, 2022, 2023], seed=6)
+    spec["steps"]["impute"] = {"method": "latest"}
+    fw = framework_from_dict(spec)
+    parts = _by_place(data, 3)
+    whole = build_index(pd.concat(parts), fw)
+    _same_index(whole, build_index_partitioned(parts, fw, client=client, block=10))

@@ -185,31 +185,7 @@ def build_index(data: pd.DataFrame, framework: Framework) -> IndexResult:
     """
     fw = framework
     indicators = fw.indicators  # a property that filters the node table: read it once
-    missing = [c for c in indicators if c not in data.columns]
-    if missing:
-        raise SpecError(
-            [
-                Problem(
-                    f"node '{c}'", None, "code", c, "a column of the data (an indicator with data)"
-                )
-                for c in missing
-            ]
-        )
-    bad = []
-    if len(data) == 0:
-        bad.append(Problem("data", None, None, "0 units", "at least one unit (a row) to score"))
-    for c in indicators:
-        col = data[c]
-        if not pd.api.types.is_numeric_dtype(col):
-            bad.append(
-                Problem(f"node '{c}'", None, "data", str(col.dtype), "numbers (or NaN for missing)")
-            )
-        elif np.isinf(col.to_numpy(dtype=float)).any():
-            bad.append(
-                Problem(f"node '{c}'", None, "data", "inf", "finite numbers (or NaN for missing)")
-            )
-    if bad:
-        raise SpecError(bad)
+    check_data(data, fw, indicators, whole=True)
     notes: list[str] = []
     stages: dict[str, pd.DataFrame] = {}
     x = denominate(data, fw)
@@ -219,27 +195,46 @@ def build_index(data: pd.DataFrame, framework: Framework) -> IndexResult:
     imputed_cells = x.isna() & imputed.notna()
     stages["imputed"] = imputed
 
-    screen = fw.steps.get("screen", {}) or {}
-    threshold = float(screen.get("min_availability", 0.0))
-    basis = availability if screen.get("basis", "raw") == "raw" else imputed.notna().mean(axis=1)
-    keep = basis >= threshold
-    screened_out = pd.DataFrame({"availability": basis[~keep]})
-    if (~keep).any():
-        gone = list(basis[~keep].index)
-        shown = ", ".join(map(str, gone[:5])) + (" …" if len(gone) > 5 else "")
-        notes.append(
-            f"{len(gone)} unit(s) below {threshold:.0%} data availability removed (see screened_out): {shown}"
-        )
-    screened = imputed[keep]
+    screened, screened_out, note = screen_units(imputed, availability, fw)
+    notes += [note] if note else []
     stages["screened"] = screened
 
     specs = dict(zip(fw.nodes["code"], fw.nodes["treat"], strict=True))
     treated, treatment = treat(screened, {c: specs[c] for c in indicators})
     stages["treated"] = treated
+    columns = normalise_columns(treated, fw, indicators)
+    norm = pd.DataFrame(columns, index=treated.index, columns=indicators, dtype=float)
+    stages["normalised"] = norm
+    scores = aggregate_columns(columns, fw, treated.index)
+    stages["aggregated"] = scores
+    notes += unscored_note(scores, fw)
+    return IndexResult(
+        fw, stages, imputed_cells.loc[screened.index], availability, screened_out, treatment, notes
+    )
 
+
+def screen_units(
+    imputed: pd.DataFrame, availability: pd.Series, fw: Framework
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The units kept by the ``screen`` step (a row-wise rule), those removed, and the note saying so."""
+    screen = fw.steps.get("screen", {}) or {}
+    threshold = float(screen.get("min_availability", 0.0))
+    basis = availability if screen.get("basis", "raw") == "raw" else imputed.notna().mean(axis=1)
+    keep = basis >= threshold
+    screened_out = pd.DataFrame({"availability": basis[~keep]})
+    note = ""
+    if (~keep).any():
+        gone = list(basis[~keep].index)
+        shown = ", ".join(map(str, gone[:5])) + (" …" if len(gone) > 5 else "")
+        note = f"{len(gone)} unit(s) below {threshold:.0%} data availability removed (see screened_out): {shown}"
+    return imputed[keep], screened_out, note
+
+
+def normalise_columns(treated: pd.DataFrame, fw: Framework, codes: list[str]) -> dict:
+    """Each indicator of ``codes`` normalised by its spec (a column-wise rule): ``{code: array}``."""
     nodes = fw.nodes.set_index("code")
     columns: dict[str, np.ndarray] = {}  # built as arrays, framed once (a column at a time costs)
-    for code in indicators:
+    for code in codes:
         spec = nodes.at[code, "normalise"]
         try:
             columns[code] = normalise_column(
@@ -257,12 +252,17 @@ def build_index(data: pd.DataFrame, framework: Framework) -> IndexResult:
                     )
                 ]
             ) from None
-    norm = pd.DataFrame(columns, index=treated.index, columns=indicators, dtype=float)
+    return columns
+
+
+def aggregate_columns(columns: dict, fw: Framework, index: pd.Index) -> pd.DataFrame:
+    """Normalised indicators (``{code: array}``) aggregated level by level (a row-wise rule): units × every
+    node code."""
+    columns = dict(columns)
+    nodes = fw.nodes.set_index("code")
     kids_of = {
         parent: group.tolist() for parent, group in fw.nodes.groupby("parent", sort=False)["code"]
     }
-    stages["normalised"] = norm
-
     weight = nodes["weight"].astype(float)
     for level in range(2, fw.n_levels + 1):
         for code in nodes.index[nodes["level"] == level]:
@@ -283,12 +283,44 @@ def build_index(data: pd.DataFrame, framework: Framework) -> IndexResult:
                         )
                     ]
                 ) from None
-    scores = pd.DataFrame(columns, index=treated.index, dtype=float)
-    stages["aggregated"] = scores
+    return pd.DataFrame(columns, index=index, dtype=float)
+
+
+def unscored_note(scores: pd.DataFrame, fw: Framework) -> list[str]:
     unscored = scores.index[~np.isfinite(scores[fw.top].to_numpy(dtype=float))]
-    if len(unscored):  # e.g. no data, or a z-score over one unit: no score, hence no rank
-        shown = ", ".join(map(str, unscored[:10])) + (" …" if len(unscored) > 10 else "")
-        notes.append(f"{len(unscored)} unit(s) have no index score and are not ranked: {shown}")
-    return IndexResult(
-        fw, stages, imputed_cells.loc[screened.index], availability, screened_out, treatment, notes
-    )
+    if not len(unscored):
+        return []
+    # e.g. no data, or a z-score over one unit: no score, hence no rank
+    shown = ", ".join(map(str, unscored[:10])) + (" …" if len(unscored) > 10 else "")
+    return [f"{len(unscored)} unit(s) have no index score and are not ranked: {shown}"]
+
+
+def check_data(
+    data: pd.DataFrame, fw: Framework, indicators: list[str], whole: bool = True
+) -> None:
+    """Every indicator a column of numbers or NaN (no inf); at least one unit when ``data`` is the whole."""
+    missing = [c for c in indicators if c not in data.columns]
+    if missing:
+        raise SpecError(
+            [
+                Problem(
+                    f"node '{c}'", None, "code", c, "a column of the data (an indicator with data)"
+                )
+                for c in missing
+            ]
+        )
+    bad = []
+    if whole and len(data) == 0:
+        bad.append(Problem("data", None, None, "0 units", "at least one unit (a row) to score"))
+    for c in indicators:
+        col = data[c]
+        if not pd.api.types.is_numeric_dtype(col):
+            bad.append(
+                Problem(f"node '{c}'", None, "data", str(col.dtype), "numbers (or NaN for missing)")
+            )
+        elif np.isinf(col.to_numpy(dtype=float)).any():
+            bad.append(
+                Problem(f"node '{c}'", None, "data", "inf", "finite numbers (or NaN for missing)")
+            )
+    if bad:
+        raise SpecError(bad)
