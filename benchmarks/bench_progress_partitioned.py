@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import logging
 import os
 import resource
 import shutil
@@ -69,19 +68,9 @@ def main() -> None:
         f"{len(targets):,} series in {len(files)} CSV partitions ({size:.1f} GB), {t_gen:.0f} s to generate"
     )
 
-    from distributed import Client, LocalCluster
+    from qindex.batch import client as dask_client
 
-    with (
-        LocalCluster(
-            n_workers=args.workers,
-            threads_per_worker=1,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-            memory_limit=0,
-        ) as lc,
-        Client(lc) as client,
-    ):
+    with dask_client(args.workers, memory_limit=0) as client:
         pids = list(client.run(os.getpid).values())
         peaks = dict.fromkeys(pids, 0)
         out = folder / "results"

@@ -62,20 +62,9 @@ def main() -> None:
     )
     workers_peak = ""
     if args.workers:
-        import logging
+        from qindex.batch import client as dask_client
 
-        from distributed import Client, LocalCluster
-
-        with (
-            LocalCluster(
-                n_workers=args.workers,
-                threads_per_worker=1,
-                host="127.0.0.1",
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            ) as lc,
-            Client(lc) as client,
-        ):
+        with dask_client(args.workers) as client:
             t0 = time.perf_counter()
             ua = uncertainty(
                 data,

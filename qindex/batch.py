@@ -49,9 +49,10 @@ class Outcome:
 
 
 @contextlib.contextmanager
-def client(workers: int | None = None, scheduler: str | None = None) -> Iterator:
+def client(workers: int | None = None, scheduler: str | None = None, **cluster) -> Iterator:
     """A ``distributed.Client``: on the cluster at ``scheduler``, or on a new ``LocalCluster`` of ``workers``
-    single-threaded worker processes (default: one per core) bound to loopback. Closed on exit."""
+    single-threaded worker processes (default: one per core) bound to loopback, with any other
+    ``LocalCluster`` arguments in ``cluster`` (e.g. ``memory_limit``). Closed on exit."""
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -68,20 +69,21 @@ def client(workers: int | None = None, scheduler: str | None = None) -> Iterator
             c.close()
         return
     n = workers or os.cpu_count() or 1
-    cluster = LocalCluster(
+    local = LocalCluster(
         n_workers=n,
         threads_per_worker=1,  # a worker runs one report (one kernel) or one chunk at a time
         processes=True,
         host="127.0.0.1",
         dashboard_address=None,
         silence_logs=logging.ERROR,
+        **cluster,
     )
-    c = Client(cluster)
+    c = Client(local)
     try:
         yield c
     finally:
         c.close()
-        cluster.close()
+        local.close()
 
 
 def _worker_facts(token: str) -> dict:
@@ -155,26 +157,14 @@ def _render(spec, allow_modified: bool, where: str, progress_bar: bool | None = 
             params_file=paths.ROOT / spec.params_file,
         )
         result = run(spec, progress_bar=progress_bar, allow_modified=allow_modified, gallery=False)
-    except QIndexError as exc:  # RunError and the rest: the runner's own message
-        return Outcome(
-            spec.name, False, time.perf_counter() - started, error=str(exc), worker=where
-        )
-    except OSError as exc:  # e.g. a read-only reports/ before the run could start
-        return Outcome(
-            spec.name,
-            False,
-            time.perf_counter() - started,
-            error=f"run {spec.name}: {exc}; the published results were not changed.",
-            worker=where,
-        )
-    except Exception as exc:  # a bug must not take the other runs with it
-        return Outcome(
-            spec.name,
-            False,
-            time.perf_counter() - started,
-            error=f"run {spec.name}: {type(exc).__name__}: {exc}; the published results were not changed.",
-            worker=where,
-        )
+    except Exception as exc:
+        if isinstance(exc, QIndexError):  # RunError and the rest: the runner's own message
+            error = str(exc)
+        elif isinstance(exc, OSError):  # e.g. a read-only reports/ before the run could start
+            error = f"run {spec.name}: {exc}; the published results were not changed."
+        else:
+            error = f"run {spec.name}: {type(exc).__name__}: {exc}; the published results were not changed."
+        return Outcome(spec.name, False, time.perf_counter() - started, error=error, worker=where)
     try:  # the published link, not the version folder it points to
         html = str(result.html.relative_to(paths.ROOT))
     except ValueError:
