@@ -357,9 +357,23 @@ def test_results_and_provenance_are_written(rendered):
         "model": "linear",
         "level": 0.95,
         "synthetic": False,
+        "example_seed": 0,
         "language": "zh",
     }
     assert record["notebook_state"] in ("committed", "modified")
+    # the locked environment (make installs requirements.lock) and where the time went
+    assert len(record["lock_sha256"]) == 64 and record["lock_file"] == "requirements.lock"
+    assert record["lock_mismatches"] == {}
+    t = record["timings_s"]
+    assert set(t) == {
+        "papermill",
+        "first_cell",
+        "other_cells",
+        "kernel_start_and_papermill",
+        "run_record",
+        "html_export",
+    }
+    assert t["first_cell"] > 0 and t["papermill"] >= t["first_cell"] + t["other_cells"]
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["place"] == "杭州市" and sum(summary["statuses"].values()) > 30
     assert "data/raw/targets.csv" in record["inputs_sha256"]
