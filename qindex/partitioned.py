@@ -18,6 +18,7 @@ panel), in the order of ``targets``; with ``out_dir`` each partition's result is
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -207,9 +208,14 @@ def assess_partitioned(
             for (part, tg), out in zip(jobs, outs, strict=True)
         ]
     else:
-        shared = client.scatter(crossing, broadcast=True)
+        # what every task shares goes to each worker once, not once per task: the rows that cross places
+        # and the settings (the catalogue without its targets: each task brings its own)
+        [shared, kw_f] = client.scatter(
+            [crossing, {**kw, "catalog": replace(cat, targets=cat.targets.iloc[0:0])}],
+            broadcast=True,
+        )
         futures = [
-            client.submit(_assess_part, part, shared, tg, kw, out, pure=False)
+            client.submit(_assess_part, part, shared, client.scatter(tg), kw_f, out, pure=False)
             for (part, tg), out in zip(jobs, outs, strict=True)
         ]
         results = client.gather(futures)

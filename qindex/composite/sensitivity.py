@@ -669,6 +669,8 @@ class SensitivityResult:
 #: counted from the first replication, so that a replication is computed with the same neighbours, and gives
 #: the same bits, however the work is chunked.
 BLOCK = 64
+#: Replications per chunk in this process (whole blocks): bounds the memory of a chunk's ranks.
+LOCAL_CHUNK = 16 * BLOCK
 #: Full rank matrices (replications × units) are kept up to this many cells unless asked for.
 KEEP_RANKS_CELLS = 25_000_000
 
@@ -793,20 +795,23 @@ def replicate(
     tally_rows = n if tally_rows is None else tally_rows
     if chunk is None:
         workers = len(client.scheduler_info()["workers"]) if client is not None else 1
-        chunk = -(-n // max(workers * 4, 1)) if client is not None else n
+        # on a cluster an even share, four per worker; here chunks that bound the memory of the ranks
+        chunk = -(-n // max(workers * 4, 1)) if client is not None else LOCAL_CHUNK
     chunk = max(BLOCK, -(-int(chunk) // BLOCK) * BLOCK)
     starts = list(range(0, n, chunk))
     shift = np.zeros(n)
     tally = _Tally(n_units)
     kept = np.full((n, n_units), np.nan) if keep else None
 
-    nominal_int = np.nan_to_num(nominal).astype(np.int64)  # 0: no nominal rank
+    nominal_int = np.nan_to_num(nominal).astype(np.int32)  # 0: no nominal rank
 
     def take(start: int, ranks: np.ndarray) -> None:
         stop = start + len(ranks)
         # mean |rank - nominal rank| over units ranked in both; integer sums, so exact
         both = (ranks > 0) & (nominal_int > 0)
-        total = np.where(both, np.abs(ranks.astype(np.int64) - nominal_int), 0).sum(axis=1)
+        total = np.where(both, np.abs(ranks.astype(np.int32) - nominal_int), 0).sum(
+            axis=1, dtype=np.int64
+        )
         count = both.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             shift[start:stop] = np.where(count > 0, total / np.maximum(count, 1), 0.0)
