@@ -54,27 +54,18 @@ from qindex.catalog import COLUMNS, TARGET_TYPES, _load_catalog_cached, closest,
 from qindex.errors import CatalogError, Problem, QIndexError, ValidationError
 from qindex.store import atomic_write
 
-#: The draft's columns: those of ``targets.csv``, then the reviewer's aids.
-DRAFT_COLUMNS = [
-    "target_id",
-    "plan_id",
-    "indicator_id",
-    "target_type",
-    "comparator",
-    "target_value",
-    "target_year",
-    "base_year",
-    "base_value",
+#: The columns of ``targets.csv``, in its order: the catalogue's required ones with the optional ``scope``
+#: before ``quote`` and ``note``, ``caveat`` at the end.
+_REQUIRED = COLUMNS["targets"]
+TARGETS_FILE_COLUMNS = [
+    *_REQUIRED[: _REQUIRED.index("quote")],
     "scope",
-    "quote",
-    "source_file",
+    *_REQUIRED[_REQUIRED.index("quote") :],
     "note",
     "caveat",
-    "subject",
-    "unit",
-    "confidence",
-    "why",
 ]
+#: The draft's columns: those of ``targets.csv``, then the reviewer's aids.
+DRAFT_COLUMNS = [*TARGETS_FILE_COLUMNS, "subject", "unit", "confidence", "why"]
 #: Columns of the proposed-indicator file: those of ``indicators.csv``.
 INDICATOR_COLUMNS = [
     "indicator_id",
@@ -1221,7 +1212,7 @@ def check_draft(draft_path: Path | str, raw_dir: Path | str | None = None) -> in
                     and Path(where).is_file()
                 ):
                     (tmp / "sources" / src).write_text(read_plan_text(where), encoding="utf-8")
-        cols = [*COLUMNS["targets"], "scope", "note", "caveat"]
+        cols = TARGETS_FILE_COLUMNS
         with open(tmp / "targets.csv", "w", encoding="utf-8", newline="") as f:
             w = csv.writer(f)
             w.writerow(cols)

@@ -222,12 +222,16 @@ def screen_units(
     basis = availability if screen.get("basis", "raw") == "raw" else imputed.notna().mean(axis=1)
     keep = basis >= threshold
     screened_out = pd.DataFrame({"availability": basis[~keep]})
-    note = ""
-    if (~keep).any():
-        gone = list(basis[~keep].index)
-        shown = ", ".join(map(str, gone[:5])) + (" …" if len(gone) > 5 else "")
-        note = f"{len(gone)} unit(s) below {threshold:.0%} data availability removed (see screened_out): {shown}"
-    return imputed[keep], screened_out, note
+    return imputed[keep], screened_out, screen_note(list(screened_out.index), fw)
+
+
+def screen_note(gone: list, fw: Framework) -> str:
+    """The note naming the units the ``screen`` step removed ("" when none)."""
+    if not gone:
+        return ""
+    threshold = float((fw.steps.get("screen", {}) or {}).get("min_availability", 0.0))
+    shown = ", ".join(map(str, gone[:5])) + (" …" if len(gone) > 5 else "")
+    return f"{len(gone)} unit(s) below {threshold:.0%} data availability removed (see screened_out): {shown}"
 
 
 def normalise_columns(treated: pd.DataFrame, fw: Framework, codes: list[str]) -> dict:

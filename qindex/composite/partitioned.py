@@ -24,6 +24,7 @@ from qindex.composite.build import (
     denominate,
     impute,
     normalise_columns,
+    screen_note,
     screen_units,
     unscored_note,
 )
@@ -150,8 +151,8 @@ def build_index_partitioned(
     if method not in ROW_IMPUTATIONS:
         group = spec.get("group") if method in ("group_mean", "group_median") else None
         if group is not None:
-            sizes = ex.gather([sub(lambda p, g: g in p.columns, p, group) for p in parts])
-            if not all(sizes):
+            has_group = ex.gather([sub(lambda p, g: g in p.columns, p, group) for p in parts])
+            if not all(has_group):
                 raise SpecError(
                     [Problem("steps.impute", None, "group", group, "a column of the data")]
                 )
@@ -204,14 +205,10 @@ def build_index_partitioned(
         )
     availability = pd.concat([g["availability"] for g in got])
     screened_out = pd.concat([g["screened_out"] for g in got])
-    gone = list(screened_out.index)
-    notes = []
-    if gone:  # one note for the whole, as build_index writes it
-        threshold = float((fw.steps.get("screen", {}) or {}).get("min_availability", 0.0))
-        shown = ", ".join(map(str, gone[:5])) + (" …" if len(gone) > 5 else "")
-        notes.append(
-            f"{len(gone)} unit(s) below {threshold:.0%} data availability removed (see screened_out): {shown}"
-        )
+    note = screen_note(
+        list(screened_out.index), fw
+    )  # one note for the whole, as build_index writes it
+    notes = [note] if note else []
     notes += unscored_note(scores, fw)
     stages: dict[str, pd.DataFrame] = {"aggregated": scores}
     imputed_cells = pd.DataFrame()

@@ -333,7 +333,6 @@ class _Engine:
         self.fast_top = (
             len(self.plan_upper) == 1 and self.plan_upper[0][1] == self.level2 and not self.direct
         )
-        self.under2 = np.flatnonzero(self.l2_parent >= 0)
         self.children2 = [np.flatnonzero(self.l2_parent == j) for j in range(len(self.level2))]
 
     # -- data stages per (impute, treat, normalise) choice
@@ -455,21 +454,14 @@ class _Engine:
             )
             f, finv = _functions(spec)
             wts = np.array([prepared[members[i]][2][kid_idx] for i in idx])
-            gmean = spec.get("method", "amean") == "gmean"
             if not np.isnan(sub).any():  # the usual case: no masking, one pass
-                if gmean and np.any(sub <= 0):
-                    raise ValueError(
-                        "geometric mean of a value <= 0 in a sensitivity replication: normalise to a positive range"
-                    )
+                _positive_for(spec, sub)
                 num = np.einsum("jnk,kj->nk", f(sub), wts)
                 den = wts.sum(axis=1)[None, :]
             else:
                 mask = ~np.isnan(sub)
                 z = np.where(mask, sub, 1.0)
-                if gmean and np.any(z <= 0):
-                    raise ValueError(
-                        "geometric mean of a value <= 0 in a sensitivity replication: normalise to a positive range"
-                    )
+                _positive_for(spec, z)
                 num = np.einsum("jnk,kj->nk", np.where(mask, f(z), 0.0), wts)
                 den = np.einsum("jnk,kj->nk", mask.astype(float), wts)
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -484,10 +476,7 @@ class _Engine:
         if ck not in self._stacked:
             mask = ~np.isnan(x)
             z = np.where(mask, x, 1.0)
-            if spec.get("method", "amean") == "gmean" and np.any(z <= 0):
-                raise ValueError(
-                    "geometric mean of a value <= 0 in a sensitivity replication: normalise to a positive range"
-                )
+            _positive_for(spec, z)
             stacked = np.vstack([np.where(mask, f(z), 0.0), mask.astype(float)])
             self._stacked[ck] = [np.ascontiguousarray(stacked[:, kids]) for kids in self.children2]
         return self._stacked[ck], finv
@@ -497,15 +486,20 @@ def _mean(v: np.ndarray, w: np.ndarray, spec: dict) -> np.ndarray:
     """f⁻¹(Σ w·f(x)/Σ w) over non-missing children, as a masked matrix product."""
     mask = ~np.isnan(v)
     z = np.where(mask, v, 1.0)
-    if spec.get("method", "amean") == "gmean" and np.any(z <= 0):
-        raise ValueError(
-            "geometric mean of a value <= 0 in a sensitivity replication: normalise to a positive range"
-        )
+    _positive_for(spec, z)
     f, finv = _functions(spec)
     num = np.where(mask, f(z), 0.0) @ w
     den = mask @ w
     with np.errstate(invalid="ignore", divide="ignore"):
         return finv(num / den)
+
+
+def _positive_for(spec: dict, z: np.ndarray) -> None:
+    """A geometric mean takes only values > 0 (``z``: the values, missing ones already set to 1)."""
+    if spec.get("method", "amean") == "gmean" and np.any(z <= 0):
+        raise ValueError(
+            "geometric mean of a value <= 0 in a sensitivity replication: normalise to a positive range"
+        )
 
 
 def _functions(spec: dict):
