@@ -12,7 +12,8 @@ import pandas as pd
 
 from qindex.catalog import ancestors, load_catalog, targets
 from qindex.compare import RELATED, level_targets, plan_name
-from qindex.observations import load_panel, on_definition
+from qindex.observations import on_definition
+from qindex.panel import load_panel
 from qindex.progress import SCORED_STATUSES, STATUS_ZH, assess, summarise
 from qindex.report import _target_text
 

@@ -11,7 +11,6 @@ Example
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from qindex import paths
+from qindex.checks import closest
 from qindex.errors import CatalogError, Problem
 from qindex.tables import parse_float, parse_int, read_text_table
 
@@ -116,12 +116,6 @@ class Catalog:
     indicators: pd.DataFrame
     plans: pd.DataFrame
     targets: pd.DataFrame
-
-
-def closest(value: str, choices) -> str:
-    """A hint naming the closest known id, or an empty string."""
-    match = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.5)
-    return f" (did you mean '{match[0]}'?)" if match else ""
 
 
 def load_catalog(raw_dir: Path | str | None = None) -> Catalog:

@@ -25,7 +25,7 @@ TARGET_COLUMNS = [
 
 def _validate(args: argparse.Namespace) -> int:
     from qindex.catalog import load_catalog
-    from qindex.observations import load_panel
+    from qindex.panel import load_panel
     from qindex.rankings import load_implications, load_rankings
 
     cat = load_catalog()
@@ -60,7 +60,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _coverage(args: argparse.Namespace) -> int:
     from qindex.catalog import load_catalog
-    from qindex.observations import coverage
+    from qindex.panel import coverage
     from qindex.report import format_table
 
     table = coverage()
@@ -126,7 +126,7 @@ def _run(args: argparse.Namespace) -> int:
     if refused:
         print("error: " + "\n".join(refused), file=sys.stderr)
         return 2
-    from qindex.observations import load_panel
+    from qindex.panel import load_panel
 
     load_panel()  # a data problem (a conflict no rule settles) stops every run before any kernel starts
     from qindex import gallery

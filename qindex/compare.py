@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from qindex.catalog import Catalog, ancestors, load_catalog, targets
-from qindex.observations import load_panel, on_definition
+from qindex.observations import on_definition
+from qindex.panel import load_panel
 from qindex.report import _target_text
 
 #: Indicators that are close but not the same series; compared side by side with a caveat, never merged.

@@ -50,7 +50,8 @@ from pathlib import Path
 import pandas as pd
 
 from qindex import paths
-from qindex.catalog import COLUMNS, TARGET_TYPES, _load_catalog_cached, closest, load_catalog
+from qindex.catalog import COLUMNS, TARGET_TYPES, _load_catalog_cached, load_catalog
+from qindex.checks import closest
 from qindex.errors import CatalogError, Problem, QIndexError, ValidationError
 from qindex.store import atomic_write
 

@@ -6,19 +6,14 @@ reported at once, with file, line (or sheet and row), column, value and what was
 
 Example
 -------
->>> from qindex.observations import series
->>> series("CN", "manufacturing_product_pass_rate").year.tolist()[:2]
-[2017, 2020]
+>>> read_observations(paths.OBSERVATIONS / "gongshu.csv").value.tolist()
+[3.7, 4.0]
 """
 
 from __future__ import annotations
 
 import csv
-import io
-import math
 import re
-import stat
-import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -27,8 +22,23 @@ import numpy as np
 import pandas as pd
 
 from qindex import paths
-from qindex.catalog import Catalog, closest, load_catalog
+from qindex.catalog import Catalog, load_catalog
+from qindex.checks import closest
 from qindex.errors import ObservationError, Problem
+from qindex.sheets import (
+    HEADERS,
+    SKIP_ROWS,
+    YEAR_RANGE,
+    Grid,
+    column_letter,
+    find_header,
+    label_cell,
+    normalise_text,
+    parse_value,
+    parse_year,
+    read_sheet,
+    regular_file,
+)
 from qindex.units import canonical, conversion_factor
 
 #: Columns of a validated observations frame.
@@ -77,301 +87,12 @@ FLAG_WORDS = {
     "口径不同": "definition_change",
     "口径待确认": "unconfirmed",
 }
-#: Header spellings, mapped to canonical columns (compared after NFKC, lower-case, no spaces).
-HEADERS = {
-    "jurisdiction_id": [
-        "jurisdiction_id",
-        "jurisdiction",
-        "region",
-        "地区",
-        "地区代码",
-        "行政区",
-        "地区名称",
-    ],
-    "indicator_id": ["indicator_id", "indicator", "指标代码"],
-    # a name column; used as the indicator when no id column is given, else checked against the id
-    "indicator_name": ["指标", "指标名称", "指标名"],
-    "year": ["year", "年份", "年度", "年"],
-    "value": ["value", "数值", "值", "数据"],
-    "unit": ["unit", "单位", "计量单位"],
-    "source": [
-        "source",
-        "来源",
-        "数据来源",
-        "出处",
-        "数据来源/文号",
-        "来源/文号",
-        "数据来源及文号",
-    ],
-    "quote": ["quote", "原文", "引文", "原文摘录"],
-    "flag": ["flag", "flags", "标记"],
-    "note": ["note", "notes", "备注", "说明"],
-}
-_HEADER_LOOKUP = {
-    re.sub(r"\s+", "", unicodedata.normalize("NFKC", s)).lower(): col
-    for col, spellings in HEADERS.items()
-    for s in spellings
-}
-#: Cells that mean "no value" in Chinese government tables.
-MISSING = {
-    "",
-    "-",
-    "--",
-    "—",
-    "——",
-    "–",
-    "…",
-    "……",
-    "...",
-    "/",
-    "na",
-    "n/a",
-    "nan",
-    "none",
-    "无",
-    "空",
-}
-ENCODINGS = ("utf-8-sig", "gb18030")
-#: First cells of rows that are not data: totals and footnotes, skipped with a note.
-SKIP_ROWS = re.compile(
-    r"^(合计|总计|小计|全区合计|全市合计|总计数|注|注\d|备注|说明|填表说明|资料来源)([::、\d].*)?$"
-)
-#: Years accepted as observation years.
-YEAR_RANGE = (1949, 2100)
 
 
 # ------------------------------------------------------------------ parsing single cells
 
 
-def normalise_text(value) -> str:
-    """Cell as text: full-width characters folded (NFKC), surrounding space removed, ``None`` → ``""``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
-
-
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
-
-
-def parse_value(text) -> tuple[float | None, str | None, bool]:
-    """Parse a number as written in a Chinese table.
-
-    Returns ``(value, unit_from_sign, ok)``: ``value`` is ``None`` for a missing marker ("—", "…", empty);
-    ``unit_from_sign`` is "%" or "‰" when the number carried the sign; ``ok`` is False when the cell is
-    neither a number nor a missing marker.
-
-    Example
-    -------
-    >>> parse_value("９６．５％")
-    (96.5, '%', True)
-    >>> parse_value("1,234.5")
-    (1234.5, None, True)
-    >>> parse_value("—")
-    (None, None, True)
-    """
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        if isinstance(text, float) and math.isnan(text):  # an empty Excel cell
-            return None, None, True
-        return (float(text), None, True) if math.isfinite(text) else (None, None, False)
-    s = normalise_text(text)
-    if s.lower() in MISSING:
-        return None, None, True
-    sign = None
-    if s.endswith(("%", "‰")):
-        sign, s = s[-1], s[:-1].strip()
-    # thousands separators only between digit groups ("1,234.5"); "9 5", "1_000", "inf", "nan" are not numbers
-    if _THOUSANDS.fullmatch(s):
-        s = s.replace(",", "")
-    if not _NUMBER.fullmatch(s):
-        return None, None, False
-    value = float(s)
-    return (value, sign, True) if math.isfinite(value) else (None, None, False)
-
-
-def parse_year(text) -> int | None:
-    """A year from "2022", "2022年", "2022.0" or 2022; ``None`` when it is not a year."""
-    s = normalise_text(text).removesuffix("年").removesuffix("年度").strip()
-    if re.fullmatch(r"\d{4}(\.0+)?", s):
-        year = int(float(s))
-        if YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
-            return year
-    return None
-
-
-def _header_key(text) -> str | None:
-    s = re.sub(r"\s+", "", normalise_text(text)).lower()
-    return _HEADER_LOOKUP.get(s)
-
-
 # ------------------------------------------------------------------ reading files into cells
-
-
-class _Grid:
-    """A file's cells as text, with a function that names a cell's location for messages."""
-
-    def __init__(self, label: str, rows: list[list], excel: bool, sheet: str | None = None):
-        self.label = label
-        self.rows = rows
-        self.excel = excel
-        self.sheet = sheet
-
-    def where(self, row_index: int) -> tuple[str, int]:
-        """(file label, line or row number as the user sees it) for ``rows[row_index]``."""
-        label = f"{self.label}, sheet '{self.sheet}'" if self.sheet else self.label
-        return label, row_index + 1
-
-
-def _read_grid(path: Path, encoding: str | None, sheet, problems: list[Problem]) -> _Grid | None:
-    label = paths.relative(path)
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        try:
-            grids = _excel_grids(path, label, [sheet if sheet is not None else 0])
-        except KeyError as exc:  # a sheet that does not exist
-            problems.append(Problem(label, None, None, sheet, f"a readable Excel sheet ({exc})"))
-            return None
-        except Exception as exc:  # openpyxl raises many types for a damaged file
-            problems.append(
-                Problem(label, None, None, None, f"an .xlsx workbook ({type(exc).__name__}: {exc})")
-            )
-            return None
-        return grids[0]
-    if suffix not in (".csv", ".txt", ".tsv"):
-        problems.append(Problem(label, None, None, path.suffix, "a .csv or .xlsx file"))
-        return None
-    return _csv_grid(path, encoding, problems)
-
-
-def _csv_grid(path: Path, encoding: str | None, problems: list[Problem]) -> _Grid | None:
-    label = paths.relative(path)
-    data = path.read_bytes()
-    text = decode(data, encoding)
-    if text is None:
-        tried = encoding or " or ".join(ENCODINGS)
-        problems.append(Problem(label, None, None, None, f"text in {tried}"))
-        return None
-    text = text.removeprefix("\ufeff")
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return _Grid(label, rows, excel=False)
-
-
-def _plausibility(text: str) -> float:
-    """Share of the non-ASCII characters that a Chinese statistical table would hold (CJK ideographs, CJK and
-    full-width punctuation, common unit symbols)."""
-    extra = [ch for ch in text if ord(ch) > 127]
-    if not extra:
-        return 1.0
-    ok = sum(
-        "\u4e00" <= ch <= "\u9fff"
-        or "\u3000" <= ch <= "\u303f"
-        or "\uff00" <= ch <= "\uffef"
-        or "\u2150" <= ch <= "\u218f"  # Roman numerals (Ⅲ类)
-        or ch in "µμ³²‰·—–…“”‘’\ufeff"
-        for ch in extra
-    )
-    return ok / len(extra)
-
-
-def decode(data: bytes, encoding: str | None = None) -> str | None:
-    """Text of a CSV: in ``encoding`` if named; otherwise the most plausible of UTF-8 (with or without BOM) and
-    GB18030. Both can decode the same bytes (GB18030 "统" is UTF-8 "ͳ"), so the reading whose non-ASCII
-    characters look like Chinese table text wins; UTF-8 on a tie. ``None`` if nothing decodes."""
-    if encoding:
-        try:
-            return data.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            return None
-    readings = []
-    for enc in ENCODINGS:
-        try:
-            readings.append(data.decode(enc))
-        except UnicodeDecodeError:
-            continue
-    if not readings:
-        return None
-    return max(readings, key=_plausibility)  # max keeps the first (UTF-8) on a tie
-
-
-def _excel_grids(path: Path, label: str, sheets: list | None = None) -> list[_Grid]:
-    """Cells of the named sheets (names or indexes; ``None``: every sheet), row 1 first, as openpyxl reads them.
-
-    A number shown as a percentage in Excel (a cell where "96.5%" was typed holds 0.965 formatted "0.0%")
-    comes back as the text "96.5%", which is what the user typed and what :func:`parse_value` reads. Empty
-    cells are ``None``; merged cells hold their value in the top-left cell only.
-    """
-    from openpyxl import load_workbook
-
-    wb = load_workbook(path, read_only=True, data_only=True)
-    try:
-        names = wb.sheetnames
-        wanted = (
-            names if sheets is None else [s if isinstance(s, str) else names[s] for s in sheets]
-        )
-        grids = []
-        for name in wanted:
-            ws = wb[name]
-            rows = []
-            for row in ws.iter_rows(min_row=1, min_col=1):
-                rows.append([_excel_value(c) for c in row])
-            width = max((len(r) for r in rows), default=0)
-            rows = [r + [None] * (width - len(r)) for r in rows]
-            # trailing empty rows carry nothing
-            while rows and not any(v is not None and str(v).strip() for v in rows[-1]):
-                rows.pop()
-            grids.append(_Grid(label, rows, excel=True, sheet=name))
-        return grids
-    finally:
-        wb.close()
-
-
-def _excel_value(cell):
-    value = getattr(cell, "value", None)
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int | float) and "%" in str(getattr(cell, "number_format", "") or ""):
-        return f"{round(value * 100, 9)!r}%".replace(".0%", "%")
-    return value
-
-
-def _find_header(grid: _Grid) -> tuple[int, list[str | int | None]]:
-    """Index of the header row and the meaning of each column: a canonical name, a year, or None.
-
-    A header row either names at least two known columns itself, or holds nothing but known names and
-    years (the lower row of a merged header). Its empty cells take the text of the nearest non-empty cell
-    above them, which is how merged header cells arrive from Excel. The last such row among the first 15
-    is the header.
-    """
-    best, best_meaning = -1, []
-    for i, row in enumerate(grid.rows[:15]):
-        own = [c for c in row if normalise_text(c)]
-        own_keys = sum(_header_key(c) is not None for c in own)
-        only_headers = own and all(
-            _header_key(c) is not None or parse_year(c) is not None for c in own
-        )
-        if own_keys < 2 and not only_headers:
-            continue
-        meaning = _row_meaning(grid, i)
-        keys = sum(isinstance(m, str) for m in meaning)
-        years = sum(isinstance(m, int) for m in meaning)
-        if keys >= 2 or (keys >= 1 and years >= 1):
-            best, best_meaning = i, meaning
-    return best, best_meaning
-
-
-def _row_meaning(grid: _Grid, i: int) -> list[str | int | None]:
-    meaning: list[str | int | None] = []
-    for j, cell in enumerate(grid.rows[i]):
-        above = i
-        while not normalise_text(cell) and above > 0:
-            above -= 1
-            cell = grid.rows[above][j] if j < len(grid.rows[above]) else None
-        key, year = _header_key(cell), parse_year(cell)
-        meaning.append(key if key is not None else year)
-    return meaning
 
 
 # ------------------------------------------------------------------ public API
@@ -432,12 +153,12 @@ def read_observations(
     problems: list[Problem] = []
     if path.is_dir():
         named = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx", ".xlsm"))
-        files = [p for p in named if _regular(p, problems)]
+        files = [p for p in named if regular_file(p, problems)]
         if not named:
             problems.append(
                 Problem(str(path), None, None, None, "a folder holding .csv or .xlsx files")
             )
-    elif _regular(path, problems):
+    elif regular_file(path, problems):
         files = [path]
     else:
         files = []
@@ -447,7 +168,7 @@ def read_observations(
         )
     options = {"jurisdiction": jurisdiction, "origin": origin, "notes": notes}
     frames = [_read_one_safely(f, encoding, sheet, source, cat, problems, **options) for f in files]
-    frame = pd.concat([f for f in frames if f is not None] or [_empty()], ignore_index=True)
+    frame = pd.concat([f for f in frames if f is not None] or [empty_frame()], ignore_index=True)
     _check_duplicates(frame, problems)
     if problems:
         raise ObservationError(problems)
@@ -456,26 +177,12 @@ def read_observations(
     return resolve_conflicts(frame, resolve or ())
 
 
-def _empty() -> pd.DataFrame:
+def empty_frame() -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
     frame["year"] = frame["year"].astype("int64")
     frame["value"] = frame["value"].astype(float)
     frame["line"] = frame["line"].astype("int64")
     return frame
-
-
-def _regular(path: Path, problems: list[Problem]) -> bool:
-    """Whether ``path`` is a regular file (not a folder, a FIFO that would block, a dangling or looping link)."""
-    try:
-        if stat.S_ISREG(path.stat().st_mode):
-            return True
-        what = "a folder" if path.is_dir() else "not a regular file"
-    except FileNotFoundError:
-        what = "missing (or a link to nothing)"
-    except (OSError, RuntimeError) as exc:
-        what = f"unreadable ({type(exc).__name__})"
-    problems.append(Problem(str(path), None, None, what, "an existing .csv or .xlsx file"))
-    return False
 
 
 def _read_one_safely(
@@ -496,30 +203,14 @@ def _read_one_safely(
 def _read_one(
     path, encoding, sheet, source, cat: Catalog, problems, **options
 ) -> pd.DataFrame | None:
-    grid = _read_grid(path, encoding, sheet, problems)
+    grid = read_sheet(path, encoding, sheet, problems)
     if grid is None:
         return None
     return read_grid(grid, cat, problems, source=source, **options)
 
 
-def _label_cell(grid: _Grid, upto: int, key: str) -> str:
-    """The value written beside a label above the header ("地区 | 拱墅区" or "地区:拱墅区"), or ""."""
-    for row in grid.rows[:upto]:
-        for j, c in enumerate(row):
-            text = normalise_text(c)
-            label, sep, rest = text.partition(":")
-            if _header_key(label) != key:
-                continue
-            if sep and rest.strip():
-                return rest.strip()
-            after = [normalise_text(x) for x in row[j + 1 :] if normalise_text(x)]
-            if after:
-                return after[0]
-    return ""
-
-
 def read_grid(
-    grid: _Grid,
+    grid: Grid,
     cat: Catalog,
     problems: list[Problem],
     source: str | None = None,
@@ -529,7 +220,7 @@ def read_grid(
 ) -> pd.DataFrame | None:
     """Observations of one sheet or text file; problems are appended to ``problems``, rows skipped on purpose
     (totals, footnotes) to ``notes``."""
-    header_at, meaning = _find_header(grid)
+    header_at, meaning = find_header(grid)
     label = grid.where(0)[0]
     if header_at < 0:
         problems.append(
@@ -563,7 +254,7 @@ def read_grid(
         return None
     width = len(grid.rows[header_at])
     # the place: a column, else a 地区 cell above the header, else the caller's jurisdiction=
-    place = "" if "jurisdiction_id" in named else _label_cell(grid, header_at, "jurisdiction_id")
+    place = "" if "jurisdiction_id" in named else label_cell(grid, header_at, "jurisdiction_id")
     place = place or (jurisdiction or "")
     missing = []
     if "jurisdiction_id" not in named and not place:
@@ -645,7 +336,7 @@ def read_grid(
             ]
         )
         for year_cell, value_cell, year_col, value_col, j in pairs:
-            ref = f"{_column_letter(j)}{line}" if grid.excel else ""
+            ref = f"{column_letter(j)}{line}" if grid.excel else ""
             shown_col = f"{value_col}, cell {ref}" if ref else value_col
             value, sign, ok = parse_value(value_cell)
             if not ok:
@@ -696,12 +387,6 @@ def read_grid(
                 }
             )
     return _validate_rows(records, cat, problems, origin)
-
-
-def _column_letter(j: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(j + 1)
 
 
 def _validate_rows(
@@ -843,7 +528,7 @@ def _validate_rows(
             }
         )
     if not out:
-        return _empty()
+        return empty_frame()
     frame = pd.DataFrame.from_records(out, columns=COLUMNS)
     return frame.astype({"year": "int64", "value": float, "line": "int64"})
 
@@ -1037,67 +722,13 @@ def load_published(raw_dir: Path | str | None = None) -> pd.DataFrame:
     """The published observations (``data/raw/observations/``), validated, one row per reading (not yet
     settled against each other: see :func:`load_panel`)."""
     raw = (Path(raw_dir) if raw_dir is not None else paths.DATA_RAW).resolve()
-    out = _load_published_cached(raw, _stamp(raw / "observations"))
+    out = _load_published_cached(raw, paths.file_stamp(raw / "observations"))
     return out.copy()
 
 
 @lru_cache(maxsize=4)
 def _load_published_cached(raw: Path, stamp) -> pd.DataFrame:
     return read_observations(raw / "observations", catalog=load_catalog(raw), settle=False)
-
-
-def _stamp(*places: Path) -> tuple:
-    """Names, sizes and times of the files in ``places``: a new or changed file reloads the cache."""
-    out = []
-    for place in places:
-        items = sorted(place.iterdir()) if place.is_dir() else [place]
-        for p in items:
-            try:
-                st = p.stat()
-                out.append((str(p), st.st_size, st.st_mtime_ns))
-            except OSError:
-                out.append((str(p), -1, -1))
-    return tuple(out)
-
-
-def load_panel(raw_dir: Path | str | None = None, office: bool = True) -> pd.DataFrame:
-    """The validated panel: the published observations (``data/raw/observations/``) and, unless
-    ``office=False``, the office's own files (``data/raw/office/``), settled by ``data/raw/precedence.yaml``.
-
-    Returns
-    -------
-    DataFrame
-        columns as :func:`read_observations` plus ``resolution``, one row per place, indicator and year,
-        sorted. ``origin`` says where each value comes from (published, derived, office); ``other_sources``
-        lists the other sources of an identical value. ``attrs["set_aside"]`` holds the values not used and
-        ``attrs["precedence"]`` every pair settled (:func:`qindex.office.precedence_log`). Inputs are never
-        written; the frame is a copy each call.
-
-    Raises
-    ------
-    ObservationError
-        a problem in any file, or two values of one origin that no rule of precedence.yaml settles.
-    """
-    from qindex.office import PRECEDENCE_FILE, office_dir
-
-    raw = (Path(raw_dir) if raw_dir is not None else paths.DATA_RAW).resolve()
-    folder = office_dir().resolve() if office else None
-    stamp = _stamp(raw / "observations", raw / PRECEDENCE_FILE, *([folder] if folder else []))
-    panel = _load_panel_cached(raw, folder, stamp)
-    out = panel.copy()
-    out.attrs["set_aside"] = [dict(r) for r in panel.attrs["set_aside"]]
-    out.attrs["precedence"] = [dict(r) for r in panel.attrs["precedence"]]
-    return out
-
-
-@lru_cache(maxsize=4)
-def _load_panel_cached(raw: Path, office: Path | None, stamp) -> pd.DataFrame:
-    from qindex.office import combine, load_precedence, office_files, read_office
-
-    cat = load_catalog(raw)
-    published = load_published(raw)
-    own = read_office(office_files(office), cat).observations if office is not None else _empty()
-    return combine(published, own, load_precedence(raw, cat))
 
 
 #: Flags that keep a value out of every analysis: it is on another definition, or on one not confirmed.
@@ -1125,47 +756,6 @@ def on_definition(panel: pd.DataFrame) -> pd.DataFrame:
     return split_by_definition(panel)[0]
 
 
-def series(
-    jurisdiction_id: str, indicator_id: str, panel: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """One series, sorted by year: ``year, value, unit, flag, note, source``.
-
-    An id that is not in the catalogue is an error (with the closest id); a known pair without data gives an
-    empty frame.
-    """
-    panel = load_panel() if panel is None else panel
-    cat = load_catalog()
-    problems = []
-    if jurisdiction_id not in set(cat.jurisdictions.jurisdiction_id):
-        problems.append(
-            Problem(
-                "series",
-                None,
-                "jurisdiction_id",
-                jurisdiction_id,
-                f"a known id{closest(jurisdiction_id, cat.jurisdictions.jurisdiction_id)}",
-            )
-        )
-    if indicator_id not in set(cat.indicators.indicator_id):
-        problems.append(
-            Problem(
-                "series",
-                None,
-                "indicator_id",
-                indicator_id,
-                f"a known id{closest(indicator_id, cat.indicators.indicator_id)}",
-            )
-        )
-    if problems:
-        raise ObservationError(problems)
-    sel = panel[(panel.jurisdiction_id == jurisdiction_id) & (panel.indicator_id == indicator_id)]
-    return (
-        sel[["year", "value", "unit", "flag", "note", "source"]]
-        .sort_values("year")
-        .reset_index(drop=True)
-    )
-
-
 def year_ranges(years: Iterable[int]) -> str:
     """Compact list of years: [2013, 2018, 2019, 2020] → "2013, 2018–2020"."""
     ys = sorted(set(int(y) for y in years))
@@ -1177,21 +767,3 @@ def year_ranges(years: Iterable[int]) -> str:
             parts.append(str(start) if start == y else f"{start}–{y}")
             start = None
     return ", ".join(parts)
-
-
-def coverage(panel: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Indicator × jurisdiction table of the years covered (compact ranges; empty where none).
-
-    Returns
-    -------
-    DataFrame
-        index ``indicator_id``, one column per jurisdiction id that has data, cells like "2013, 2018–2021".
-    """
-    panel = load_panel() if panel is None else panel
-    table = (
-        panel.groupby(["indicator_id", "jurisdiction_id"])["year"]
-        .apply(year_ranges)
-        .unstack(fill_value="")
-    )
-    order = [j for j in load_catalog().jurisdictions.jurisdiction_id if j in table.columns]
-    return table[order]

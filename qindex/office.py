@@ -36,24 +36,27 @@ import pandas as pd
 import yaml
 
 from qindex import paths
-from qindex.catalog import Catalog, closest, load_catalog
+from qindex.catalog import Catalog, load_catalog
+from qindex.checks import closest
 from qindex.errors import ObservationError, Problem
 from qindex.observations import (
     COLUMNS,
     ORIGINS,
     RULES,
-    _csv_grid,
-    _empty,
-    _excel_grids,
-    _label_cell,
-    _regular,
-    normalise_text,
+    empty_frame,
+    load_published,
     off_definition_flag,
-    parse_value,
-    parse_year,
     place_names,
     read_grid,
     resolve_conflicts,
+)
+from qindex.sheets import (
+    label_cell,
+    normalise_text,
+    parse_value,
+    parse_year,
+    read_sheets,
+    regular_file,
 )
 
 #: The precedence file.
@@ -228,7 +231,7 @@ def read_office(
     notes: list[Problem] = []
     frames, ranks = [], []
     for path in files:
-        if not _regular(path, problems):
+        if not regular_file(path, problems):
             continue
         if path.suffix.lower() not in SUFFIXES:
             problems.append(
@@ -236,7 +239,7 @@ def read_office(
             )
             continue
         source = f"内部数据({path.name})" if origin == "office" else f"示例数据({path.name})"
-        for grid in _grids(path, problems):
+        for grid in read_sheets(path, problems):
             if grid.sheet and "说明" in grid.sheet:
                 continue
             if not any(normalise_text(c) for r in grid.rows for c in r):
@@ -260,7 +263,7 @@ def read_office(
                     )
                 )
     frames = [f for f in frames if f is not None and len(f)]
-    obs = pd.concat(frames, ignore_index=True) if frames else _empty()
+    obs = pd.concat(frames, ignore_index=True) if frames else empty_frame()
     if problems:
         raise ObservationError(problems)
     from qindex.rankings import RANKING_COLUMNS
@@ -272,20 +275,6 @@ def read_office(
         else pd.DataFrame(columns=[*RANKING_COLUMNS, "origin"])
     )
     return OfficeData(obs, rank_frame, notes, [paths.relative(f) for f in files])
-
-
-def _grids(path: Path, problems: list[Problem]) -> list:
-    label = paths.relative(path)
-    try:
-        if path.suffix.lower() == ".csv":
-            grid = _csv_grid(path, None, problems)
-            return [grid] if grid is not None else []
-        return _excel_grids(path, label, None)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        problems.append(
-            Problem(label, None, None, None, f"a readable workbook ({type(exc).__name__}: {exc})")
-        )
-        return []
 
 
 def _header_cells(grid) -> list[str]:
@@ -382,7 +371,7 @@ def _read_ranks(grid, cat, problems, source, jurisdiction, origin) -> pd.DataFra
             )
         )
         return None
-    place = _label_cell(grid, at, "jurisdiction_id") or (jurisdiction or "")
+    place = label_cell(grid, at, "jurisdiction_id") or (jurisdiction or "")
     out = []
     for i in range(at + 1, len(grid.rows)):
         row = grid.rows[i]
@@ -463,7 +452,7 @@ def _read_events(grid, cat, problems, source, jurisdiction, origin) -> pd.DataFr
             Problem(label, None, None, None, "a header 指标 | 名称 | 日期 | 来源/文号 …")
         )
         return None
-    place = _label_cell(grid, at, "jurisdiction_id") or (jurisdiction or "")
+    place = label_cell(grid, at, "jurisdiction_id") or (jurisdiction or "")
     span = ""
     for row in grid.rows[:at]:
         for j, c in enumerate(row):
@@ -596,7 +585,7 @@ def combine(published: pd.DataFrame, office: pd.DataFrame, precedence: Precedenc
         confirmation of step 1 (see :func:`precedence_log`).
     """
     frames = [f for f in (published, office) if len(f)]
-    both = pd.concat(frames, ignore_index=True) if frames else _empty()
+    both = pd.concat(frames, ignore_index=True) if frames else empty_frame()
     both = both.drop(columns=["resolution"], errors="ignore")
     log: list[dict] = []
     both = _merge_identical(both, log)
@@ -621,7 +610,7 @@ def combine(published: pd.DataFrame, office: pd.DataFrame, precedence: Precedenc
     other = both[~groups.isin(["published", "office"])]
     if len(other):
         kept.append(other.assign(resolution=""))
-    panel = pd.concat(kept, ignore_index=True) if kept else _empty().assign(resolution="")
+    panel = pd.concat(kept, ignore_index=True) if kept else empty_frame().assign(resolution="")
     key = ["jurisdiction_id", "indicator_id", "year"]
     n = panel.groupby(key)["value"].transform("size")
     drop = []
@@ -768,7 +757,6 @@ def check(
 ) -> CheckResult:
     """Validate office files on their own and together with the published data and the office files
     already in ``data/raw/office/``: every problem at once (``ObservationError``)."""
-    from qindex.observations import load_published
 
     files = [Path(f) for f in files]
     existing = [

@@ -35,3 +35,17 @@ def relative(path) -> str:
         return str(Path(path).resolve().relative_to(ROOT))
     except (ValueError, OSError, RuntimeError):  # outside the project, or a link that loops
         return str(path)
+
+
+def file_stamp(*places: Path) -> tuple:
+    """Names, sizes and times of the files in ``places``: a new or changed file reloads the cache."""
+    out = []
+    for place in places:
+        items = sorted(place.iterdir()) if place.is_dir() else [place]
+        for p in items:
+            try:
+                st = p.stat()
+                out.append((str(p), st.st_size, st.st_mtime_ns))
+            except OSError:
+                out.append((str(p), -1, -1))
+    return tuple(out)

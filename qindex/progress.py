@@ -49,7 +49,7 @@ and the same in English in ``note_en``.
 
 Example
 -------
->>> from qindex.observations import load_panel
+>>> from qindex.panel import load_panel
 >>> from qindex.catalog import targets
 >>> a = assess(load_panel(), targets("hangzhou-2022"), as_of=2022)
 >>> a.set_index("target_id").loc["hz22-31", "status_zh"]   # PM2.5 <= 35 by 2022 (28 in 2021)
@@ -214,7 +214,7 @@ def assess(
     Parameters
     ----------
     panel : observations (``jurisdiction_id, indicator_id, year, value`` and optionally ``flag``,
-        ``source``), e.g. :func:`qindex.observations.load_panel`. Not modified.
+        ``source``), e.g. :func:`qindex.panel.load_panel`. Not modified.
     targets : rows of the catalogue (:func:`qindex.catalog.targets`). Not modified.
     as_of : use only data up to this year ("what did we know at the end of 2022?"); default the latest
         year in ``panel``.

@@ -25,9 +25,11 @@ from pathlib import Path
 import pandas as pd
 
 from qindex import paths
-from qindex.catalog import Catalog, closest, load_catalog
+from qindex.catalog import Catalog, load_catalog
+from qindex.checks import closest
 from qindex.errors import CatalogError, Problem
-from qindex.observations import FLAGS, YEAR_RANGE
+from qindex.observations import FLAGS
+from qindex.sheets import YEAR_RANGE
 from qindex.tables import parse_int, read_text_table
 
 RANKING_COLUMNS = [

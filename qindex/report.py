@@ -995,7 +995,7 @@ def plan_report(
     plan's target year), so that a plan is judged on what is known about its own place.
     """
     from qindex.catalog import load_catalog, targets
-    from qindex.observations import load_panel
+    from qindex.panel import load_panel
     from qindex.progress import assess, summarise
     from qindex.synthetic import example_panel
 

@@ -38,7 +38,8 @@ from pathlib import Path
 import yaml
 
 from qindex import paths, publish
-from qindex.catalog import closest, load_catalog
+from qindex.catalog import load_catalog
+from qindex.checks import closest
 from qindex.errors import Problem, QIndexError, ValidationError
 
 TOP_KEYS = {"notebook", "title", "parameters", "cell_timeout", "framework", "study"}

@@ -51,8 +51,9 @@ def template_rows(
     """(values, ranks, events) rows of the template: indicators of the plan's targets, with the plan's
     wording, the suggested department and the published values already known."""
     from qindex.data_requests import department
-    from qindex.observations import load_panel, off_definition_flag
+    from qindex.observations import off_definition_flag
     from qindex.office import MEANING_FLAGS
+    from qindex.panel import load_panel
 
     cat = catalog or load_catalog()
     tg = cat.targets[(cat.targets.plan_id == plan_id) & (cat.targets.indicator_id != "")]

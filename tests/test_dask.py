@@ -301,7 +301,7 @@ def _parts(panel, n):
 
 def test_a_partitioned_assessment_equals_the_in_memory_one():
     from qindex.catalog import targets
-    from qindex.observations import load_panel
+    from qindex.panel import load_panel
     from qindex.partitioned import assess_partitioned
     from qindex.progress import assess
 

@@ -15,17 +15,9 @@ from hypothesis import strategies as st
 from qindex import paths
 from qindex.catalog import load_catalog
 from qindex.errors import ObservationError, QIndexError
-from qindex.observations import (
-    FLAGS,
-    coverage,
-    load_panel,
-    parse_value,
-    parse_year,
-    read_observations,
-    resolve_conflicts,
-    series,
-    year_ranges,
-)
+from qindex.observations import FLAGS, read_observations, resolve_conflicts, year_ranges
+from qindex.panel import coverage, load_panel, series
+from qindex.sheets import parse_value, parse_year
 from qindex.store import WriteError, atomic_write, write_csv
 
 FIX = Path(__file__).parent / "fixtures" / "observations"
@@ -423,7 +415,7 @@ def test_errors_are_qindex_errors():
 
 def test_gb18030_bytes_that_are_also_valid_utf8_are_read_as_chinese():
     # Found by the round-trip property: GB18030 "统" is the bytes CD B3, which UTF-8 reads as "ͳ".
-    from qindex.observations import decode
+    from qindex.sheets import decode
 
     assert "统".encode("gb18030").decode("utf-8") == "ͳ"
     assert decode("统".encode("gb18030")) == "统"

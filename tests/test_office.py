@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from qindex.catalog import load_catalog
 from qindex.cli import main
 from qindex.errors import ObservationError
-from qindex.observations import load_panel, read_observations
+from qindex.observations import read_observations
 from qindex.office import (
     check,
     combine,
@@ -24,6 +24,7 @@ from qindex.office import (
     precedence_log,
     read_office,
 )
+from qindex.panel import load_panel
 from qindex.template import write_template
 
 PLANS = ["hangzhou-2015", "hangzhou-2022", "gongshu-2025", "hangzhou-2025", "chengdu-2027"]

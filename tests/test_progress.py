@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qindex.catalog import load_catalog, targets
-from qindex.observations import load_panel
+from qindex.panel import load_panel
 from qindex.progress import COLUMNS, assess, summarise
 from tests.conftest import read_csv, write_csv
 

@@ -37,7 +37,7 @@ def quality_index(
     carried forward from an earlier year; ``result.screened_out`` lists place-years below the availability
     threshold.
     """
-    from qindex.observations import load_panel
+    from qindex.panel import load_panel
 
     panel = load_panel() if panel is None else panel
     fw = (

@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from qindex.catalog import closest
+from qindex.checks import closest
 from qindex.errors import Problem, ValidationError
 
 NORMALISERS = {

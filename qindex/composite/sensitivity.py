@@ -30,7 +30,7 @@ import pandas as pd
 import yaml
 from scipy.stats import qmc
 
-from qindex.catalog import closest
+from qindex.checks import closest
 from qindex.composite.build import build_index, denominate, impute
 from qindex.composite.framework import AGGREGATORS, NORMALISERS, TREATMENTS, Framework, SpecError
 from qindex.composite.normalise import normalise_column
