@@ -29,7 +29,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qindex import paths
+from qindex import paths as p
 from qindex.errors import QIndexError
+from qindex.runner import lock_record, run
 
 
 class ClusterError(QIndexError):
@@ -88,8 +90,6 @@ def client(workers: int | None = None, scheduler: str | None = None, **cluster) 
 
 def _worker_facts(token: str) -> dict:
     """Run on each worker: what it needs to render reports exactly as the client would."""
-    from qindex import paths as p
-    from qindex.runner import lock_record
 
     lock = lock_record()
     return {
@@ -106,7 +106,6 @@ def check_workers(c) -> int:
     """Every worker has the project (notebooks, data/raw), writes to the same reports/ folder as this process
     and runs the locked environment of this process; otherwise a :class:`ClusterError` naming each worker and
     what it lacks. Returns the number of workers."""
-    from qindex.runner import lock_record
 
     token = secrets.token_hex(8)
     marker = paths.REPORTS / f".qindex-cluster-{token}"
@@ -146,7 +145,6 @@ def check_workers(c) -> int:
 
 def _render(spec, allow_modified: bool, where: str, progress_bar: bool | None = False) -> Outcome:
     """One run, with every failure turned into an :class:`Outcome` (runs on a worker or locally)."""
-    from qindex.runner import run
 
     started = time.perf_counter()
     try:

@@ -166,8 +166,18 @@ def _load_catalog_cached(raw: Path) -> Catalog:
     return Catalog(jur, ind, plans, tgt)
 
 
-def targets(plan_id: str | None = None, raw_dir: Path | str | None = None) -> pd.DataFrame:
+def targets(
+    plan_id: str | None = None,
+    raw_dir: Path | str | None = None,
+    catalog: Catalog | None = None,
+) -> pd.DataFrame:
     """The targets of one plan (or of all plans), joined with indicator names, unit and direction.
+
+    Parameters
+    ----------
+    plan_id : a plan id (``None``: every plan).
+    raw_dir : the folder of the catalogue (default ``data/raw/``); ignored when ``catalog`` is given.
+    catalog : an already loaded catalogue.
 
     Returns
     -------
@@ -180,7 +190,7 @@ def targets(plan_id: str | None = None, raw_dir: Path | str | None = None) -> pd
     >>> targets("chengdu-2027").target_type.value_counts()["rank"]
     3
     """
-    cat = load_catalog(raw_dir)
+    cat = catalog or load_catalog(raw_dir)
     t = cat.targets
     if plan_id is not None:
         if plan_id not in set(cat.plans.plan_id):
@@ -467,3 +477,11 @@ class _Checker:
         except (UnicodeDecodeError, OSError) as exc:
             self.add("plans", None, "source_file", name, f"a readable UTF-8 plan text ({exc})")
             return ""
+
+
+def plan_name(plan_id: str, catalog: Catalog | None = None) -> str:
+    """A plan as readers name it: its place and period, e.g. "杭州市 2018–2022年"."""
+    cat = catalog or load_catalog()
+    plan = cat.plans.set_index("plan_id").loc[plan_id]
+    place = cat.jurisdictions.set_index("jurisdiction_id").name_zh.get(plan.jurisdiction_id, "")
+    return f"{place} {int(plan.base_year)}–{int(plan.target_year)}年"

@@ -61,7 +61,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _coverage(args: argparse.Namespace) -> int:
     from qindex.catalog import load_catalog
     from qindex.panel import coverage
-    from qindex.report import format_table
+    from qindex.reports.text import format_table
 
     table = coverage()
     names = load_catalog().indicators.set_index("indicator_id").name_zh
@@ -75,7 +75,7 @@ def _coverage(args: argparse.Namespace) -> int:
 
 def _targets(args: argparse.Namespace) -> int:
     from qindex.catalog import targets
-    from qindex.report import format_table
+    from qindex.reports.text import format_table
 
     frame = targets(args.plan)
     if args.format == "csv":
@@ -202,7 +202,7 @@ def _office(args: argparse.Namespace) -> int:
 
 
 def _requests(args: argparse.Namespace) -> int:
-    from qindex.data_requests import write_requests
+    from qindex.reports.requests import write_requests
 
     out = write_requests(args.plan_id, path=args.output, as_of=args.as_of or None)
     print(f"data-request list written: {out}")

@@ -4,7 +4,7 @@ Every published run (:mod:`qindex.publish`) keeps its earlier complete versions 
 ``reports/.runs/<run>/<run_id>/``; the gallery links the current version of each run and its earlier ones, so
 a rerun never hides the report it replaced. It reads what each version recorded: ``data/run.json`` (title,
 time, language) and, when the notebook wrote one, ``data/summary.json`` (place, period, data cut-off, status
-counts; see :func:`qindex.report.save_summary`). The page is static HTML with no script and nothing loaded
+counts; see :func:`qindex.reports.text.save_summary`). The page is static HTML with no script and nothing loaded
 from the network, written atomically after every run.
 """
 

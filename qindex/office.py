@@ -50,6 +50,7 @@ from qindex.observations import (
     read_grid,
     resolve_conflicts,
 )
+from qindex.rankings import RANKING_COLUMNS
 from qindex.sheets import (
     label_cell,
     normalise_text,
@@ -266,7 +267,6 @@ def read_office(
     obs = pd.concat(frames, ignore_index=True) if frames else empty_frame()
     if problems:
         raise ObservationError(problems)
-    from qindex.rankings import RANKING_COLUMNS
 
     ranks = [r for r in ranks if r is not None and len(r)]
     rank_frame = (
@@ -341,7 +341,6 @@ def _resolve_ids(r: dict, cat: Catalog, label: str, line: int, problems: list[Pr
 
 def _read_ranks(grid, cat, problems, source, jurisdiction, origin) -> pd.DataFrame | None:
     """A ranks sheet: 指标 | 排名名称 | 年份 | 名次 | 参评总数 | 范围 | 发布机构 | 来源/文号 | 备注 (| 地区)."""
-    from qindex.rankings import RANKING_COLUMNS
 
     label = grid.where(0)[0]
     at, cols = _simple_table(

@@ -23,7 +23,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from qindex.catalog import load_catalog
 from qindex.errors import Problem, ValidationError
+from qindex.progress import _known, assess
+from qindex.rankings import load_implications, load_rankings
+from qindex.store import write_csv
 
 #: Columns of a partition file and their types (text columns keep "" for empty, never NaN).
 NUMERIC = {"year": "int64", "value": "float64", "line": "int64"}
@@ -38,7 +42,6 @@ class PartitionError(ValidationError):
 
 def write_partitions(panel: pd.DataFrame, folder: Path | str, n: int) -> list[Path]:
     """Split ``panel`` into ``n`` CSV files of whole places (places dealt round-robin in name order)."""
-    from qindex.store import write_csv
 
     folder = Path(folder)
     places = sorted(panel["jurisdiction_id"].unique())
@@ -96,7 +99,6 @@ def _scan(part, rank_indicators: set, implied: set) -> tuple[set, int | None, pd
 def _assess_part(
     part, crossing: pd.DataFrame, targets: pd.DataFrame, kwargs: dict, out: str | None
 ):
-    from qindex.progress import assess
 
     frame = read_partition(part) if part is not None else crossing.iloc[0:0]
     mine = set(frame["jurisdiction_id"].unique())
@@ -105,7 +107,6 @@ def _assess_part(
     result = assess(panel, targets, **kwargs)
     if out is None:
         return result
-    from qindex.store import write_csv
 
     write_csv(result, out)
     return result["status"].value_counts().to_dict()
@@ -139,9 +140,6 @@ def assess_partitioned(
     PartitionError
         when a place has rows in two partitions (its series would be cut in two), or a file cannot be read.
     """
-    from qindex.catalog import load_catalog
-    from qindex.progress import _known
-    from qindex.rankings import load_implications, load_rankings
 
     cat = catalog or load_catalog()
     rankings = load_rankings() if rankings is None else rankings

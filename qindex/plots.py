@@ -27,6 +27,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
 
+from qindex.catalog import DOMAINS_ZH, plan_name
 from qindex.errors import QIndexError
 from qindex.progress import STATUS_ORDER, STATUS_ZH
 
@@ -199,7 +200,6 @@ def domain_summary(
     assessment: pd.DataFrame, title: str = "各领域目标进展", synthetic: bool = False
 ):
     """Stacked bars: targets per domain (Chinese names), split by status."""
-    from qindex.catalog import DOMAINS_ZH
 
     table = pd.crosstab(assessment["domain"].map(DOMAINS_ZH).fillna("未分类"), assessment["status"])
     return _status_stack(table, _title(title, synthetic))
@@ -321,7 +321,6 @@ def target_panels(
 
 
 def _plan_label(plan_id: str) -> str:
-    from qindex.compare import plan_name
 
     return plan_name(plan_id)
 

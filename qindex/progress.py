@@ -69,6 +69,7 @@ from scipy import stats
 
 from qindex.catalog import UNSCORED_TYPES, Catalog, load_catalog
 from qindex.observations import off_definition_flag, split_by_definition, year_ranges
+from qindex.rankings import infer_at_bounds, load_implications, load_rankings
 from qindex.trend import cagr, ols_by_group, project
 
 STATUS_ZH = {
@@ -234,7 +235,6 @@ def assess(
         ``base_stated`` whether the base came from the catalogue, ``rank``/``n_peers``/``ranking`` for rank
         targets, ``fit_from``/``fit_to`` the years the projection used, ``note_en`` the note in English.
     """
-    from qindex.rankings import infer_at_bounds, load_implications, load_rankings
 
     cat = catalog or load_catalog()
     tg = _prepare(targets, cat)

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from qindex import paths
 from qindex.errors import QIndexError
+from qindex.store import guard
 
 #: Complete versions kept per run (the published one included).
 KEEP = 10
@@ -134,7 +135,6 @@ def run_lock(name: str, poll: float = 0.5) -> Iterator[None]:
 
 def _guard(name: str) -> None:
     """The runner's own writes go through the data/raw guard too (a ``reports`` link into data/raw)."""
-    from qindex.store import guard
 
     for place in (store(name) / "lock", paths.DATA_PROCESSED / name, paths.REPORTS / name):
         guard(place)

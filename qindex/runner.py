@@ -37,10 +37,13 @@ from pathlib import Path
 
 import yaml
 
+from qindex import gallery as _gallery
 from qindex import paths, publish
 from qindex.catalog import load_catalog
 from qindex.checks import closest
 from qindex.errors import Problem, QIndexError, ValidationError
+from qindex.office import office_files
+from qindex.trend import MODELS
 
 TOP_KEYS = {"notebook", "title", "parameters", "cell_timeout", "framework", "study"}
 #: Report editions: the ``language`` parameter.
@@ -413,7 +416,6 @@ def _convert(kind: str, text):
 
 
 def _check_domain(params: dict, label: str, problems: list[Problem]) -> None:
-    from qindex.trend import MODELS
 
     cat = load_catalog()
     plans = set(cat.plans.plan_id)
@@ -557,8 +559,6 @@ def run(
             shutil.rmtree(folder, ignore_errors=True)
             raise
     if gallery:
-        from qindex import gallery as _gallery
-
         _gallery.write_index()
     return result
 
@@ -952,7 +952,6 @@ def provenance(
     """The run record: parameters (given and effective), SHA-256 of every input, package versions, git
     commit and notebook state, times."""
     inputs = {}
-    from qindex.office import office_files
 
     office = office_files()
     for p in sorted({*paths.DATA_RAW.rglob("*"), *office}):

@@ -17,7 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from qindex.catalog import Catalog
+from qindex import paths
+from qindex.catalog import Catalog, load_catalog, targets
+from qindex.errors import ObservationError, Problem
+from qindex.office import read_office
+from qindex.template import write_template
 
 SOURCE = "synthetic (seed {seed})"
 
@@ -155,8 +159,6 @@ def synthetic_plan_example(plan_id: str = "gongshu-2025", seed: int = 2025, last
     """
     from dataclasses import replace
 
-    from qindex.catalog import load_catalog, targets
-
     cat = load_catalog()
     plan = cat.plans.set_index("plan_id").loc[plan_id]
     rng = np.random.default_rng(seed)
@@ -246,7 +248,6 @@ EXAMPLE_DIR = "example"
 
 def example_workbook(plan_id: str = "gongshu-2025") -> Path:
     """Where the filled example template of ``plan_id`` is shipped (``data/raw/example/``)."""
-    from qindex import paths
 
     return paths.DATA_RAW / EXAMPLE_DIR / f"示例数据_{plan_id}.xlsx"
 
@@ -256,9 +257,6 @@ def write_example_workbook(plan_id: str = "gongshu-2025", path: Path | str | Non
     decimals, as an office types them) and write it. ``path`` defaults to a file under data/processed/;
     copy it to :func:`example_workbook` to ship it (``python -m qindex.synthetic``)."""
     from dataclasses import replace
-
-    from qindex import paths
-    from qindex.template import write_template
 
     cat, panel, tg = synthetic_plan_example(plan_id)
     cat = replace(cat, targets=pd.concat([cat.targets, tg[cat.targets.columns]], ignore_index=True))
@@ -275,8 +273,6 @@ def write_example_workbook(plan_id: str = "gongshu-2025", path: Path | str | Non
 def example_panel(plan_id: str = "gongshu-2025"):
     """(Catalog, panel, targets) of the synthetic example, the panel read from its filled template with
     ``origin = synthetic``, exactly as the office's files are read."""
-    from qindex.errors import ObservationError, Problem
-    from qindex.office import read_office
 
     cat, _, tg = synthetic_plan_example(plan_id)
     book = example_workbook(plan_id)

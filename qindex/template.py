@@ -23,9 +23,14 @@ from pathlib import Path
 import pandas as pd
 
 from qindex import paths
-from qindex.catalog import load_catalog
+from qindex.catalog import load_catalog, targets
+from qindex.departments import department
 from qindex.errors import CatalogError, Problem
-from qindex.observations import FLAG_WORDS
+from qindex.observations import FLAG_WORDS, off_definition_flag
+from qindex.office import MEANING_FLAGS
+from qindex.panel import load_panel
+from qindex.rankings import load_rankings
+from qindex.store import atomic_write
 
 GREY = "D9D9D9"
 HEADER = "DDEBF7"
@@ -50,10 +55,6 @@ def template_rows(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(values, ranks, events) rows of the template: indicators of the plan's targets, with the plan's
     wording, the suggested department and the published values already known."""
-    from qindex.data_requests import department
-    from qindex.observations import off_definition_flag
-    from qindex.office import MEANING_FLAGS
-    from qindex.panel import load_panel
 
     cat = catalog or load_catalog()
     tg = cat.targets[(cat.targets.plan_id == plan_id) & (cat.targets.indicator_id != "")]
@@ -133,8 +134,6 @@ def write_template(
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
-
-    from qindex.catalog import targets
 
     cat = catalog or load_catalog()
     if catalog is None:
@@ -285,7 +284,6 @@ def write_template(
     )
     rs.add_data_validation(scope)
     rs.add_data_validation(whole)
-    from qindex.rankings import load_rankings
 
     known = load_rankings()
     row = 4
@@ -355,8 +353,6 @@ def write_workbook(path: Path | str, sheets: list | None = None, book=None) -> P
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
-
-    from qindex.store import atomic_write
 
     if book is None:
         book = Workbook()

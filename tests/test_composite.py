@@ -360,7 +360,7 @@ def test_unknown_step_key():
 
 
 def test_quality_index_on_the_shipped_panel_shows_its_gaps():
-    from qindex.composite.city import quality_index
+    from qindex.city_index import quality_index
 
     r = quality_index()
     fw = r.framework

@@ -270,7 +270,7 @@ def test_score_counts_each_row_once():
 
 
 def test_local_targets_beside_the_higher_level_plans_in_force_with_them():
-    from qindex.compare import against_higher_plans
+    from qindex.reports.compare import against_higher_plans
 
     t = against_higher_plans()
     got = {(r.方案, r.指标, r.上级方案): r.对照 for r in t.itertuples()}
@@ -292,7 +292,7 @@ def test_local_targets_beside_the_higher_level_plans_in_force_with_them():
 
 
 def test_annual_report_holds_local_values_against_the_plans_above():
-    from qindex.annual import annual_report
+    from qindex.reports.annual import annual_report
 
     table = annual_report("CN-ZJ-HZ-GS", 2022, replications=20).higher_plan_table()
     row = table[

@@ -172,7 +172,7 @@ def test_office_check_lists_every_problem_with_sheet_row_and_column(tmp_path, of
 
 
 def test_add_copies_unchanged_never_overwrites_and_changes_the_plan_report(tmp_path, office):
-    from qindex.report import plan_report
+    from qindex.reports.plan import plan_report
 
     before = plan_report("hangzhou-2022", as_of=2022)
     path = write_template("hangzhou-2022", path=tmp_path / "杭州市_hangzhou-2022.xlsx")
@@ -271,14 +271,18 @@ def test_table_without_place_column_uses_jurisdiction_and_suggestions_stay_in_le
 
 
 def test_requests_list_has_plan_departments_and_suggestions(tmp_path):
-    from qindex.data_requests import requests_table
+    from qindex.plan_assessment import assess_plan
+    from qindex.reports.requests import requests_table
 
-    t = requests_table("chengdu-2027").set_index("target_id")
+    def requests_of(plan_id):
+        return requests_table(plan_id, assess_plan(plan_id).assessment)
+
+    t = requests_of("chengdu-2027").set_index("target_id")
     # cd27-01 工业产品质量合格率: the plan's task 2.推动工业品迈向中高端 names its 责任单位
     assert t.at["cd27-01", "提供单位"] == "市经信局市新经济委、市发改委、市市场监管局"
     assert t.at["cd27-01", "依据"].startswith("方案明确")
     assert t.at["cd27-01", "原因"] == "无数据"
-    hz = requests_table("hangzhou-2022").set_index("target_id")
+    hz = requests_of("hangzhou-2022").set_index("target_id")
     assert hz["提供单位"].str.endswith("(建议)").all()
     assert "hz22-20" in hz.index and hz.at["hz22-20", "reason_code"] == "reading"
     assert main(["requests", "chengdu-2027", "-o", str(tmp_path / "r.xlsx")]) == 0
@@ -301,7 +305,7 @@ def test_synthetic_example_is_read_from_its_filled_template(tmp_path):
 
 
 def test_shipped_tasks_quote_the_plan_verbatim():
-    from qindex.data_requests import load_tasks
+    from qindex.departments import load_tasks
 
     tasks = load_tasks()
     assert len(tasks) == 29 and set(tasks.plan_id) == {"chengdu-2027"}

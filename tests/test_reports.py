@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qindex.annual import annual_report, covering_plans, status_table
-from qindex.compare import ambition_by_plan, compare_plans, comparison_table
+from qindex.comparison import ambition_by_plan, compare_plans
+from qindex.reports.annual import annual_report, status_table
+from qindex.reports.compare import comparison_table
+from qindex.year_assessment import covering_plans
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +53,7 @@ def test_ambition_by_hand(comparison):
 
 
 def test_required_change_per_year_by_hand():
-    from qindex.compare import compare_plans as cp
+    from qindex.comparison import compare_plans as cp
 
     c = cp()
     # a row with a base value: required = (target − base)/(target year − base year)

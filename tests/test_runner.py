@@ -294,7 +294,7 @@ def test_comparable_groups_rank_only_groups_of_five_same_level_places():
     a province, and a city with 10 % data of its own year: only the 6 are ranked."""
     import pandas as pd
 
-    from qindex.composite.city import comparable_groups
+    from qindex.city_index import comparable_groups
 
     units = [f"c{i}" for i in range(1, 7)] + ["c7", "p1", "c8"]
     scores = pd.DataFrame(
@@ -470,7 +470,7 @@ def test_charts_have_no_missing_glyphs_even_after_seaborn_set_theme():
     import seaborn as sns
 
     from qindex import plots
-    from qindex.report import plan_report
+    from qindex.reports.plan import plan_report
 
     sns.set_theme()  # resets fonts; qindex charts must still render Chinese
     r = plan_report("gongshu-2025", synthetic=True)

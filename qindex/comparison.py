@@ -1,9 +1,15 @@
-"""The plans side by side: indicators shared across plans, each target against the latest value, the annual
-change each target requires against the change achieved, and how ambitious each plan's targets are.
+"""The plans side by side, as numbers: indicators shared across plans, each target against the latest value,
+the annual change each target requires against the change achieved, and how ambitious each plan's targets are.
 
 Ambition of a level target = the change it asks for, in the desired direction, relative to where the
 national comparator stood in the plan's base year (or the closest earlier year):
 ``d·(target − national) / |national|``. A plan's ambition is the median over its targets with a comparator.
+:mod:`qindex.reports.compare` presents these frames.
+
+Example
+-------
+>>> compare_plans().groupby("concept").plan_id.nunique().min() >= 2
+True
 """
 
 from __future__ import annotations
@@ -11,16 +17,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from qindex.catalog import Catalog, ancestors, load_catalog, targets
+from qindex.catalog import Catalog, load_catalog, targets
 from qindex.observations import on_definition
 from qindex.panel import load_panel
-from qindex.report import _target_text
 
 #: Indicators that are close but not the same series; compared side by side with a caveat, never merged.
 RELATED = {
     "industrial_product_pass_rate": "manufacturing_product_pass_rate",
     "public_service_satisfaction": "service_quality_satisfaction",
 }
+
+
 NATIONAL = "CN"
 
 
@@ -40,7 +47,7 @@ def compare_plans(
     cat = catalog or load_catalog()
     panel = load_panel() if panel is None else panel
     usable = on_definition(panel)
-    t = targets()
+    t = targets(catalog=cat)
     t = t[t["target_type"] == "level"].copy()
     t["concept"] = t["indicator_id"].map(lambda i: RELATED.get(i, i))
     shared = t.groupby("concept")["plan_id"].nunique()
@@ -109,25 +116,6 @@ def compare_plans(
     )
 
 
-def plan_name(plan_id: str) -> str:
-    """A plan as readers name it: its place and period, e.g. "杭州市 2018–2022年"."""
-    cat = load_catalog()
-    plan = cat.plans.set_index("plan_id").loc[plan_id]
-    place = cat.jurisdictions.set_index("jurisdiction_id").name_zh.get(plan.jurisdiction_id, "")
-    return f"{place} {int(plan.base_year)}–{int(plan.target_year)}年"
-
-
-def ambition_table(ambition: pd.DataFrame) -> pd.DataFrame:
-    """:func:`ambition_by_plan` for readers: plan names, % and Chinese headers."""
-    return pd.DataFrame(
-        {
-            "方案": ambition["plan_id"].map(plan_name),
-            "进取程度(%)": (100 * ambition["ambition"]).round(1),
-            "所据目标数": ambition["n_targets"].astype(int),
-        }
-    )
-
-
 def ambition_by_plan(comparison: pd.DataFrame) -> pd.DataFrame:
     """Median ambition per plan over its targets that have a national comparator, most ambitious first."""
     c = comparison.dropna(subset=["ambition"])
@@ -137,31 +125,6 @@ def ambition_by_plan(comparison: pd.DataFrame) -> pd.DataFrame:
         .rename(columns={"median": "ambition", "count": "n_targets"})
     )
     return out.sort_values("ambition", ascending=False).reset_index()
-
-
-def comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
-    """The comparison with Chinese headers, rounded for display."""
-    c = comparison
-    return pd.DataFrame(
-        {
-            "指标": c["name_zh"],
-            "方案": c["plan_id"].map(plan_name),
-            "目标": [
-                f"{ {'>=': '≥', '<=': '≤'}.get(cmp, cmp) }{v:g}"
-                for cmp, v in zip(c["comparator"], c["target_value"], strict=True)
-            ],
-            "目标年": c["target_year"],
-            "单位": c["unit"],
-            "最新值": c["latest_value"].round(2),
-            "最新年份": c["latest_year"].astype("Int64"),
-            "每年需变化": c["required_per_year"].round(3),
-            "每年已变化": c["achieved_per_year"].round(3),
-            "全国对照": c["national_value"].round(2),
-            "对照年份": c["national_year"].astype("Int64"),
-            "进取程度(%)": (100 * c["ambition"]).round(1),
-            "口径说明": c["caveat"],
-        }
-    )
 
 
 #: A plan's level, by its place's level in ``jurisdictions.csv``.
@@ -184,70 +147,8 @@ def level_targets(plan_ids, catalog: Catalog | None = None) -> pd.DataFrame:
     """
     cat = catalog or load_catalog()
     jur = cat.jurisdictions.set_index("jurisdiction_id")
-    t = targets()
+    t = targets(catalog=cat)
     t = t[t.plan_id.isin(list(plan_ids)) & (t.target_type == "level")].copy()
     t["concept"] = t["indicator_id"].map(lambda i: RELATED.get(i, i))
     t["plan_level"] = t["jurisdiction_id"].map(jur.level).map(PLAN_LEVEL_ZH)
     return t.reset_index(drop=True)
-
-
-def against_higher_plans(catalog: Catalog | None = None) -> pd.DataFrame:
-    """Each local plan's level target beside the same indicator's target in the plans above its place.
-
-    A local target set below the higher-level one (for the same indicator, in its direction) is a plan that
-    asks less of the place than the province or the State Council asks of the whole area.
-
-    Returns
-    -------
-    DataFrame
-        方案, 指标, 本方案目标, 目标年, 上级方案, 上级目标, 上级目标年, 对照 (高于上级 / 与上级相同 / 低于上级).
-    """
-    cat = catalog or load_catalog()
-    plans = cat.plans
-    levels = cat.jurisdictions.set_index("jurisdiction_id").level
-    t = targets()
-    local = t[(t.target_type == "level") & t.jurisdiction_id.map(levels).isin(["city", "district"])]
-    period = cat.plans.set_index("plan_id")[["base_year", "target_year"]]
-    rows = []
-    for r in local.itertuples():
-        concept = RELATED.get(r.indicator_id, r.indicator_id)
-        above = level_targets(
-            plans.plan_id[plans.jurisdiction_id.isin(ancestors(r.jurisdiction_id))], cat
-        )
-        base, end = period.loc[r.plan_id]
-        # only plans in force during some of the local plan's years
-        above = above[
-            above.plan_id.map(period.target_year).gt(base)
-            & above.plan_id.map(period.base_year).lt(end)
-        ]
-        for h in above[above.concept == concept].itertuples():
-            d = float(r.direction)
-            diff = d * (r.target_value - h.target_value)
-            verdict = "与上级相同" if abs(diff) < 1e-9 else ("高于上级" if diff > 0 else "低于上级")
-            if r.indicator_id != h.indicator_id or "definition" in f"{r.caveat}{h.caveat}":
-                verdict += "(口径不同)"
-            rows.append(
-                {
-                    "方案": plan_name(r.plan_id),
-                    "指标": r.name_zh,
-                    "本方案目标": _target_text(r),
-                    "目标年": int(r.target_year),
-                    "上级方案": f"{h.plan_level} {plan_name(h.plan_id)}",
-                    "上级目标": _target_text(h),
-                    "上级目标年": int(h.target_year),
-                    "对照": verdict,
-                }
-            )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "方案",
-            "指标",
-            "本方案目标",
-            "目标年",
-            "上级方案",
-            "上级目标",
-            "上级目标年",
-            "对照",
-        ],
-    )

@@ -4,18 +4,23 @@ back since the year before, and the data gaps that limit the assessment."""
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from qindex.catalog import ancestors, load_catalog, targets
-from qindex.compare import RELATED, level_targets, plan_name
+from qindex.catalog import Catalog, plan_name
+from qindex.comparison import RELATED, level_targets
 from qindex.observations import on_definition
-from qindex.panel import load_panel
-from qindex.progress import SCORED_STATUSES, STATUS_ZH, assess, summarise
-from qindex.report import _target_text
+from qindex.plan_assessment import assess_plan, same_year_comparators
+from qindex.progress import SCORED_STATUSES, STATUS_ZH, number_text
+from qindex.rankings import load_rankings
+from qindex.reports.index import rank_sentence
+from qindex.reports.plan import plan_report
+from qindex.reports.requests import reader_columns, requests_table
+from qindex.reports.text import MARKS, change_text, target_text, zh_punct
+from qindex.sources import describe
+from qindex.year_assessment import assess_year
 
 
 @dataclass
@@ -31,6 +36,8 @@ class AnnualReport:
     rank_uncertainty: pd.DataFrame
     index_note: str
     gaps: pd.DataFrame
+    catalog: Catalog
+    panel: pd.DataFrame
 
     @property
     def title(self) -> str:
@@ -46,11 +53,10 @@ class AnnualReport:
     def higher_plan_table(self) -> pd.DataFrame:
         """The place's latest values (up to the report year) against the level targets of the plans above it
         that are in force: 上级方案, 指标, 上级目标, 目标年, 本地值, 单位, 年份, 对照, 来源."""
-        from qindex.sources import describe
 
         live = self.in_force()
-        above = level_targets(live.plan_id[live.scope == "上级"])
-        usable = on_definition(load_panel())
+        above = level_targets(live.plan_id[live.scope == "上级"], self.catalog)
+        usable = on_definition(self.panel)
         own = usable[(usable.jurisdiction_id == self.jurisdiction_id) & (usable.year <= self.year)]
         rows = []
         for h in above.itertuples():
@@ -67,9 +73,9 @@ class AnnualReport:
                 v, y, verdict, source = np.nan, np.nan, "无本地数据", ""
             rows.append(
                 {
-                    "上级方案": f"{h.plan_level} {plan_name(h.plan_id)}",
+                    "上级方案": f"{h.plan_level} {plan_name(h.plan_id, self.catalog)}",
                     "指标": h.name_zh,
-                    "上级目标": _target_text(h),
+                    "上级目标": target_text(h),
                     "目标年": int(h.target_year),
                     "本地值": v,
                     "单位": h.unit,
@@ -97,12 +103,10 @@ class AnnualReport:
 
     def by_domain(self) -> dict[str, pd.DataFrame]:
         """二、分领域情况: per domain, the indicators published for the year with 同比 and 全省/全国."""
-        from qindex.progress import number_text
-        from qindex.report import MARKS, change_text, same_year_comparators
 
-        cat = load_catalog()
+        cat = self.catalog
         ind = cat.indicators.set_index("indicator_id")
-        panel = load_panel()
+        panel = self.panel
         jur_names = cat.jurisdictions.set_index("jurisdiction_id").name_zh
         own = panel[(panel.jurisdiction_id == self.jurisdiction_id) & (panel.year == self.year)]
         out: dict[str, list] = {d: [] for d in DOMAIN_CHAPTERS}
@@ -120,7 +124,7 @@ class AnnualReport:
             comps = [
                 (str(jur_names.get(pid, pid)), v)
                 for pid, v in same_year_comparators(
-                    panel, self.jurisdiction_id, r.indicator_id, self.year
+                    panel, self.jurisdiction_id, r.indicator_id, self.year, cat
                 )
             ]
             out[dom].append(
@@ -136,7 +140,6 @@ class AnnualReport:
 
     def rankings_table(self) -> pd.DataFrame:
         """四、外部评价与排名: published ranks and assessments of the place up to the report year."""
-        from qindex.rankings import load_rankings
 
         r = load_rankings()
         r = r[(r.jurisdiction_id == self.jurisdiction_id) & (r.year <= self.year)].sort_values(
@@ -169,7 +172,6 @@ class AnnualReport:
             & a.status.isin(["behind", "regressing", "missed", "not_comparable", "unconfirmed"])
         ]
         titles = self.plans.set_index("plan_id").title_zh
-        from qindex.report import zh_punct
 
         return pd.DataFrame(
             {
@@ -182,7 +184,6 @@ class AnnualReport:
 
     def ended_text(self) -> str:
         """三、规划目标进展 for plans already ended: a short 终期评估 each (no "next year" list)."""
-        from qindex.report import zh_punct
 
         out = []
         for p in self.ended().itertuples():
@@ -199,17 +200,19 @@ class AnnualReport:
 
     def plan_reports(self) -> list:
         """The plan reports (as of the report year) of the plans in force, for the annex."""
-        from qindex.report import plan_report
 
-        return [plan_report(pid, as_of=self.year) for pid in self.in_force().plan_id]
+        return [
+            plan_report(pid, as_of=self.year, catalog=self.catalog, panel=self.panel)
+            for pid in self.in_force().plan_id
+        ]
 
     def requests(self) -> pd.DataFrame:
         """六、数据需求: the data-request lists of the plans in force."""
-        from qindex.data_requests import reader_columns, requests_table
 
         frames = []
         for p in self.in_force().itertuples():
-            t = reader_columns(requests_table(p.plan_id, as_of=self.year))
+            pa = assess_plan(p.plan_id, as_of=self.year, catalog=self.catalog, panel=self.panel)
+            t = reader_columns(requests_table(p.plan_id, pa.assessment, self.year, self.catalog))
             t.insert(0, "方案", p.title_zh)
             frames.append(t)
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -232,7 +235,6 @@ class AnnualReport:
 
     def overall_text(self) -> str:
         """一、总体情况: one paragraph from the results."""
-        from qindex.report import zh_punct
 
         ch = self.changes
         n_pub = len(self.headline)
@@ -277,97 +279,34 @@ CHAPTER_OF = {
 }
 
 
-def covering_plans(jurisdiction_id: str) -> pd.DataFrame:
-    """Plans of the place itself (本级) and of the places above it (上级: their targets are for the whole area)."""
-    cat = load_catalog()
-    p = cat.plans[
-        cat.plans.jurisdiction_id.isin([jurisdiction_id, *ancestors(jurisdiction_id)])
-    ].copy()
-    p["scope"] = np.where(p.jurisdiction_id == jurisdiction_id, "本级", "上级")
-    return p
-
-
 def annual_report(jurisdiction_id: str, year: int, replications: int = 300) -> AnnualReport:
-    cat = load_catalog()
-    jur = cat.jurisdictions.set_index("jurisdiction_id")
-    panel = load_panel()
-    ind = cat.indicators.set_index("indicator_id")
-    own = panel[panel.jurisdiction_id == jurisdiction_id]
+    """The annual quality report of one place and year: :func:`qindex.year_assessment.assess_year` presented.
 
-    # headline figures of the year, with the change from the previous value
-    rows = []
-    for r in own[own.year == year].itertuples():
-        prev = (
-            own[(own.indicator_id == r.indicator_id) & (own.year < year)]
-            .sort_values("year")
-            .tail(1)
-        )
-        rows.append(
-            {
-                "指标": ind.at[r.indicator_id, "name_zh"],
-                "数值": r.value,
-                "单位": r.unit,
-                "上一数值": prev.value.iloc[0] if len(prev) else np.nan,
-                "上一年份": prev.year.iloc[0] if len(prev) else pd.NA,
-                "标记": r.flag,
-                "indicator_id": r.indicator_id,
-            }
-        )
-    headline = pd.DataFrame(
-        rows, columns=["指标", "数值", "单位", "上一数值", "上一年份", "标记", "indicator_id"]
-    )
+    Parameters
+    ----------
+    jurisdiction_id : the place (``jurisdictions.csv``); ``year`` the report year.
+    replications : Monte Carlo replications of the index rank uncertainty.
 
-    # progress on every covering plan, judged with data up to the year
-    plans = covering_plans(jurisdiction_id)
-    frames = [assess(panel, targets(pid), as_of=year) for pid in plans.plan_id]
-    a = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    if len(a):
-        counts = summarise(a, by=("plan_id",)).set_index("plan_id")
-        plans = plans.set_index("plan_id").join(counts).reset_index()
+    Returns
+    -------
+    AnnualReport
+        ``headline``, ``plans``, ``assessment``, ``changes``, ``index_scores``, ``rank_uncertainty``,
+        ``index_note`` and ``gaps`` as tables for readers, and the report's sections as methods.
 
-    # what improved and what fell back: indicators with a value this year and the year before
-    changes = []
-    for r in headline.itertuples():
-        if r.上一年份 is not pd.NA and r.上一年份 == year - 1:
-            d = float(ind.at[r.indicator_id, "direction"])
-            delta = r.数值 - r.上一数值
-            changes.append(
-                {
-                    "指标": r.指标,
-                    f"{year - 1}年": r.上一数值,
-                    f"{year}年": r.数值,
-                    "变化": delta,
-                    "单位": r.单位,
-                    "判断": "改善" if d * delta > 0 else ("退步" if d * delta < 0 else "持平"),
-                }
-            )
-    changes = pd.DataFrame(changes)
-
-    # place in the quality index and the uncertainty of the rank
-    from qindex.composite.city import cross_section, load_study_spec, quality_index
-    from qindex.composite.sensitivity import load_study, uncertainty
-
-    result = quality_index(panel)
-    scores = result.scores
-    names = result.framework.nodes.set_index("code")["name"]
-    level2 = result.framework.nodes.loc[result.framework.nodes.level >= 2, "code"].tolist()
-    in_year = (
-        scores.xs(year, level="year")[level2]
-        if year in scores.index.get_level_values("year")
-        else pd.DataFrame()
-    )
+    Example
+    -------
+    >>> annual_report("CN-ZJ-HZ", 2024, replications=20).title
+    '杭州市2024年质量发展状况年度报告'
+    """
+    ya = assess_year(jurisdiction_id, year, replications)
+    jur = ya.catalog.jurisdictions.set_index("jurisdiction_id")
+    a = ya.assessment
     index_scores = pd.DataFrame()
     rank_unc = pd.DataFrame()
     note = ""
-    if jurisdiction_id in in_year.index:
-        from qindex.composite.analysis import availability
-        from qindex.composite.city import comparable_groups, rank_sentence
-
-        avail = availability(result).xs(year, level="year")["availability"]
-        comp = comparable_groups(
-            in_year, level2[:-1] if result.framework.top in level2 else level2, avail, jur["level"]
-        )
-        index_scores = in_year.rename(columns=names).round(1)
+    if len(ya.comparability):
+        comp = ya.comparability
+        index_scores = ya.index_scores.rename(columns=ya.index_names).round(1)
         index_scores.insert(
             0, "当年有数据指标占比(%)", (100 * comp["availability"]).round(0).astype("Int64")
         )
@@ -377,11 +316,8 @@ def annual_report(jurisdiction_id: str, year: int, replications: int = 300) -> A
         index_scores.insert(0, "地区", [jur.at[j, "name_zh"] for j in index_scores.index])
         index_scores = index_scores.reset_index(drop=True)
         note = rank_sentence(comp, jur["name_zh"].to_dict())
-        if comp.loc[jurisdiction_id, "rankable"]:
-            data, fw = cross_section(result, year)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                ua = uncertainty(data, fw, load_study(load_study_spec(), fw), n=replications)
+        if ya.rank_uncertainty is not None:
+            ua = ya.rank_uncertainty
             rank_unc = ua.rank_stats.copy()
             rank_unc.insert(0, "地区", [jur.at[j, "name_zh"] for j in rank_unc.index])
             rank_unc = rank_unc.reset_index(drop=True).rename(
@@ -396,7 +332,6 @@ def annual_report(jurisdiction_id: str, year: int, replications: int = 300) -> A
             note += ua.note
     else:
         note = f"{jur.at[jurisdiction_id, 'name_zh']}在{year}年的数据不足，未进入质量竞争力指数，未计入指数排名。"
-
     # data gaps
     gaps = (
         a[~a["status"].isin(SCORED_STATUSES)][
@@ -409,10 +344,10 @@ def annual_report(jurisdiction_id: str, year: int, replications: int = 300) -> A
         jurisdiction_id,
         jur.at[jurisdiction_id, "name_zh"],
         int(year),
-        headline.drop(columns="indicator_id"),
-        plans,
+        ya.headline.drop(columns="indicator_id"),
+        ya.plans,
         a,
-        changes,
+        ya.changes,
         index_scores,
         rank_unc,
         note,
@@ -425,6 +360,8 @@ def annual_report(jurisdiction_id: str, year: int, replications: int = 300) -> A
                 "note": "原因与所需数据",
             }
         ),
+        ya.catalog,
+        ya.panel,
     )
 
 

@@ -1,98 +1,34 @@
-"""Tables for people: aligned plain-text tables with Chinese text, and exports Excel opens correctly."""
+"""The plan report: progress on every target of one plan, as the plan-progress notebook shows it.
+
+A :class:`PlanReport` presents a :class:`qindex.plan_assessment.PlanAssessment`: the first screen (总体评价 and
+key figures), the 中期评估 indicator table with marks and numbered sources, the domains, the task areas and
+their 责任单位, what cannot be judged and the data it needs, the office values used and the pairs settled,
+and the result tables a run writes. Chinese by default, English when ``language="en"``.
+
+Example
+-------
+>>> r = plan_report("chengdu-2027")
+>>> r.indicator_table().columns[:3].tolist()
+['指标', '属性', '基期值']
+"""
 
 from __future__ import annotations
 
-import math
-import re
-import unicodedata
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, fields
 
-import numpy as np
 import pandas as pd
 
-from qindex.catalog import TARGET_TYPES_ZH
-from qindex.progress import number_text
+from qindex.catalog import DOMAINS_ZH, TARGET_TYPES_ZH, Catalog
+from qindex.departments import department, load_tasks
+from qindex.observations import ORIGINS
+from qindex.office import precedence_log
+from qindex.plan_assessment import PlanAssessment, assess_plan, same_year_comparators
+from qindex.progress import SCORED_STATUSES, STATUS_EN, STATUS_ORDER, STATUS_ZH, number_text
+from qindex.reports.requests import reader_columns, requests_table
+from qindex.reports.text import MARKS, change_text, target_text, zh_punct
+from qindex.sources import KIND_ZH, describe
 
 
-def display_width(text: str) -> int:
-    """Columns a string takes in a terminal: wide (CJK) characters count twice."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _cell(value, digits: int) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return ""
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return "∞" if value > 0 else "−∞"
-        return (
-            f"{value:.{digits}f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:.0f}"
-        )
-    return str(value)
-
-
-def format_table(frame: pd.DataFrame, digits: int = 2, max_width: int = 40) -> str:
-    """Render ``frame`` as an aligned text table; numbers right-aligned, text left-aligned.
-
-    Cells longer than ``max_width`` display columns are cut with an ellipsis. Rounding is for display only.
-
-    Example
-    -------
-    >>> print(format_table(pd.DataFrame({"指标": ["PM2.5"], "目标": [35.0]})))
-    指标   目标
-    -----  ----
-    PM2.5    35
-    """
-    cols = [str(c) for c in frame.columns]
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
-    body = [
-        [_clip(_cell(v, digits), max_width) for v in row] for row in frame.itertuples(index=False)
-    ]
-    widths = [
-        max([display_width(h)] + [display_width(r[j]) for r in body]) for j, h in enumerate(cols)
-    ]
-
-    def line(cells, header=False):
-        out = []
-        for j, c in enumerate(cells):
-            pad = " " * (widths[j] - display_width(c))
-            out.append(pad + c if numeric[j] and not header else c + pad)
-        return "  ".join(out).rstrip()
-
-    rows = [line(cols, header=True), "  ".join("-" * w for w in widths)]
-    rows += [line(r) for r in body]
-    return "\n".join(rows)
-
-
-def _clip(text: str, width: int) -> str:
-    if display_width(text) <= width:
-        return text
-    out, used = "", 0
-    for ch in text:
-        w = display_width(ch)
-        if used + w > width - 1:
-            break
-        out, used = out + ch, used + w
-    return out + "…"
-
-
-# ---------------------------------------------------------------- plan progress report
-
-
-#: Marks shown after a value, with the legend printed under every table that uses them.
-MARKS = {
-    "synthetic": ("◇", "示例数据(合成,非真实数据)", "synthetic example data"),
-    "office": ("◆", "内部数据(本单位报送,未公开发布)", "office data (not published)"),
-    "derived": ("※", "推算(由公布的数值和变化量算出)", "derived from a published value and change"),
-    "inferred": ("▲", "推断(由包含它的较大范围指标推出)", "inferred from a wider indicator"),
-    "lower_bound": ("†", "下限(来源写“以上”)", "lower bound (the source says 'at least')"),
-    "provisional": ("‡", "初步数", "provisional"),
-    "low_confidence": ("?", "来源可信度低", "source of low confidence"),
-    "definition_change": ("△", "口径与目标不同", "definition differs from the target's"),
-    "unconfirmed": ("▽", "口径待确认", "definition to be confirmed"),
-    "series_break": ("‖", "与往年不可比", "not comparable with earlier years"),
-}
 #: Headers of the tables in the English edition.
 EN_COLUMNS = {
     "指标": "Indicator",
@@ -145,46 +81,6 @@ _TYPE_EN = {
 }
 
 
-def _pp(unit: str) -> str:
-    return "个百分点" if unit == "%" else (unit or "")
-
-
-def change_text(change: float | None, unit: str) -> str:
-    """A change on the year before in words: "提高0.3个百分点", "下降1.8µg/m³", "持平" ("" when unknown)."""
-    if change is None:
-        return ""
-    if abs(change) < 1e-9:
-        return "持平"
-    return f"{'提高' if change > 0 else '下降'}{number_text(abs(change))}{_pp(unit)}"
-
-
-def same_year_comparators(
-    panel: pd.DataFrame, jurisdiction_id: str, indicator_id: str, year: int
-) -> list[tuple[str, float]]:
-    """The value of the same indicator and year for the province(s) above a place and for the country:
-    ``[(jurisdiction_id, value), …]``, nearest first (only where the panel has one)."""
-    from qindex.catalog import load_catalog
-
-    j = load_catalog().jurisdictions.set_index("jurisdiction_id")
-    chain, cur = [], jurisdiction_id
-    while isinstance(cur, str) and cur and cur in j.index:
-        cur = j.parent_id.get(cur, "")
-        if isinstance(cur, str) and cur and j.level.get(cur) in ("province", "national"):
-            chain.append(cur)
-    out = []
-    for pid in dict.fromkeys([*chain, "CN"]):
-        if pid == jurisdiction_id:
-            continue
-        v = panel[
-            (panel.jurisdiction_id == pid)
-            & (panel.indicator_id == indicator_id)
-            & (panel.year == year)
-        ].value
-        if len(v):
-            out.append((pid, float(v.iloc[0])))
-    return out
-
-
 class _PlanText:
     """Reader-facing parts of a plan report: the first screen, the 中期评估 indicator table with marks and
     numbered sources, task areas, problems; Chinese by default, English when ``language == "en"``."""
@@ -198,15 +94,13 @@ class _PlanText:
                 return r.name_zh
             quote = str(getattr(r, "quote", "") or "")
             return f"{quote[:24]}…" if len(quote) > 25 else (quote or "(定性目标)")
-        from qindex.catalog import load_catalog
 
-        en = load_catalog().indicators.set_index("indicator_id").name_en
+        en = self.catalog.indicators.set_index("indicator_id").name_en
         return str(en.get(r.indicator_id, "") or "") or "(qualitative goal)"
 
     def _place_name(self, jid: str) -> str:
-        from qindex.catalog import load_catalog
 
-        j = load_catalog().jurisdictions.set_index("jurisdiction_id")
+        j = self.catalog.jurisdictions.set_index("jurisdiction_id")
         col = "name_zh" if self._zh() else "name_en"
         return (
             str(j[col].get(jid, jid))
@@ -258,7 +152,6 @@ class _PlanText:
 
     def _sources(self):
         """Numbered sources of the values the indicator table shows: ({source text: number}, rows)."""
-        from qindex.sources import describe
 
         numbers, listing = {}, []
         latest = self.latest_rows()
@@ -275,8 +168,6 @@ class _PlanText:
     def indicator_table(self) -> pd.DataFrame:
         """The 中期评估 table: 指标 | 属性 | 基期值 | 目标值 | 当前值 | 序时进度 | 评价 | 责任单位 | 数据来源; values
         carry marks (see :data:`MARKS`), sources are numbered as in :meth:`source_table`."""
-        from qindex.data_requests import department
-        from qindex.progress import STATUS_EN
 
         a = self.assessment
         latest = self.latest_rows()
@@ -320,7 +211,7 @@ class _PlanText:
                     if zh
                     else _TYPE_EN.get(TARGET_TYPES_ZH.get(r.target_type, ""), r.target_type),
                     "基期值": base,
-                    "目标值": _target_text(r) if zh else _target_text_en(r),
+                    "目标值": target_text(r) if zh else _target_text_en(r),
                     "当前值": value,
                     "序时进度": _progress_text(r),
                     "评价": status,
@@ -360,7 +251,6 @@ class _PlanText:
         """The numbered sources: what each is (title, publisher, date, or the reprint and its original)."""
         _, listing = self._sources()
         zh = self._zh()
-        from qindex.sources import KIND_ZH
 
         return pd.DataFrame(
             {
@@ -373,7 +263,6 @@ class _PlanText:
 
     def tasks_table(self) -> pd.DataFrame:
         """The plan's task areas (重点任务) with their 责任单位 and the targets each covers, as the plan states."""
-        from qindex.data_requests import load_tasks
 
         t = load_tasks()
         t = t[t.plan_id == str(self.plan.plan_id)]
@@ -395,7 +284,6 @@ class _PlanText:
         ).reset_index(drop=True)
 
     def status_counts(self) -> dict:
-        from qindex.progress import STATUS_EN, STATUS_ORDER, STATUS_ZH
 
         c = self.assessment.status.value_counts()
         label = STATUS_ZH if self._zh() else STATUS_EN
@@ -409,7 +297,6 @@ class _PlanText:
         """Up to ``n`` headline figures: scored level targets with a value, the furthest ahead and the furthest
         behind first, each with its change on the year before (同比) and the province's and the country's value
         for the same year where the data have them."""
-        from qindex.progress import SCORED_STATUSES
 
         a = self.assessment
         pool = a[
@@ -451,7 +338,7 @@ class _PlanText:
                     "year": int(r.latest_year),
                     "change": change,
                     "direction": r.direction,
-                    "target": _target_text(r) if self._zh() else _target_text_en(r),
+                    "target": target_text(r) if self._zh() else _target_text_en(r),
                     "status": r.status_zh if self._zh() else r.status,
                     "comparators": comps,
                     "marks": "".join(
@@ -477,7 +364,6 @@ class _PlanText:
 
     def overall_text(self) -> str:
         """The 总体评价 paragraph, written from the results by templates (no figure typed by hand)."""
-        from qindex.progress import SCORED_STATUSES
 
         a = self.assessment
         n = len(a)
@@ -657,9 +543,45 @@ def _target_text_en(r) -> str:
     return f"{r.comparator} {prefix}{r.target_value:g} {unit}".strip()
 
 
+def plan_report(
+    plan_id: str,
+    as_of: int | None = None,
+    model: str = "linear",
+    level: float = 0.95,
+    synthetic: bool = False,
+    language: str = "zh",
+    example_seed: int = 0,
+    catalog: Catalog | None = None,
+    panel: pd.DataFrame | None = None,
+) -> PlanReport:
+    """The plan-progress report of one plan: :func:`qindex.plan_assessment.assess_plan` presented.
+
+    Parameters
+    ----------
+    plan_id, as_of, model, level, synthetic, example_seed, catalog, panel : as for
+        :func:`~qindex.plan_assessment.assess_plan`.
+    language : ``zh`` (default) or ``en``, the edition.
+
+    Returns
+    -------
+    PlanReport
+        the assessment's fields (``plan``, ``assessment``, ``by_domain``, ``projections``, ``panel``,
+        ``as_of`` …) and the report's sections as methods (``front()``, ``indicator_table()``, ``tables()`` …).
+
+    Example
+    -------
+    >>> plan_report("hangzhou-2015").title
+    '杭州市质量强市建设规划（2013—2015年）：目标进展评估（2015年）'
+    """
+    pa = assess_plan(plan_id, as_of, model, level, synthetic, example_seed, catalog, panel)
+    return PlanReport(
+        **{f.name: getattr(pa, f.name) for f in fields(PlanAssessment)}, language=language
+    )
+
+
 @dataclass
 class PlanReport(_PlanText):
-    """Everything the plan-progress notebook shows, computed by the library (no logic in the notebook)."""
+    """Everything the plan-progress notebook shows; the numbers are those of a :class:`PlanAssessment`."""
 
     plan: pd.Series
     assessment: pd.DataFrame
@@ -670,13 +592,13 @@ class PlanReport(_PlanText):
     model: str
     level: float
     synthetic: bool
+    catalog: Catalog
     language: str = "zh"
 
     @property
     def place(self) -> str:
-        from qindex.catalog import load_catalog
 
-        names = load_catalog().jurisdictions.set_index("jurisdiction_id")["name_zh"]
+        names = self.catalog.jurisdictions.set_index("jurisdiction_id")["name_zh"]
         if (
             self.plan.jurisdiction_id not in names.index
         ):  # the synthetic example's fictional district
@@ -693,7 +615,6 @@ class PlanReport(_PlanText):
     def intro(self) -> str:
         """Markdown: the title and one paragraph saying what is assessed, on which data."""
         a = self.assessment
-        from qindex.progress import SCORED_STATUSES
 
         n, k = len(a), int(a["status"].isin(SCORED_STATUSES).sum())
         warn = (
@@ -713,8 +634,6 @@ class PlanReport(_PlanText):
 
     def domain_table(self) -> pd.DataFrame:
         """Summary by domain with Chinese headers."""
-        from qindex.catalog import DOMAINS_ZH
-        from qindex.progress import STATUS_ZH
 
         d = self.by_domain.copy()
         d = d[d["n_targets"] > 0] if "n_targets" in d.columns else d
@@ -735,8 +654,6 @@ class PlanReport(_PlanText):
         )
         d = d.rename(columns=names).round(3)
         if self.language == "en":
-            from qindex.progress import STATUS_EN
-
             d["领域"] = d["领域"].map(lambda x: _DOMAIN_EN.get(x, x))
             d = d.rename(
                 columns={
@@ -748,7 +665,6 @@ class PlanReport(_PlanText):
 
     def headline(self) -> pd.DataFrame:
         """Counts by status (Chinese labels), in the house order."""
-        from qindex.progress import STATUS_ORDER, STATUS_ZH
 
         counts = self.assessment["status"].value_counts().reindex(STATUS_ORDER, fill_value=0)
         return pd.DataFrame(
@@ -767,7 +683,7 @@ class PlanReport(_PlanText):
             {
                 "编号": a["target_id"],
                 "指标": a["name_zh"].fillna("(定性目标)").replace("", "(定性目标)"),
-                "目标": [_target_text(r) for r in a.itertuples()],
+                "目标": [target_text(r) for r in a.itertuples()],
                 "目标年": a["target_year"],
                 "最新值": [_latest_text(r) for r in a.itertuples()],
                 "最新年份": a["latest_year"].astype("Int64"),
@@ -784,7 +700,6 @@ class PlanReport(_PlanText):
 
     def not_assessable(self) -> pd.DataFrame:
         """Targets without a scored verdict (无法评估, 口径不一致, 待核实, 不评分), with what would settle them."""
-        from qindex.progress import SCORED_STATUSES, STATUS_EN
 
         lagging = ("behind", "regressing", "missed")
         a = self.assessment[
@@ -807,7 +722,6 @@ class PlanReport(_PlanText):
     def data_kind(self) -> pd.Series:
         """Per target, what its values are: 内部数据 when any value of its series up to the latest year judged
         comes from the office's files, else 推算 when any is derived, else 公开发布 (empty without data)."""
-        from qindex.observations import ORIGINS
 
         a, p = self.assessment, self.panel
         if "origin" not in p.columns:
@@ -857,8 +771,6 @@ class PlanReport(_PlanText):
     def precedence(self) -> pd.DataFrame:
         """Every pair of values for the plan's place and indicators that the data settled (differences and
         identical values from two sources), with both values and both sources."""
-        from qindex.observations import ORIGINS
-        from qindex.office import precedence_log
 
         log = precedence_log(self.panel)
         ids = set(self.assessment.indicator_id)
@@ -890,18 +802,17 @@ class PlanReport(_PlanText):
 
     def requests(self) -> pd.DataFrame:
         """The data-request list (数据需求清单) of the plan, as ``qindex requests`` writes it."""
-        from qindex.data_requests import requests_table
 
         if self.synthetic:
             return pd.DataFrame()
-        t = requests_table(str(self.plan.plan_id), as_of=self.as_of, assessment=self.assessment)
-        from qindex.data_requests import reader_columns
+        t = requests_table(
+            str(self.plan.plan_id), self.assessment, as_of=self.as_of, catalog=self.catalog
+        )
 
         return reader_columns(t)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The result tables a run writes to data/processed/<run>/."""
-        from qindex.office import precedence_log
 
         log = precedence_log(self.panel)
         ids = set(self.assessment.indicator_id)
@@ -925,42 +836,6 @@ def _source_host(source: str) -> str:
     return host or source[:24]
 
 
-SCOPE_ZH = {"": "全国", "national": "全国", "province": "全省", "peer_tier": "同类城市"}
-
-
-def _target_text(r) -> str:
-    """The target as the plan words it, compactly: "≥96%", "≤35µg/m³", "新增≥300项", "全省第一", "全国前列"."""
-    if r.target_type in ("qualitative", "procedural"):
-        return "定性" if r.target_type == "qualitative" else "程序性"
-    if r.target_type == "trend":
-        return "持续上升" if r.comparator == ">=" else "持续下降"
-    scope = SCOPE_ZH.get(str(getattr(r, "scope", "") or ""), "")
-    if r.target_type == "rank":
-        if pd.isna(r.target_value):
-            return f"{scope}前列"
-        k = int(r.target_value)
-        return f"{scope}第一" if k == 1 else f"{scope}前{k}名"
-    unit = "%/年" if r.target_type == "growth" else (r.unit or "")
-    prefix = "新增" if r.target_type == "cumulative" else ""
-    sign = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}.get(r.comparator, r.comparator)
-    return f"{prefix}{sign}{r.target_value:g}{unit}"
-
-
-_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef《》“”"
-
-
-def zh_punct(text: str) -> str:
-    """Full-width punctuation in a Chinese sentence: ,;:() become ，；：（）, except inside numbers, times and
-    addresses."""
-    if not isinstance(text, str):
-        return text
-    text = re.sub(r",(?!\d{3}\b)", "，", text)
-    text = text.replace(";", "；")
-    text = re.sub(r"(?<![\d/a-zA-Z]):(?!//)|(?<=[" + _CJK + r"]):", "：", text)
-    text = text.replace("(", "（").replace(")", "）")
-    return text
-
-
 def _latest_text(r) -> str:
     """The latest value for display: a rank as 第k名/n, a count without decimals, else 2 decimals."""
     if r.target_type == "rank" and pd.notna(r.rank):
@@ -976,173 +851,6 @@ def _progress_text(r) -> str:
     if pd.isna(r.progress_ratio) or pd.isna(r.elapsed_share):
         return ""
     return f"{100 * r.progress_ratio:.0f} / {100 * r.elapsed_share:.0f}"
-
-
-def plan_report(
-    plan_id: str,
-    as_of: int | None = None,
-    model: str = "linear",
-    level: float = 0.95,
-    synthetic: bool = False,
-    language: str = "zh",
-    example_seed: int = 0,
-) -> PlanReport:
-    """Assess one plan on the shipped data, or on the synthetic example district when ``synthetic``
-    (``example_seed`` 0: the shipped example workbook, read as office data are; N: a fictional district
-    generated with seed N, e.g. for batch benchmarks).
-
-    ``as_of`` ``None`` or 0 means the latest year with data for the plan's jurisdiction (at most the
-    plan's target year), so that a plan is judged on what is known about its own place.
-    """
-    from qindex.catalog import load_catalog, targets
-    from qindex.panel import load_panel
-    from qindex.progress import assess, summarise
-    from qindex.synthetic import example_panel
-
-    if synthetic and example_seed:
-        from qindex.synthetic import synthetic_plan_example
-
-        cat, panel, tg = synthetic_plan_example(plan_id, seed=example_seed)
-        made = f"qindex.synthetic.synthetic_plan_example(seed={example_seed})"
-        panel = panel.assign(
-            origin="synthetic",
-            source=f"示例数据(生成,种子 {example_seed})",
-            file=made,
-            line=0,
-            sheet="",
-            cell="",
-            other_sources="",
-        )
-        plan_key = f"example-{plan_id}"
-    elif synthetic:
-        cat, panel, tg = example_panel(plan_id)
-        plan_key = f"example-{plan_id}"
-    else:
-        cat, panel, tg = load_catalog(), load_panel(), targets(plan_id)
-        plan_key = plan_id
-    plan = cat.plans.set_index("plan_id").loc[plan_key].copy()
-    plan["plan_id"] = plan_key
-    if not as_of:
-        own = panel[panel["jurisdiction_id"] == plan.jurisdiction_id]
-        as_of = int(own["year"].max()) if len(own) else int(plan.target_year)
-    a = assess(panel, tg, as_of=as_of, model=model, level=level, catalog=cat)
-    extra = [c for c in ("scope", "quote") if c in tg.columns and c not in a.columns]
-    if extra:  # the plan's own wording: 全省/全国 of rank targets, the quote of qualitative goals
-        a = a.merge(tg[["target_id", *extra]].fillna(""), on="target_id", how="left")
-    if (
-        not synthetic
-    ):  # charts show the values inferred at a bound (hz22-32, gs25-14) as hollow points
-        from qindex.rankings import infer_at_bounds, load_implications
-
-        panel = pd.concat(
-            [panel, infer_at_bounds(panel, load_implications(), cat)], ignore_index=True
-        )
-    by_domain = summarise(a, by=("domain",))
-    projections = projection_paths(a, panel, model=model, level=level, as_of=as_of)
-    return PlanReport(
-        plan, a, by_domain, projections, panel, int(as_of), model, level, synthetic, language
-    )
-
-
-def projection_paths(assessment, panel, model="linear", level=0.95, as_of=None) -> dict:
-    """For each level target with a projection: the fitted path from the last observed year to the target
-    year, with its prediction band (``year, value, lower, upper``)."""
-    from qindex.trend import project
-
-    paths_out = {}
-    rows = assessment[
-        (assessment["target_type"] == "level") & assessment["projected_value"].notna()
-    ]
-    frames, horizons = [], {}
-    for r in rows.itertuples():
-        s = panel[
-            (panel.jurisdiction_id == r.jurisdiction_id) & (panel.indicator_id == r.indicator_id)
-        ]
-        s = s[s.year <= min(r.target_year, as_of or r.target_year)]
-        if pd.notna(getattr(r, "fit_from", np.nan)):
-            s = s[(s.year >= r.fit_from) & (s.year <= r.fit_to)]
-        # the fitted line is drawn over the years the fit used, then on to the target year
-        start = int(r.fit_from) if pd.notna(getattr(r, "fit_from", np.nan)) else int(r.latest_year)
-        for y in range(start, int(r.target_year) + 1):
-            key = f"{r.target_id}|{y}"
-            frames.append(s[["year", "value"]].assign(series=key))
-            horizons[key] = (r.target_id, y)
-    if not frames:
-        return paths_out
-    obs = pd.concat(frames, ignore_index=True)
-    years = pd.Series({k: v[1] for k, v in horizons.items()})
-    meta = assessment.set_index("target_id")
-    from qindex.catalog import load_catalog
-
-    ind = load_catalog().indicators.set_index("indicator_id")
-    lo = pd.Series(
-        {k: ind.lower_limit.get(meta.at[v[0], "indicator_id"], np.nan) for k, v in horizons.items()}
-    )
-    hi = pd.Series(
-        {k: ind.upper_limit.get(meta.at[v[0], "indicator_id"], np.nan) for k, v in horizons.items()}
-    )
-    pr = project(obs, years, model=model, level=level, lower_limit=lo, upper_limit=hi)
-    pr["target_id"] = [horizons[k][0] for k in pr.index]
-    pr["year"] = [horizons[k][1] for k in pr.index]
-    for tid, g in pr.groupby("target_id"):
-        g = g.sort_values("year")
-        paths_out[tid] = pd.DataFrame(
-            {
-                "year": g["year"],
-                "value": g["projected_value"],
-                "lower": g["projected_lower"],
-                "upper": g["projected_upper"],
-            }
-        ).reset_index(drop=True)
-    return paths_out
-
-
-def show(frame: pd.DataFrame, digits: int = 2, wrap_over: int = 24, language: str = "zh"):
-    """A table for a report: no index; whole numbers without decimals, others rounded for display only;
-    numbers right-aligned; short cells kept on one line and only long text (over ``wrap_over`` characters)
-    wrapped; yes/no in words; empty cells blank."""
-    frame = frame.reset_index(drop=True)
-    yes_no = ("是", "否") if language == "zh" else ("yes", "no")
-    for c in frame.columns:
-        if pd.api.types.is_bool_dtype(frame[c]):
-            frame[c] = frame[c].map({True: yes_no[0], False: yes_no[1]})
-    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
-    classes = pd.DataFrame("", index=frame.index, columns=frame.columns)
-    for c in frame.columns:
-        if c in numeric:
-            classes[c] = "num"
-        elif frame[c].astype(str).str.len().max() > wrap_over:
-            classes[c] = "wrap"
-    return (
-        frame.style.hide(axis="index")
-        .format({c: (lambda v, d=digits: _cell(v, d)) for c in numeric}, na_rep="")
-        .set_td_classes(classes)
-        .set_uuid("qindex")
-        .set_table_attributes('class="qindex-table"')
-    )
-
-
-def save_summary(summary: dict, output_dir: str | Path | None) -> Path | None:
-    """Write ``summary.json`` (what the gallery shows: title, place, period, data cut-off, status counts)."""
-    import json
-
-    from qindex.store import atomic_write
-
-    if not output_dir:
-        return None
-    text = json.dumps(summary, ensure_ascii=False, indent=2)
-    return atomic_write(
-        Path(output_dir) / "summary.json", lambda tmp: tmp.write_text(text, encoding="utf-8")
-    )
-
-
-def save_tables(tables: dict[str, pd.DataFrame], output_dir: str | Path | None) -> list[Path]:
-    """Write each table as ``<name>.csv`` (utf-8-sig) into ``output_dir``; nothing when it is empty."""
-    from qindex.store import write_csv
-
-    if not output_dir:
-        return []
-    return [write_csv(frame, Path(output_dir) / f"{name}.csv") for name, frame in tables.items()]
 
 
 METHOD_TEXT = """

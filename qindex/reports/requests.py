@@ -8,33 +8,25 @@ verbatim quote); otherwise the indicator's ``data_holder`` in ``indicators.csv``
 
 Example
 -------
->>> table = requests_table("chengdu-2027")
+>>> from qindex.plan_assessment import assess_plan
+>>> table = requests_table("chengdu-2027", assess_plan("chengdu-2027").assessment)
 >>> table.columns[:3].tolist()
 ['目标', '指标', '口径']
 """
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from qindex import paths
-from qindex.catalog import load_catalog
-from qindex.errors import CatalogError, Problem
-from qindex.tables import read_text_table
+from qindex.catalog import Catalog, load_catalog
+from qindex.departments import department
+from qindex.plan_assessment import assess_plan
+from qindex.progress import SCORED_STATUSES
+from qindex.template import write_workbook
 
-TASK_COLUMNS = [
-    "plan_id",
-    "task_id",
-    "task_zh",
-    "departments",
-    "quote",
-    "source_file",
-    "target_ids",
-]
 #: Why a target cannot be judged, as the request list says it (code → Chinese).
 REASONS_ZH = {
     "no_data": "无数据",
@@ -45,89 +37,6 @@ REASONS_ZH = {
     "rank": "缺公布的排名(名次、参评总数、发布机构)",
     "reading": "目标含义需质量强市办确认",
 }
-
-
-def load_tasks(raw_dir: Path | str | None = None) -> pd.DataFrame:
-    """The plans' task areas with their 责任单位 (``data/raw/tasks.csv``), checked: known plan, quote verbatim in
-    the plan text, target ids of that plan. Empty when the file is absent."""
-    raw = Path(raw_dir) if raw_dir is not None else paths.DATA_RAW
-    return _load_tasks(raw.resolve()).copy()
-
-
-@lru_cache(maxsize=4)
-def _load_tasks(raw: Path) -> pd.DataFrame:
-    path = raw / "tasks.csv"
-    if not path.is_file():
-        return pd.DataFrame(columns=TASK_COLUMNS)
-    cat = load_catalog(raw)
-    problems: list[Problem] = []
-    f = read_text_table(path, TASK_COLUMNS, problems, "tasks.csv")
-    plans = set(cat.plans.plan_id)
-    tids = cat.targets.set_index("target_id").plan_id
-    texts: dict[str, str] = {}
-    for row in f.itertuples(index=False):
-        line = row.source_line
-        if row.plan_id not in plans:
-            problems.append(
-                Problem("tasks.csv", line, "plan_id", row.plan_id, "a plan of plans.csv")
-            )
-        src = raw / "sources" / row.source_file
-        if row.source_file not in texts:
-            texts[row.source_file] = (
-                src.read_text(encoding="utf-8")
-                if src.is_file() and src.parent == raw / "sources"
-                else ""
-            )
-        if not row.quote or row.quote not in texts[row.source_file]:
-            problems.append(
-                Problem(
-                    "tasks.csv",
-                    line,
-                    "quote",
-                    row.quote[:30],
-                    f"a verbatim span of sources/{row.source_file}",
-                )
-            )
-        if row.departments and row.departments not in row.quote:
-            problems.append(
-                Problem(
-                    "tasks.csv", line, "departments", row.departments, "the departments as quoted"
-                )
-            )
-        for t in filter(None, row.target_ids.split(";")):
-            if tids.get(t) != row.plan_id:
-                problems.append(
-                    Problem("tasks.csv", line, "target_ids", t, f"a target of {row.plan_id}")
-                )
-    if problems:
-        raise CatalogError(problems)
-    return f.drop(columns="source_line").reset_index(drop=True)
-
-
-def department(indicator_id: str, target_id: str, plan_id: str) -> tuple[str, str, str]:
-    """(department, publication, basis) for a target: the plan's 责任单位 when a task area names it, else the
-    indicator's default holder, marked as a suggestion."""
-    tasks = load_tasks()
-    hit = tasks[
-        (tasks.plan_id == plan_id) & tasks.target_ids.str.split(";").map(lambda x: target_id in x)
-    ]
-    holder = ""
-    if indicator_id:
-        ind = load_catalog().indicators.set_index("indicator_id")
-        holder = str(ind.data_holder.get(indicator_id, "") or "")
-    dept, pub = split_holder(holder)
-    if len(hit):
-        row = hit.iloc[0]
-        return row.departments, pub, f"方案明确:{row.task_zh}"
-    return (f"{dept}(建议)" if dept else ""), pub, "建议(方案未列责任单位)"
-
-
-def split_holder(holder: str) -> tuple[str, str]:
-    """ "市场监管局(年度质量状况报告、监督抽查通报)" → ("市场监管局", "年度质量状况报告、监督抽查通报")."""
-    m = re.fullmatch(r"([^(（]*)[(（](.*)[)）]\s*", holder or "")
-    if m:
-        return m.group(1).strip(), m.group(2).strip()
-    return (holder or "").strip(), ""
 
 
 def _reason(r) -> str:
@@ -153,17 +62,30 @@ def _years(r, as_of: int) -> str:
     return f"{base}–{last}" if base < last else str(last)
 
 
-def requests_table(plan_id: str, as_of: int | None = None, assessment: pd.DataFrame | None = None):
+def requests_table(
+    plan_id: str,
+    assessment: pd.DataFrame,
+    as_of: int | None = None,
+    catalog: Catalog | None = None,
+) -> pd.DataFrame:
     """The data-request list of one plan (Chinese headers), one row per target without a scored verdict
-    (qualitative targets excluded: no figure can settle them)."""
-    from qindex.progress import SCORED_STATUSES
+    (qualitative targets excluded: no figure can settle them).
 
-    if assessment is None:
-        from qindex.report import plan_report
+    Parameters
+    ----------
+    plan_id : the plan.
+    assessment : its assessment (:func:`qindex.plan_assessment.assess_plan`), one row per target.
+    as_of : the assessment year (the years asked for end there).
+    catalog : the catalogue the assessment used (default: the shipped one).
 
-        assessment = plan_report(plan_id, as_of=as_of).assessment
+    Returns
+    -------
+    DataFrame
+        目标, 指标, 口径, 单位, 需要年份, 原因, 说明, 提供单位, 依据, 可能的公开出处, and ``reason_code``,
+        ``target_id``, ``indicator_id``.
+    """
     a = assessment[~assessment.status.isin(SCORED_STATUSES) & (assessment.status != "not_scored")]
-    cat = load_catalog()
+    cat = catalog or load_catalog()
     ind = cat.indicators.set_index("indicator_id")
     quotes = cat.targets.set_index("target_id").quote
     base_years = cat.targets.set_index("target_id").base_year
@@ -217,9 +139,8 @@ def reader_columns(table: pd.DataFrame) -> pd.DataFrame:
 
 def write_requests(plan_id: str, path: Path | str | None = None, as_of: int | None = None) -> Path:
     """Write the data-request list as XLSX (default ``data/processed/requests/<plan_id>.xlsx``), atomically."""
-    from qindex.template import write_workbook
 
-    table = requests_table(plan_id, as_of=as_of)
+    table = requests_table(plan_id, assess_plan(plan_id, as_of=as_of).assessment, as_of=as_of)
     cat = load_catalog()
     plan = cat.plans.set_index("plan_id").loc[plan_id]
     out = Path(path) if path else paths.DATA_PROCESSED / "requests" / f"{plan_id}.xlsx"

@@ -1,0 +1,159 @@
+"""The plan comparison report: the plans side by side, as :mod:`qindex.comparison` computes them, with the
+local plans' level targets beside those of the plans above their places.
+
+Example
+-------
+>>> r = comparison_report()
+>>> r.table().columns[:2].tolist()
+['指标', '方案']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from qindex.catalog import Catalog, ancestors, load_catalog, plan_name, targets
+from qindex.comparison import RELATED, ambition_by_plan, compare_plans, level_targets
+from qindex.panel import load_panel
+from qindex.reports.text import target_text
+
+
+def comparison_report(
+    catalog: Catalog | None = None, panel: pd.DataFrame | None = None
+) -> ComparisonReport:
+    """The plans side by side (:func:`qindex.comparison.compare_plans`) and against higher-level plans.
+
+    Parameters
+    ----------
+    catalog, panel : what to compare (default: the shipped catalogue and panel).
+
+    Returns
+    -------
+    ComparisonReport
+        ``comparison`` and ``ambition`` (frames of :mod:`qindex.comparison`), ``higher`` (the table of
+        :func:`against_higher_plans`), and ``table()`` / ``ambition_table()`` for readers.
+    """
+    cat = catalog or load_catalog()
+    panel = load_panel() if panel is None else panel
+    comparison = compare_plans(panel, cat)
+    return ComparisonReport(
+        comparison, ambition_by_plan(comparison), against_higher_plans(cat), cat
+    )
+
+
+@dataclass
+class ComparisonReport:
+    """Everything the plan-comparison notebook shows."""
+
+    comparison: pd.DataFrame
+    ambition: pd.DataFrame
+    higher: pd.DataFrame
+    catalog: Catalog
+
+    def table(self) -> pd.DataFrame:
+        """The comparison with Chinese headers (:func:`comparison_table`)."""
+        return comparison_table(self.comparison, self.catalog)
+
+    def ambition_table(self) -> pd.DataFrame:
+        """Ambition per plan for readers (:func:`ambition_table`)."""
+        return ambition_table(self.ambition, self.catalog)
+
+
+def ambition_table(ambition: pd.DataFrame, catalog: Catalog | None = None) -> pd.DataFrame:
+    """:func:`qindex.comparison.ambition_by_plan` for readers: plan names, % and Chinese headers."""
+    return pd.DataFrame(
+        {
+            "方案": ambition["plan_id"].map(lambda p: plan_name(p, catalog)),
+            "进取程度(%)": (100 * ambition["ambition"]).round(1),
+            "所据目标数": ambition["n_targets"].astype(int),
+        }
+    )
+
+
+def comparison_table(comparison: pd.DataFrame, catalog: Catalog | None = None) -> pd.DataFrame:
+    """The comparison with Chinese headers, rounded for display."""
+    c = comparison
+    return pd.DataFrame(
+        {
+            "指标": c["name_zh"],
+            "方案": c["plan_id"].map(lambda p: plan_name(p, catalog)),
+            "目标": [
+                f"{ {'>=': '≥', '<=': '≤'}.get(cmp, cmp) }{v:g}"
+                for cmp, v in zip(c["comparator"], c["target_value"], strict=True)
+            ],
+            "目标年": c["target_year"],
+            "单位": c["unit"],
+            "最新值": c["latest_value"].round(2),
+            "最新年份": c["latest_year"].astype("Int64"),
+            "每年需变化": c["required_per_year"].round(3),
+            "每年已变化": c["achieved_per_year"].round(3),
+            "全国对照": c["national_value"].round(2),
+            "对照年份": c["national_year"].astype("Int64"),
+            "进取程度(%)": (100 * c["ambition"]).round(1),
+            "口径说明": c["caveat"],
+        }
+    )
+
+
+def against_higher_plans(catalog: Catalog | None = None) -> pd.DataFrame:
+    """Each local plan's level target beside the same indicator's target in the plans above its place.
+
+    A local target set below the higher-level one (for the same indicator, in its direction) is a plan that
+    asks less of the place than the province or the State Council asks of the whole area.
+
+    Returns
+    -------
+    DataFrame
+        方案, 指标, 本方案目标, 目标年, 上级方案, 上级目标, 上级目标年, 对照 (高于上级 / 与上级相同 / 低于上级).
+    """
+    cat = catalog or load_catalog()
+    plans = cat.plans
+    levels = cat.jurisdictions.set_index("jurisdiction_id").level
+    t = targets(catalog=cat)
+    local = t[(t.target_type == "level") & t.jurisdiction_id.map(levels).isin(["city", "district"])]
+    period = cat.plans.set_index("plan_id")[["base_year", "target_year"]]
+    rows = []
+    for r in local.itertuples():
+        concept = RELATED.get(r.indicator_id, r.indicator_id)
+        above = level_targets(
+            plans.plan_id[plans.jurisdiction_id.isin(ancestors(r.jurisdiction_id))], cat
+        )
+        base, end = period.loc[r.plan_id]
+        # only plans in force during some of the local plan's years
+        above = above[
+            above.plan_id.map(period.target_year).gt(base)
+            & above.plan_id.map(period.base_year).lt(end)
+        ]
+        for h in above[above.concept == concept].itertuples():
+            d = float(r.direction)
+            diff = d * (r.target_value - h.target_value)
+            verdict = "与上级相同" if abs(diff) < 1e-9 else ("高于上级" if diff > 0 else "低于上级")
+            if r.indicator_id != h.indicator_id or "definition" in f"{r.caveat}{h.caveat}":
+                verdict += "(口径不同)"
+            rows.append(
+                {
+                    "方案": plan_name(r.plan_id, cat),
+                    "指标": r.name_zh,
+                    "本方案目标": target_text(r),
+                    "目标年": int(r.target_year),
+                    "上级方案": f"{h.plan_level} {plan_name(h.plan_id, cat)}",
+                    "上级目标": target_text(h),
+                    "上级目标年": int(h.target_year),
+                    "对照": verdict,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "方案",
+            "指标",
+            "本方案目标",
+            "目标年",
+            "上级方案",
+            "上级目标",
+            "上级目标年",
+            "对照",
+        ],
+    )
