@@ -26,7 +26,7 @@ import pandas as pd
 import psutil
 
 from qindex.catalog import Catalog
-from qindex.partitioned import assess_partitioned
+from qindex.progress_partitioned import assess_partitioned
 from qindex.store import write_csv
 from qindex.synthetic import synthetic_panel
 
@@ -68,7 +68,7 @@ def main() -> None:
         f"{len(targets):,} series in {len(files)} CSV partitions ({size:.1f} GB), {t_gen:.0f} s to generate"
     )
 
-    from qindex.batch import client as dask_client
+    from qindex.parallel import client as dask_client
 
     with dask_client(args.workers, memory_limit=0) as client:
         pids = list(client.run(os.getpid).values())

@@ -62,7 +62,7 @@ def main() -> None:
     )
     workers_peak = ""
     if args.workers:
-        from qindex.batch import client as dask_client
+        from qindex.parallel import client as dask_client
 
         with dask_client(args.workers) as client:
             t0 = time.perf_counter()

@@ -149,8 +149,9 @@ def load_catalog(raw_dir: Path | str | None = None) -> Catalog:
     return _load_catalog_cached(raw.resolve())
 
 
-@lru_cache(maxsize=8)
-def _load_catalog_cached(raw: Path) -> Catalog:
+def read_catalog(raw: Path) -> Catalog:
+    """Read and validate the catalogue in the folder ``raw``, every time (:func:`load_catalog` keeps the last
+    few it read); a :class:`~qindex.errors.CatalogError` lists every problem."""
     problems: list[Problem] = []
     frames = {
         name: read_text_table(raw / f"{name}.csv", cols, problems, f"{name}.csv")
@@ -164,6 +165,9 @@ def _load_catalog_cached(raw: Path) -> Catalog:
     if problems:
         raise CatalogError(problems)
     return Catalog(jur, ind, plans, tgt)
+
+
+_load_catalog_cached = lru_cache(maxsize=8)(read_catalog)
 
 
 def targets(

@@ -129,8 +129,8 @@ def _run(args: argparse.Namespace) -> int:
     from qindex.panel import load_panel
 
     load_panel()  # a data problem (a conflict no rule settles) stops every run before any kernel starts
-    from qindex import gallery
-    from qindex.batch import run_batch
+    from qindex.runner import gallery
+    from qindex.runner.batch import run_batch
 
     workers = args.workers
     if args.scheduler is None and len(specs) == 1:

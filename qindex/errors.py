@@ -1,4 +1,24 @@
-"""Errors a user can act on: each names the file, the line, the column, the value and what was expected."""
+"""Errors a user can act on: each names the file, the line, the column, the value and what was expected.
+
+Every error qindex raises on purpose is a :class:`QIndexError`, and every one is defined here:
+
+==================  ===============================  =====================================================
+class               raised by                        what is wrong
+==================  ===============================  =====================================================
+ValidationError     any validator (:mod:`checks`)    problems in an input, all reported at once
+CatalogError        :mod:`catalog`, departments      the target catalogue (plans, places, indicators, …)
+ObservationError    observations, office, panel      an observations or office file
+SpecError           :mod:`composite`                 an index framework or study spec
+ParamsError         :mod:`runner.params`             a params file; nothing was executed
+PartitionError      :mod:`progress_partitioned`      panel partitions that do not hold whole places
+ExtractError        :mod:`extract`                   a plan text or a draft that cannot be read
+RunError            :mod:`runner.execute`            a notebook failed while running
+PublishError        :mod:`runner.publish`            results could not be published
+ClusterError        :mod:`runner.batch`, parallel    a cluster that cannot run qindex work
+WriteError          :mod:`store`                     an output that could not be written
+FontError           :mod:`plots`                     no font with Chinese glyphs
+==================  ===============================  =====================================================
+"""
 
 from __future__ import annotations
 
@@ -63,3 +83,48 @@ class ObservationError(ValidationError):
 
     def __init__(self, problems: list[Problem]):
         super().__init__(problems, "observations")
+
+
+class WriteError(QIndexError):
+    """An output could not be written where it was asked to go."""
+
+
+class SpecError(ValidationError):
+    """The index framework is invalid."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems, "the index framework")
+
+
+class ExtractError(QIndexError):
+    """A plan text or a draft that cannot be read."""
+
+
+class PartitionError(ValidationError):
+    """Partitions that do not hold whole places, or that cannot be read."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems, "the panel partitions")
+
+
+class ParamsError(ValidationError):
+    """A params file is invalid; nothing was executed."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems, "the run parameters")
+
+
+class PublishError(QIndexError):
+    """The results could not be published; the previous version is still the published one."""
+
+
+class RunError(QIndexError):
+    """A notebook failed while running."""
+
+
+class ClusterError(QIndexError):
+    """The cluster cannot run qindex work (unreachable, or workers without the project or its environment)."""
+
+
+class FontError(QIndexError):
+    """No font with Chinese glyphs is available."""

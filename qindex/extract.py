@@ -50,9 +50,9 @@ from pathlib import Path
 import pandas as pd
 
 from qindex import paths
-from qindex.catalog import COLUMNS, TARGET_TYPES, _load_catalog_cached, load_catalog
+from qindex.catalog import COLUMNS, TARGET_TYPES, load_catalog, read_catalog
 from qindex.checks import closest
-from qindex.errors import CatalogError, Problem, QIndexError, ValidationError
+from qindex.errors import CatalogError, ExtractError, Problem, ValidationError
 from qindex.store import atomic_write
 
 #: The columns of ``targets.csv``, in its order: the catalogue's required ones with the optional ``scope``
@@ -81,10 +81,6 @@ INDICATOR_COLUMNS = [
     "data_holder",
 ]
 ENCODINGS = ("utf-8-sig", "gb18030")
-
-
-class ExtractError(QIndexError):
-    """A plan text or a draft that cannot be read."""
 
 
 # ----------------------------------------------------------------------------------------------- the text
@@ -1220,8 +1216,7 @@ def check_draft(draft_path: Path | str, raw_dir: Path | str | None = None) -> in
             for r in rows:
                 w.writerow([r.get(c, "") for c in cols])
         try:
-            _load_catalog_cached.cache_clear()
-            _load_catalog_cached(tmp.resolve())
+            read_catalog(tmp.resolve())
         except CatalogError as exc:
             problems += [
                 Problem(
@@ -1233,8 +1228,6 @@ def check_draft(draft_path: Path | str, raw_dir: Path | str | None = None) -> in
                 )
                 for p in exc.problems
             ]
-        finally:
-            _load_catalog_cached.cache_clear()
     if problems:
         raise CatalogError(problems)
     return len(rows)

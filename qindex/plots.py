@@ -28,7 +28,7 @@ import seaborn as sns
 from matplotlib import font_manager
 
 from qindex.catalog import DOMAINS_ZH, plan_name
-from qindex.errors import QIndexError
+from qindex.errors import FontError
 from qindex.progress import STATUS_ORDER, STATUS_ZH
 
 #: CJK families tried in order (the first is shipped by the ``noto-cjk-sans-otc`` wheel).
@@ -63,10 +63,6 @@ PROJECTION_COLOR = "#756bb1"
 SYNTHETIC_MARK = "示例数据(合成,非真实数据)"
 
 _registered: str | None = None
-
-
-class FontError(QIndexError):
-    """No font with Chinese glyphs is available."""
 
 
 def use_chinese_font(path: str | os.PathLike | None = None) -> str:

@@ -242,7 +242,7 @@ def assess(
     implications = load_implications() if implications is None else implications
     rankings = load_rankings() if rankings is None else rankings
     panel = _with_source(panel)
-    inferred = infer_at_bounds(panel, _known(implications, cat), cat)
+    inferred = infer_at_bounds(panel, known_implications(implications, cat), cat)
     usable, context = (
         part.reset_index(drop=True)
         for part in split_by_definition(pd.concat([panel, inferred], ignore_index=True))
@@ -1089,7 +1089,7 @@ def _with_source(panel: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _known(implications: pd.DataFrame, cat: Catalog) -> pd.DataFrame:
+def known_implications(implications: pd.DataFrame, cat: Catalog) -> pd.DataFrame:
     """The implications whose places and indicators the catalogue knows (a test catalogue may not)."""
     if implications.empty:
         return implications

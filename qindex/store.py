@@ -10,11 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from qindex import paths
-from qindex.errors import QIndexError
-
-
-class WriteError(QIndexError):
-    """An output could not be written where it was asked to go."""
+from qindex.errors import WriteError
 
 
 def atomic_write(path: Path | str, write: Callable[[Path], None]) -> Path:

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qindex import cli, gallery, paths
-from qindex.batch import ClusterError, check_workers, run_batch
+from qindex import cli, paths
 from qindex.composite import framework_from_dict
 from qindex.composite.sensitivity import load_study, sensitivity, uncertainty
-from qindex.runner import load_specs
+from qindex.runner import gallery, load_specs
+from qindex.runner.batch import ClusterError, check_workers, run_batch
 
 
 def _cell(source: str, tags=()) -> dict:
@@ -302,8 +302,8 @@ def _parts(panel, n):
 def test_a_partitioned_assessment_equals_the_in_memory_one():
     from qindex.catalog import targets
     from qindex.panel import load_panel
-    from qindex.partitioned import assess_partitioned
     from qindex.progress import assess
+    from qindex.progress_partitioned import assess_partitioned
 
     cat, panel, tg = _synthetic_with_ranks()
     whole = assess(panel, tg, catalog=cat)
@@ -318,8 +318,8 @@ def test_a_partitioned_assessment_equals_the_in_memory_one():
 
 
 def test_partitioned_files_on_the_cluster_equal_the_in_memory_assessment(cluster, tmp_path):
-    from qindex.partitioned import assess_partitioned, write_partitions
     from qindex.progress import assess
+    from qindex.progress_partitioned import assess_partitioned, write_partitions
 
     _lc, client = cluster
     cat, panel, tg = _synthetic_with_ranks()
@@ -336,7 +336,7 @@ def test_partitioned_files_on_the_cluster_equal_the_in_memory_assessment(cluster
 
 
 def test_a_place_in_two_partitions_is_refused(tmp_path):
-    from qindex.partitioned import PartitionError, assess_partitioned
+    from qindex.progress_partitioned import PartitionError, assess_partitioned
 
     cat, panel, tg = _synthetic_with_ranks()
     a, b = _parts(panel, 2)
@@ -402,7 +402,7 @@ def _same_index(a, b):
 
 def test_an_index_built_partition_by_partition_equals_the_in_memory_build(cluster):
     from qindex.composite import build_index
-    from qindex.composite.partitioned import build_index_partitioned
+    from qindex.composite.build_partitioned import build_index_partitioned
 
     _lc, client = cluster
     data, spec = _index_data()
@@ -420,7 +420,7 @@ def test_an_index_built_partition_by_partition_equals_the_in_memory_build(cluste
 
 def test_a_panel_index_with_imputation_within_places_partitioned(cluster):
     from qindex.composite import build_index
-    from qindex.composite.partitioned import build_index_partitioned
+    from qindex.composite.build_partitioned import build_index_partitioned
 
     _lc, client = cluster
     data, spec = _index_data(n_units=120, years=[2021, 2022, 2023], seed=6)

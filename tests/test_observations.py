@@ -516,7 +516,7 @@ def test_catalogue_numbers_must_be_finite():
 def test_data_raw_guard_cannot_be_bypassed(tmp_path, monkeypatch):
     # Reliability review D13: a symlink in data/raw, QINDEX_DATA_RAW pointing elsewhere, and the runner's
     # own writes all got round the guard.
-    from qindex import publish
+    from qindex.runner import publish
 
     outside = tmp_path / "outside.csv"
     outside.write_text("kept", encoding="utf-8")

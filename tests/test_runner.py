@@ -252,7 +252,7 @@ def test_chinese_edition_is_chinese_self_contained_and_names_things(rendered, na
     """lang="zh-CN" with a CJK font stack; nothing loaded from the network (no script at all); no English
     doubled headings; no catalogue id in the visible text; every chart has Chinese alt text."""
     from qindex.catalog import load_catalog
-    from qindex.runner import network_references
+    from qindex.runner.render import network_references
 
     _, results = rendered
     html = results[name].html.read_text(encoding="utf-8")
@@ -436,7 +436,7 @@ def test_failed_run(sandbox, monkeypatch, capsys):
         sandbox, "notebook: broken.ipynb\ntitle: 失败示例\n", name="broken-run.yaml"
     )
     # an earlier good run, published
-    from qindex import publish
+    from qindex.runner import publish
 
     _, folder = publish.new_version("broken-run")
     (folder / "data" / "assessment.csv").write_text("from an earlier good run", encoding="utf-8")
@@ -616,7 +616,7 @@ def test_kernel_death_and_cell_timeout_are_failed_runs(
 ):
     # Like a failing cell: exit 1, one message naming the notebook and the cell, the notebook kept in
     # reports/_failed/, the published results unchanged.
-    from qindex import publish
+    from qindex.runner import publish
 
     monkeypatch.setattr(paths, "NOTEBOOKS", sandbox / "notebooks")
     _one_cell_notebook(sandbox, source)

@@ -31,7 +31,7 @@ import pandas as pd
 import yaml
 
 from qindex.checks import closest
-from qindex.errors import Problem, ValidationError
+from qindex.errors import Problem, SpecError
 
 NORMALISERS = {
     "minmax": {"lower", "upper"},
@@ -56,13 +56,6 @@ DEFAULT_STEPS = {
     "normalise": {"method": "minmax", "lower": 0, "upper": 100},
     "aggregate": {"method": "amean"},
 }
-
-
-class SpecError(ValidationError):
-    """The index framework is invalid."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__(problems, "the index framework")
 
 
 @dataclass

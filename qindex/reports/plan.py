@@ -28,7 +28,6 @@ from qindex.reports.requests import reader_columns, requests_table
 from qindex.reports.text import MARKS, change_text, target_text, zh_punct
 from qindex.sources import KIND_ZH, describe
 
-
 #: Headers of the tables in the English edition.
 EN_COLUMNS = {
     "指标": "Indicator",

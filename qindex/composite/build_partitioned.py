@@ -31,19 +31,10 @@ from qindex.composite.build import (
 from qindex.composite.framework import Framework, SpecError
 from qindex.composite.treat import treat
 from qindex.errors import Problem
+from qindex.parallel import executor
 
 #: Imputations that are a rule for the rows of one place (a partition holds every row of its places).
 ROW_IMPUTATIONS = ("none", "latest", "linear")
-
-
-class _Here:
-    """Runs a task at once in this process: the same code path as a Dask client without a cluster."""
-
-    def submit(self, fn, *args, **kwargs):
-        return fn(*args)
-
-    def gather(self, values):
-        return values
 
 
 def _rows_first(part: pd.DataFrame, fw: Framework, indicators: list[str], spec: dict) -> dict:
@@ -136,7 +127,7 @@ def build_index_partitioned(
         (``stages["aggregated"]``), the treatment records and the notes.
     """
     fw = framework
-    ex = client if client is not None else _Here()
+    ex = executor(client)
 
     def sub(fn, *args):
         return ex.submit(fn, *args, pure=False)

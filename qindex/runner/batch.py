@@ -19,23 +19,17 @@ Where the work runs:
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import os
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qindex import paths
 from qindex import paths as p
-from qindex.errors import QIndexError
+from qindex.errors import ClusterError, QIndexError
+from qindex.parallel import client
 from qindex.runner import lock_record, run
-
-
-class ClusterError(QIndexError):
-    """The cluster cannot run qindex work (unreachable, or workers without the project or its environment)."""
 
 
 @dataclass
@@ -48,44 +42,6 @@ class Outcome:
     html: str = ""  # the published report, relative to the project
     error: str = ""  # why it failed (the runner's message: notebook, cell, error)
     worker: str = ""  # where it ran ("local" in this process)
-
-
-@contextlib.contextmanager
-def client(workers: int | None = None, scheduler: str | None = None, **cluster) -> Iterator:
-    """A ``distributed.Client``: on the cluster at ``scheduler``, or on a new ``LocalCluster`` of ``workers``
-    single-threaded worker processes (default: one per core) bound to loopback, with any other
-    ``LocalCluster`` arguments in ``cluster`` (e.g. ``memory_limit``). Closed on exit."""
-    from distributed import Client, LocalCluster
-
-    if scheduler:
-        try:
-            c = Client(scheduler, timeout="10s")
-        except OSError as exc:
-            raise ClusterError(
-                f"cannot reach the Dask scheduler at {scheduler} ({exc}); start it with `dask scheduler` "
-                "and its workers with `dask worker ADDRESS`, or run without --scheduler for a local cluster"
-            ) from None
-        try:
-            yield c
-        finally:
-            c.close()
-        return
-    n = workers or os.cpu_count() or 1
-    local = LocalCluster(
-        n_workers=n,
-        threads_per_worker=1,  # a worker runs one report (one kernel) or one chunk at a time
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-        **cluster,
-    )
-    c = Client(local)
-    try:
-        yield c
-    finally:
-        c.close()
-        local.close()
 
 
 def _worker_facts(token: str) -> dict:
@@ -196,7 +152,7 @@ def run_batch(
 ) -> list[Outcome]:
     """Render every run of ``specs`` (validated :class:`qindex.runner.RunSpec`) and return one
     :class:`Outcome` each, in the order given. ``log`` is called as each run ends. The gallery is not
-    written here: the caller writes it once (:func:`qindex.gallery.write_index`). ``progress_bar``: papermill's
+    written here: the caller writes it once (:func:`qindex.runner.gallery.write_index`). ``progress_bar``: papermill's
     cell progress bar, shown only when runs go one after another (``None``: when stderr is a terminal)."""
     specs = [_portable(s) for s in specs]
     outcomes: dict[str, Outcome] = {}
@@ -241,4 +197,4 @@ def run_batch(
     return [outcomes[s.name] for s in specs]
 
 
-__all__ = ["ClusterError", "Outcome", "check_workers", "client", "run_batch"]
+__all__ = ["ClusterError", "Outcome", "check_workers", "run_batch"]

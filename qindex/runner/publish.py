@@ -29,16 +29,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from qindex import paths
-from qindex.errors import QIndexError
+from qindex.errors import PublishError
 from qindex.store import guard
 
 #: Complete versions kept per run (the published one included).
 KEEP = 10
 COMPLETE = "COMPLETE"
-
-
-class PublishError(QIndexError):
-    """The results could not be published; the previous version is still the published one."""
 
 
 def store(name: str) -> Path:

@@ -24,20 +24,14 @@ from pathlib import Path
 import pandas as pd
 
 from qindex.catalog import load_catalog
-from qindex.errors import Problem, ValidationError
-from qindex.progress import _known, assess
+from qindex.errors import PartitionError, Problem
+from qindex.parallel import map_tasks
+from qindex.progress import assess, known_implications
 from qindex.rankings import load_implications, load_rankings
 from qindex.store import write_csv
 
 #: Columns of a partition file and their types (text columns keep "" for empty, never NaN).
 NUMERIC = {"year": "int64", "value": "float64", "line": "int64"}
-
-
-class PartitionError(ValidationError):
-    """Partitions that do not hold whole places, or that cannot be read."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__(problems, "the panel partitions")
 
 
 def write_partitions(panel: pd.DataFrame, folder: Path | str, n: int) -> list[Path]:
@@ -144,14 +138,14 @@ def assess_partitioned(
     cat = catalog or load_catalog()
     rankings = load_rankings() if rankings is None else rankings
     implications = load_implications() if implications is None else implications
-    known = _known(implications, cat)
+    known = known_implications(implications, cat)
     rank_indicators = set(targets.loc[targets["target_type"] == "rank", "indicator_id"])
     implied = (
         set(zip(known["from_jurisdiction_id"], known["from_indicator_id"], strict=True))
         if len(known)
         else set()
     )
-    scans = _map(client, _scan, list(parts), rank_indicators, implied)
+    scans = map_tasks(client, _scan, list(parts), rank_indicators, implied)
     owner: dict = {}
     problems = []
     for i, (places, _latest, _rows) in enumerate(scans):
@@ -225,12 +219,6 @@ def assess_partitioned(
     order = pd.Index(targets["target_id"])
     combined = pd.concat(results, ignore_index=True)
     return combined.set_index("target_id").loc[order].reset_index()[combined.columns]
-
-
-def _map(client, fn, items: list, *args) -> list:
-    if client is None:
-        return [fn(item, *args) for item in items]
-    return client.gather([client.submit(fn, item, *args, pure=False) for item in items])
 
 
 def _label(part) -> str:

@@ -1,6 +1,6 @@
 """``reports/index.html``: the gallery of every report, latest run first, with each run's dated history.
 
-Every published run (:mod:`qindex.publish`) keeps its earlier complete versions under
+Every published run (:mod:`qindex.runner.publish`) keeps its earlier complete versions under
 ``reports/.runs/<run>/<run_id>/``; the gallery links the current version of each run and its earlier ones, so
 a rerun never hides the report it replaced. It reads what each version recorded: ``data/run.json`` (title,
 time, language) and, when the notebook wrote one, ``data/summary.json`` (place, period, data cut-off, status
@@ -18,8 +18,9 @@ import json
 import os
 from pathlib import Path
 
-from qindex import paths, publish
+from qindex import paths
 from qindex.progress import STATUS_ZH
+from qindex.runner import publish
 
 #: Status words shown in the gallery, in the house order of the plan reports.
 STATUS_ORDER = tuple(STATUS_ZH.values())

@@ -1,0 +1,86 @@
+"""Parallel work: one helper behind every ``client=`` argument of qindex.
+
+Everything that can spread over processes (a batch of reports, uncertainty chunks, a panel assessed or an
+index built in partitions) takes ``client``: ``None`` runs the same tasks one after another in this process,
+a ``distributed.Client`` runs them on its cluster. :func:`executor` gives either one face (``submit``,
+``gather``, ``scatter``), :func:`map_tasks` maps a function over items with it, and :func:`client` starts a
+local cluster (or connects to one) for a ``with`` block.
+
+Example
+-------
+>>> map_tasks(None, pow, [1, 2, 3], 2)
+[1, 4, 9]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Iterator
+
+from qindex.errors import ClusterError
+
+
+class Here:
+    """Runs a task at once in this process: the same code path as a Dask client without a cluster."""
+
+    def submit(self, fn, *args, **kwargs):
+        kwargs.pop("pure", None)
+        return fn(*args, **kwargs)
+
+    def gather(self, values):
+        return values
+
+    def scatter(self, data, broadcast: bool = False):
+        return data
+
+
+def executor(client=None):
+    """``client`` itself, or a :class:`Here` that runs each task at once when ``client`` is ``None``."""
+    return client if client is not None else Here()
+
+
+def map_tasks(client, fn: Callable, items: list, *args) -> list:
+    """``[fn(item, *args) for item in items]``, as one task per item on ``client``'s cluster when given."""
+    if client is None:
+        return [fn(item, *args) for item in items]
+    return client.gather([client.submit(fn, item, *args, pure=False) for item in items])
+
+
+@contextlib.contextmanager
+def client(workers: int | None = None, scheduler: str | None = None, **cluster) -> Iterator:
+    """A ``distributed.Client``: on the cluster at ``scheduler``, or on a new ``LocalCluster`` of ``workers``
+    single-threaded worker processes (default: one per core) bound to loopback, with any other
+    ``LocalCluster`` arguments in ``cluster`` (e.g. ``memory_limit``). Closed on exit."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            c = Client(scheduler, timeout="10s")
+        except OSError as exc:
+            raise ClusterError(
+                f"cannot reach the Dask scheduler at {scheduler} ({exc}); start it with `dask scheduler` "
+                "and its workers with `dask worker ADDRESS`, or run without --scheduler for a local cluster"
+            ) from None
+        try:
+            yield c
+        finally:
+            c.close()
+        return
+    n = workers or os.cpu_count() or 1
+    local = LocalCluster(
+        n_workers=n,
+        threads_per_worker=1,  # a worker runs one report (one kernel) or one chunk at a time
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+        **cluster,
+    )
+    c = Client(local)
+    try:
+        yield c
+    finally:
+        c.close()
+        local.close()

@@ -1,0 +1,37 @@
+"""Runs: a params file becomes a published report.
+
+The steps, one module each: :mod:`~qindex.runner.params` (read and validate ``params/<run>.yaml`` into
+:class:`RunSpec`), :mod:`~qindex.runner.execute` (run the notebook on a fresh kernel: :func:`run`),
+:mod:`~qindex.runner.render` (the HTML people read, with its run record), :mod:`~qindex.runner.provenance`
+(what the run was made from: ``run.json``), :mod:`~qindex.runner.publish` (report and data published together,
+atomically), :mod:`~qindex.runner.gallery` (the page listing every report) and :mod:`~qindex.runner.batch`
+(many runs at once on a Dask cluster).
+
+Example
+-------
+>>> [s.name for s in load_specs(paths.PARAMS / "gongshu-2025.yaml")]
+['gongshu-2025']
+"""
+
+from qindex import paths
+from qindex.errors import ParamsError, RunError
+from qindex.runner.execute import RunResult, run
+from qindex.runner.params import RunSpec, load_spec, load_specs, notebook_parameters, params_files
+from qindex.runner.provenance import check_committed, lock_record, locked_versions, notebook_state
+
+__all__ = [
+    "ParamsError",
+    "RunError",
+    "RunResult",
+    "RunSpec",
+    "check_committed",
+    "load_spec",
+    "load_specs",
+    "lock_record",
+    "locked_versions",
+    "notebook_parameters",
+    "notebook_state",
+    "params_files",
+    "paths",
+    "run",
+]

@@ -1,0 +1,486 @@
+"""Params files: what a run is. ``params/<run>.yaml`` names a notebook, a title and the values of the
+notebook's parameters; :func:`load_specs` reads one into validated :class:`RunSpec` (a list in a value sweeps:
+one run per value, or per combination), checking every key, type and id against the notebook's parameters cell
+and the catalogue, and reporting every problem at once.
+
+A params file::
+
+    notebook: plan_progress.ipynb        # in notebooks/
+    title: 杭州市质量提升行动(2018–2022)目标进展
+    cell_timeout: 600                    # seconds per cell (optional)
+    parameters:
+      plan_id: hangzhou-2022
+      as_of: 0
+
+Parameters are read with every scalar as text and converted by the type annotated in the notebook's
+parameters cell, so the YAML 1.1 traps (``010`` read as octal 8, ``yes`` as true, ``1e-3`` as a string) cannot
+slip through.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from qindex import paths
+from qindex.catalog import load_catalog
+from qindex.checks import closest
+from qindex.errors import ParamsError, Problem
+from qindex.trend import MODELS
+
+TOP_KEYS = {"notebook", "title", "parameters", "cell_timeout", "framework", "study"}
+
+
+#: Report editions: the ``language`` parameter.
+LANGUAGES = {"zh": "zh-CN", "en": "en"}
+
+
+#: Parameters the runner sets itself.
+RESERVED = {"output_dir"}
+
+
+DEFAULT_CELL_TIMEOUT = 600
+
+
+@dataclass
+class RunSpec:
+    """A validated params file."""
+
+    name: str
+    params_file: Path
+    notebook: Path
+    title: str
+    parameters: dict
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT
+    declared: dict = field(default_factory=dict)
+
+    @property
+    def effective(self) -> dict:
+        """Every parameter the notebook runs with: its declared defaults, then the params file's values
+        (``output_dir`` left out: the runner sets it)."""
+        out = {}
+        for key, info in self.declared.items():
+            if key in RESERVED:
+                continue
+            try:
+                out[key] = ast.literal_eval(str(info.get("default")))
+            except (ValueError, SyntaxError):
+                out[key] = info.get("default")
+        return {**out, **self.parameters}
+
+    @property
+    def language(self) -> str:
+        """The edition: ``zh`` (default) or ``en`` (the ``language`` parameter of notebooks that have one)."""
+        return str(self.effective.get("language", "zh"))
+
+
+def notebook_parameters(notebook: Path) -> dict[str, dict]:
+    """The parameters cell of ``notebook``: ``{name: {inferred_type_name, default, help}}``."""
+    import papermill
+
+    return papermill.inspect_notebook(str(notebook))
+
+
+class _ParamsLoader(yaml.BaseLoader):
+    """YAML as text (every scalar a string), without aliases and without a key given twice.
+
+    Aliases are refused because a few hundred bytes of nested aliases expand to gigabytes ("billion laughs");
+    a repeated key is refused because YAML keeps the last one silently.
+    """
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.constructor.ConstructorError(
+                None, None, "no aliases (*name) in a params file", self.peek_event().start_mark
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        if twice:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"each key once ({', '.join(twice)} given twice)", node.start_mark
+            )
+        return super().construct_mapping(node, deep)
+
+
+#: Problems listed at most for one params file.
+MAX_PROBLEMS = 50
+
+
+#: What a run name may be: it names folders under reports/ and data/processed/.
+RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+def load_specs(path: Path | str) -> list[RunSpec]:
+    """Read and validate a params file against its notebook's parameters cell (no kernel is started): one
+    run, or one per combination when parameters are given as lists (a sweep, e.g.
+    ``jurisdiction_id: [CN-ZJ-HZ, CN-SC-CD]``), each named ``<file>-<value>``.
+
+    Raises
+    ------
+    ParamsError
+        listing every problem: unknown keys (with the closest name), wrong types, YAML 1.1 traps, ids that are
+        not in the catalogue, values outside their range.
+    """
+    path = Path(path)
+    label = paths.relative(path)
+    problems: list[Problem] = []
+    # the run name becomes a folder under reports/ and data/processed/: refuse anything but a plain name
+    # before reading a byte ("..yaml" once made the run name "." and moved data/processed/ away)
+    if not RUN_NAME.fullmatch(path.stem) or path.suffix.lower() not in (".yaml", ".yml"):
+        raise ParamsError(
+            [
+                Problem(
+                    label,
+                    None,
+                    "file name",
+                    path.name,
+                    "a name of letters, digits, '-' and '_' (starting with a letter or digit) ending in .yaml",
+                )
+            ]
+        )
+
+    def bad(key, value, expected):
+        problems.append(Problem(label, None, key, value, expected))
+
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_ParamsLoader)
+    except FileNotFoundError:
+        raise ParamsError([Problem(label, None, None, None, "an existing params file")]) from None
+    except UnicodeDecodeError as exc:
+        raise ParamsError(
+            [Problem(label, None, None, None, f"UTF-8 text ({exc.reason} at byte {exc.start})")]
+        ) from None
+    except OSError as exc:  # a folder, an unreadable file
+        raise ParamsError(
+            [Problem(label, None, None, None, f"a readable params file ({exc.strerror or exc})")]
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise ParamsError(
+            [Problem(label, line, None, None, f"valid YAML ({getattr(exc, 'problem', exc)})")]
+        ) from None
+    if isinstance(raw, dict) and not isinstance(raw.get("title", ""), str):
+        raise ParamsError([Problem(label, None, "title", "(not text)", "a line of text")])
+    if not isinstance(raw, dict):
+        raise ParamsError(
+            [
+                Problem(
+                    label,
+                    None,
+                    None,
+                    type(raw).__name__,
+                    "a mapping with keys notebook, title, parameters",
+                )
+            ]
+        )
+    for key in raw:
+        if key not in TOP_KEYS:
+            bad(key, key, f"one of {sorted(TOP_KEYS)}{closest(key, TOP_KEYS)}")
+    nb_name = raw.get("notebook")
+    notebook = paths.NOTEBOOKS / str(nb_name) if nb_name else None
+    if not nb_name:
+        bad("notebook", "", "the notebook to run, e.g. plan_progress.ipynb")
+    elif notebook.resolve().parent != paths.NOTEBOOKS.resolve():
+        bad("notebook", nb_name, "a notebook file directly in notebooks/ (no path)")
+        notebook = None
+    elif not notebook.is_file():
+        bad(
+            "notebook",
+            nb_name,
+            f"a notebook in notebooks/{closest(nb_name, [p.name for p in paths.NOTEBOOKS.glob('*.ipynb')])}",
+        )
+    timeout = DEFAULT_CELL_TIMEOUT
+    if "cell_timeout" in raw:
+        timeout = _convert("int", raw["cell_timeout"])
+        if not isinstance(timeout, int) or timeout <= 0:
+            bad("cell_timeout", raw["cell_timeout"], "a whole number of seconds > 0")
+            timeout = DEFAULT_CELL_TIMEOUT
+    given = raw.get("parameters") or {}
+    if not isinstance(given, dict):
+        bad("parameters", given, "a mapping of parameter names to values")
+        given = {}
+    params: dict = {}
+    sweeps: dict[str, list] = {}
+    declared: dict = {}
+    if notebook is not None and notebook.is_file():
+        declared = notebook_parameters(notebook)
+        for key, text in given.items():
+            if key in RESERVED:
+                bad(f"parameters.{key}", text, "no value: the runner sets it")
+            elif key not in declared:
+                bad(
+                    f"parameters.{key}",
+                    key,
+                    f"a parameter of {nb_name}: {sorted(set(declared) - RESERVED)}{closest(key, declared)}",
+                )
+            elif isinstance(text, list):  # a sweep: one run per value
+                kind = declared[key]["inferred_type_name"]
+                values = [_convert(kind, t) for t in text]
+                wrong = [t for t, v in zip(text, values, strict=True) if isinstance(v, _Invalid)]
+                if not text:
+                    bad(f"parameters.{key}", "[]", "at least one value in a list (a sweep)")
+                elif wrong:
+                    bad(f"parameters.{key}", wrong[0], values[text.index(wrong[0])].expected)
+                elif len(set(values)) < len(values):
+                    bad(f"parameters.{key}", text, "each value of a sweep once")
+                else:
+                    sweeps[key] = values
+            else:
+                kind = declared[key]["inferred_type_name"]
+                value = _convert(kind, text)
+                if isinstance(value, _Invalid):
+                    bad(f"parameters.{key}", text, value.expected)
+                else:
+                    params[key] = value
+        combos = [dict(zip(sweeps, c, strict=True)) for c in itertools.product(*sweeps.values())]
+        seen: set[str] = set()
+        for combo in combos or [{}]:
+            found: list[Problem] = []
+            _check_domain({**params, **combo}, label, found)
+            for p in found:  # a bad value in a sweep is named once, not once per combination
+                if str(p) not in seen:
+                    seen.add(str(p))
+                    problems.append(p)
+    if len(problems) > MAX_PROBLEMS:  # 100,000 unknown keys made a 16 MB message
+        more = len(problems) - MAX_PROBLEMS
+        problems = [
+            *problems[:MAX_PROBLEMS],
+            Problem(label, None, None, None, f"… and {more} more problems"),
+        ]
+    title = str(raw.get("title") or path.stem)
+    specs = []
+    if not problems:
+        for combo in combos or [{}]:
+            name = "-".join([path.stem, *(_slug(v) for v in combo.values())])
+            specs.append(
+                RunSpec(
+                    name,
+                    path,
+                    notebook,
+                    _sweep_title(title, {**params, **combo}, combo, label, problems),
+                    {**params, **combo},
+                    timeout,
+                    declared,
+                )
+            )
+        names = [s.name for s in specs]
+        clash = sorted({n for n in names if names.count(n) > 1})
+        if clash:
+            bad("parameters", ", ".join(clash), "sweep values that give distinct run names")
+    if problems:
+        unique = list({str(p): p for p in problems}.values())  # a bad title once, not once per run
+        raise ParamsError(unique[: MAX_PROBLEMS + 1])
+    return specs
+
+
+def load_spec(path: Path | str) -> RunSpec:
+    """Read and validate a params file of one run (see :func:`load_specs` for files that sweep).
+
+    Raises
+    ------
+    ParamsError
+        as :func:`load_specs`; also when the file sweeps a parameter over several values (several runs).
+    """
+    specs = load_specs(path)
+    if len(specs) > 1:
+        raise ParamsError(
+            [
+                Problem(
+                    paths.relative(path),
+                    None,
+                    "parameters",
+                    f"{len(specs)} runs",
+                    "one run (this file sweeps a parameter over a list: read it with load_specs)",
+                )
+            ]
+        )
+    return specs[0]
+
+
+def _slug(value) -> str:
+    """A sweep value as part of a run name (letters, digits, '-', '_')."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", str(value)).strip("_") or "x"
+
+
+def _sweep_title(title: str, params: dict, combo: dict, label: str, problems: list) -> str:
+    """The title of one run of a sweep: ``{key}`` placeholders filled (``{place}``: the Chinese name of the
+    run's place, from ``jurisdiction_id`` or the plan's place); a swept value the title does not name is
+    added at its end, so that no two reports of a sweep carry the same title."""
+    if not combo and "{" not in title:
+        return title
+    cat = load_catalog()
+    names = cat.jurisdictions.set_index("jurisdiction_id").name_zh
+    plan_place = cat.plans.set_index("plan_id").jurisdiction_id
+    place_id = params.get("jurisdiction_id") or plan_place.get(params.get("plan_id"), None)
+    fields = {k: str(v) for k, v in params.items()}
+    fields["place"] = str(names.get(place_id, place_id or ""))
+    try:
+        out = title.format(**fields)
+    except (KeyError, IndexError, ValueError) as exc:
+        problems.append(
+            Problem(
+                label,
+                None,
+                "title",
+                title,
+                f"placeholders among {{place}} and the parameters {sorted(params)} ({exc!r} is not one)",
+            )
+        )
+        return title
+    missing = []
+    for key, value in combo.items():
+        if "{" + key + "}" in title or (
+            key in ("jurisdiction_id", "plan_id") and "{place}" in title
+        ):
+            continue
+        missing.append(fields["place"] if key in ("jurisdiction_id", "plan_id") else str(value))
+    return f"{out}({'、'.join(missing)})" if missing else out
+
+
+class _Invalid:
+    def __init__(self, expected: str):
+        self.expected = expected
+
+
+def _convert(kind: str, text):
+    """Convert YAML text to the annotated type, refusing what YAML 1.1 would have misread."""
+    if isinstance(text, list | dict):
+        return _Invalid(f"a single {kind} value")
+    s = str(text).strip()
+    if kind == "int":
+        if re.fullmatch(r"-?(0|[1-9][0-9]*)", s):
+            return int(s)
+        if re.fullmatch(r"-?0[0-9]+", s):
+            return _Invalid(
+                f"a whole number without leading zeros (YAML 1.1 would read {s} as octal {int(s, 8)})"
+            )
+        return _Invalid("a whole number")
+    if kind == "float":
+        try:
+            return float(s)
+        except ValueError:
+            return _Invalid("a number, e.g. 0.95 or 1e-3")
+    if kind == "bool":
+        if s.lower() in ("true", "false"):
+            return s.lower() == "true"
+        return _Invalid("true or false (yes/no/on/off are YAML 1.1 spellings and ambiguous)")
+    if kind == "str":
+        return s
+    return _Invalid(
+        f"a value of a type the runner knows (the notebook says {kind!r}; annotate it as str, int, float or bool)"
+    )
+
+
+def _check_domain(params: dict, label: str, problems: list[Problem]) -> None:
+
+    cat = load_catalog()
+    plans = set(cat.plans.plan_id)
+    places = set(cat.jurisdictions.jurisdiction_id)
+    if "plan_id" in params and params["plan_id"] not in plans:
+        problems.append(
+            Problem(
+                label,
+                None,
+                "parameters.plan_id",
+                params["plan_id"],
+                f"a plan id from plans.csv{closest(params['plan_id'], plans)}",
+            )
+        )
+    if "jurisdiction_id" in params and params["jurisdiction_id"] not in places:
+        problems.append(
+            Problem(
+                label,
+                None,
+                "parameters.jurisdiction_id",
+                params["jurisdiction_id"],
+                f"an id from jurisdictions.csv{closest(params['jurisdiction_id'], places)}",
+            )
+        )
+    if "language" in params and params["language"] not in LANGUAGES:
+        problems.append(
+            Problem(
+                label,
+                None,
+                "parameters.language",
+                params["language"],
+                f"one of {list(LANGUAGES)} (zh: 中文版, the default; en: English edition)",
+            )
+        )
+    if "model" in params and params["model"] not in MODELS:
+        problems.append(
+            Problem(label, None, "parameters.model", params["model"], f"one of {list(MODELS)}")
+        )
+    if "level" in params and not 0 < params["level"] < 1:
+        problems.append(
+            Problem(
+                label,
+                None,
+                "parameters.level",
+                params["level"],
+                "a coverage between 0 and 1, e.g. 0.95",
+            )
+        )
+    for key in ("as_of", "year"):
+        if key in params and params[key] != 0 and not 1949 <= params[key] <= 2100:
+            problems.append(
+                Problem(
+                    label,
+                    None,
+                    f"parameters.{key}",
+                    params[key],
+                    "a year between 1949 and 2100, or 0 for the latest",
+                )
+            )
+    for key in ("replications", "sa_n"):
+        if key in params and params[key] < 1:
+            problems.append(
+                Problem(label, None, f"parameters.{key}", params[key], "a whole number ≥ 1")
+            )
+    if "units" in params:
+        for unit in filter(None, (u.strip() for u in params["units"].split(","))):
+            if unit not in places:
+                problems.append(
+                    Problem(
+                        label,
+                        None,
+                        "parameters.units",
+                        unit,
+                        f"ids from jurisdictions.csv, comma-separated{closest(unit, places)}",
+                    )
+                )
+    if params.get("framework_file"):
+        framework = (paths.ROOT / params["framework_file"]).resolve()
+        if paths.ROOT.resolve() not in framework.parents or not framework.is_file():
+            problems.append(
+                Problem(
+                    label,
+                    None,
+                    "parameters.framework_file",
+                    params["framework_file"],
+                    "a framework YAML file inside the project, e.g. params/quality_index.yaml",
+                )
+            )
+
+
+def params_files() -> list[Path]:
+    """Every run file in params/, in name order: a file holding only an index ``framework`` (no
+    ``notebook``) declares an index, not a run; every other file is a run and is validated as one."""
+    runs = []
+    for p in sorted(paths.PARAMS.glob("*.yaml")):
+        try:
+            raw = yaml.load(p.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+        except yaml.YAMLError:
+            raw = None
+        if isinstance(raw, dict) and "framework" in raw and "notebook" not in raw:
+            continue
+        runs.append(p)
+    return runs
