@@ -18,8 +18,9 @@ from pathlib import Path
 import pandas as pd
 
 from qindex import paths
-from qindex.checks import closest
+from qindex.checks import Problems, closest
 from qindex.errors import CatalogError, Problem
+from qindex.schema import REQUIRED
 from qindex.tables import parse_float, parse_int, read_text_table
 
 LEVELS = ("national", "region", "province", "city", "district")
@@ -70,47 +71,13 @@ DOMAINS_ZH = {
     "governance": "质量治理",
 }
 
-COLUMNS = {
-    "jurisdictions": ["jurisdiction_id", "name_zh", "name_en", "level", "parent_id"],
-    "indicators": [
-        "indicator_id",
-        "name_zh",
-        "name_en",
-        "unit",
-        "direction",
-        "domain",
-        "lower_limit",
-        "upper_limit",
-        "definition",
-    ],
-    "plans": [
-        "plan_id",
-        "jurisdiction_id",
-        "title_zh",
-        "issued",
-        "base_year",
-        "target_year",
-        "source_file",
-    ],
-    "targets": [
-        "target_id",
-        "plan_id",
-        "indicator_id",
-        "target_type",
-        "comparator",
-        "target_value",
-        "target_year",
-        "base_year",
-        "base_value",
-        "quote",
-        "source_file",
-    ],
-}
+#: The columns each file must have (:data:`qindex.schema.REQUIRED`).
+COLUMNS = REQUIRED
 
 
 @dataclass(frozen=True)
 class Catalog:
-    """The four validated frames (see DESIGN.md for their columns)."""
+    """The four validated frames (their columns: :mod:`qindex.schema` and ``data/raw/README.md``)."""
 
     jurisdictions: pd.DataFrame
     indicators: pd.DataFrame
@@ -152,7 +119,7 @@ def load_catalog(raw_dir: Path | str | None = None) -> Catalog:
 def read_catalog(raw: Path) -> Catalog:
     """Read and validate the catalogue in the folder ``raw``, every time (:func:`load_catalog` keeps the last
     few it read); a :class:`~qindex.errors.CatalogError` lists every problem."""
-    problems: list[Problem] = []
+    problems = Problems()
     frames = {
         name: read_text_table(raw / f"{name}.csv", cols, problems, f"{name}.csv")
         for name, cols in COLUMNS.items()
@@ -162,8 +129,7 @@ def read_catalog(raw: Path) -> Catalog:
     ind = checker.indicators(frames["indicators"])
     plans = checker.plans(frames["plans"], jur)
     tgt = checker.targets(frames["targets"], plans, ind)
-    if problems:
-        raise CatalogError(problems)
+    problems.raise_if_any(CatalogError)
     return Catalog(jur, ind, plans, tgt)
 
 

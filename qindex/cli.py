@@ -35,7 +35,8 @@ def _validate(args: argparse.Namespace) -> int:
         f"{len(cat.indicators)} indicators, {len(cat.jurisdictions)} jurisdictions"
     )
     resolved = (panel.resolution != "").sum()
-    from qindex.office import office_dir, office_files, precedence_log
+    from qindex.office import office_dir, office_files
+    from qindex.precedence import precedence_log
 
     origins = panel.origin.value_counts()
     print(

@@ -17,6 +17,7 @@ import pandas as pd
 
 from qindex import paths
 from qindex.catalog import load_catalog
+from qindex.checks import Problems
 from qindex.errors import CatalogError, Problem
 from qindex.tables import read_text_table
 
@@ -44,7 +45,7 @@ def _load_tasks(raw: Path) -> pd.DataFrame:
     if not path.is_file():
         return pd.DataFrame(columns=TASK_COLUMNS)
     cat = load_catalog(raw)
-    problems: list[Problem] = []
+    problems = Problems()
     f = read_text_table(path, TASK_COLUMNS, problems, "tasks.csv")
     plans = set(cat.plans.plan_id)
     tids = cat.targets.set_index("target_id").plan_id
@@ -83,8 +84,7 @@ def _load_tasks(raw: Path) -> pd.DataFrame:
                 problems.append(
                     Problem("tasks.csv", line, "target_ids", t, f"a target of {row.plan_id}")
                 )
-    if problems:
-        raise CatalogError(problems)
+    problems.raise_if_any(CatalogError)
     return f.drop(columns="source_line").reset_index(drop=True)
 
 

@@ -50,36 +50,18 @@ from pathlib import Path
 import pandas as pd
 
 from qindex import paths
-from qindex.catalog import COLUMNS, TARGET_TYPES, load_catalog, read_catalog
-from qindex.checks import closest
+from qindex.catalog import TARGET_TYPES, load_catalog, read_catalog
+from qindex.checks import Problems, closest
 from qindex.errors import CatalogError, ExtractError, Problem, ValidationError
+from qindex.schema import FILE_COLUMNS, REQUIRED
 from qindex.store import atomic_write
 
-#: The columns of ``targets.csv``, in its order: the catalogue's required ones with the optional ``scope``
-#: before ``quote`` and ``note``, ``caveat`` at the end.
-_REQUIRED = COLUMNS["targets"]
-TARGETS_FILE_COLUMNS = [
-    *_REQUIRED[: _REQUIRED.index("quote")],
-    "scope",
-    *_REQUIRED[_REQUIRED.index("quote") :],
-    "note",
-    "caveat",
-]
+#: The columns of ``targets.csv``, in its order (:data:`qindex.schema.FILE_COLUMNS`).
+TARGETS_FILE_COLUMNS = FILE_COLUMNS["targets"]
 #: The draft's columns: those of ``targets.csv``, then the reviewer's aids.
 DRAFT_COLUMNS = [*TARGETS_FILE_COLUMNS, "subject", "unit", "confidence", "why"]
 #: Columns of the proposed-indicator file: those of ``indicators.csv``.
-INDICATOR_COLUMNS = [
-    "indicator_id",
-    "name_zh",
-    "name_en",
-    "unit",
-    "direction",
-    "domain",
-    "lower_limit",
-    "upper_limit",
-    "definition",
-    "data_holder",
-]
+INDICATOR_COLUMNS = FILE_COLUMNS["indicators"]
 ENCODINGS = ("utf-8-sig", "gb18030")
 
 
@@ -1174,8 +1156,8 @@ def check_draft(draft_path: Path | str, raw_dir: Path | str | None = None) -> in
     """
     draft_path = Path(draft_path)
     raw = Path(raw_dir) if raw_dir is not None else paths.DATA_RAW
-    problems: list[Problem] = []
-    rows = _read_rows(draft_path, COLUMNS["targets"], problems)
+    problems = Problems()
+    rows = _read_rows(draft_path, REQUIRED["targets"], problems)
     plan_rows = _read_rows(sibling(draft_path, "plan"), [], problems, required=False)
     new_ind = _read_rows(sibling(draft_path, "indicators"), [], problems, required=False)
     if problems:
@@ -1228,8 +1210,7 @@ def check_draft(draft_path: Path | str, raw_dir: Path | str | None = None) -> in
                 )
                 for p in exc.problems
             ]
-    if problems:
-        raise CatalogError(problems)
+    problems.raise_if_any(CatalogError)
     return len(rows)
 
 

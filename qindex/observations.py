@@ -23,7 +23,7 @@ import pandas as pd
 
 from qindex import paths
 from qindex.catalog import Catalog, load_catalog
-from qindex.checks import closest
+from qindex.checks import Problems, closest
 from qindex.errors import ObservationError, Problem
 from qindex.sheets import (
     HEADERS,
@@ -150,7 +150,7 @@ def read_observations(
     """
     path = Path(path)
     cat = catalog or load_catalog()
-    problems: list[Problem] = []
+    problems = Problems()
     if path.is_dir():
         named = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx", ".xlsm"))
         files = [p for p in named if regular_file(p, problems)]
@@ -170,8 +170,7 @@ def read_observations(
     frames = [_read_one_safely(f, encoding, sheet, source, cat, problems, **options) for f in files]
     frame = pd.concat([f for f in frames if f is not None] or [empty_frame()], ignore_index=True)
     _check_duplicates(frame, problems)
-    if problems:
-        raise ObservationError(problems)
+    problems.raise_if_any(ObservationError)
     if not settle:
         return frame.assign(resolution="")
     return resolve_conflicts(frame, resolve or ())
@@ -657,7 +656,7 @@ def resolve_conflicts(
         return out
     key = ["jurisdiction_id", "indicator_id", "year"]
     drop: list[int] = []
-    problems: list[Problem] = []
+    problems = Problems()
     for _, group in clash.groupby(key):
         alive = group
         used = []
@@ -707,8 +706,7 @@ def resolve_conflicts(
             for i in gone
         )
         out.loc[alive.index, "resolution"] = f"chosen by {' then '.join(used)} over {summary}"
-    if problems:
-        raise ObservationError(problems)
+    problems.raise_if_any(ObservationError)
     set_aside = out.loc[drop].to_dict("records")
     out = out.drop(index=drop).reset_index(drop=True)
     out.attrs["set_aside"] = set_aside

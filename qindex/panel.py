@@ -20,17 +20,11 @@ import pandas as pd
 
 from qindex import paths
 from qindex.catalog import load_catalog
-from qindex.checks import closest
+from qindex.checks import Problems, closest
 from qindex.errors import ObservationError, Problem
 from qindex.observations import empty_frame, load_published, year_ranges
-from qindex.office import (
-    PRECEDENCE_FILE,
-    combine,
-    load_precedence,
-    office_dir,
-    office_files,
-    read_office,
-)
+from qindex.office import office_dir, office_files, read_office
+from qindex.precedence import PRECEDENCE_FILE, combine, load_precedence
 
 
 def load_panel(raw_dir: Path | str | None = None, office: bool = True) -> pd.DataFrame:
@@ -43,7 +37,7 @@ def load_panel(raw_dir: Path | str | None = None, office: bool = True) -> pd.Dat
         columns as :func:`read_observations` plus ``resolution``, one row per place, indicator and year,
         sorted. ``origin`` says where each value comes from (published, derived, office); ``other_sources``
         lists the other sources of an identical value. ``attrs["set_aside"]`` holds the values not used and
-        ``attrs["precedence"]`` every pair settled (:func:`qindex.office.precedence_log`). Inputs are never
+        ``attrs["precedence"]`` every pair settled (:func:`qindex.precedence.precedence_log`). Inputs are never
         written; the frame is a copy each call.
 
     Raises
@@ -85,7 +79,7 @@ def series(
     """
     panel = load_panel() if panel is None else panel
     cat = load_catalog()
-    problems = []
+    problems = Problems()
     if jurisdiction_id not in set(cat.jurisdictions.jurisdiction_id):
         problems.append(
             Problem(
@@ -106,8 +100,7 @@ def series(
                 f"a known id{closest(indicator_id, cat.indicators.indicator_id)}",
             )
         )
-    if problems:
-        raise ObservationError(problems)
+    problems.raise_if_any(ObservationError)
     sel = panel[(panel.jurisdiction_id == jurisdiction_id) & (panel.indicator_id == indicator_id)]
     return (
         sel[["year", "value", "unit", "flag", "note", "source"]]

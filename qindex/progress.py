@@ -70,6 +70,7 @@ from scipy import stats
 from qindex.catalog import UNSCORED_TYPES, Catalog, load_catalog
 from qindex.observations import off_definition_flag, split_by_definition, year_ranges
 from qindex.rankings import infer_at_bounds, load_implications, load_rankings
+from qindex.schema import ASSESSMENT_COLUMNS, ASSESSMENT_EXTRA
 from qindex.trend import cagr, ols_by_group, project
 
 STATUS_ZH = {
@@ -111,53 +112,8 @@ RANK_RULE = {"top_share": 0.10, "min_k": 3}
 #: Points a projection fits at the least on the plan period before it falls back to the last few values.
 MIN_FIT_POINTS, FALLBACK_FIT_POINTS = 3, 5
 
-COLUMNS = [
-    "target_id",
-    "plan_id",
-    "jurisdiction_id",
-    "indicator_id",
-    "target_type",
-    "comparator",
-    "target_value",
-    "target_year",
-    "base_year",
-    "base_value",
-    "latest_year",
-    "latest_value",
-    "gap",
-    "completion_ratio",
-    "completion_capped",
-    "progress_ratio",
-    "elapsed_share",
-    "status",
-    "status_zh",
-    "growth_ratio",
-    "growth_category",
-    "projected_value",
-    "projected_lower",
-    "projected_upper",
-    "p_target_met",
-    "model",
-    "note",
-]
-#: Extra columns after the fixed ones, for reports.
-EXTRA = [
-    "name_zh",
-    "unit",
-    "direction",
-    "domain",
-    "n_points",
-    "latest_source",
-    "rank",
-    "n_peers",
-    "ranking",
-    "judged_year",
-    "inferred",
-    "base_stated",
-    "fit_from",
-    "fit_to",
-    "note_en",
-]
+#: The columns of an assessment (:data:`qindex.schema.ASSESSMENT_COLUMNS`) and those after them, for reports.
+COLUMNS, EXTRA = ASSESSMENT_COLUMNS, ASSESSMENT_EXTRA
 #: Columns each rule fills (the rest come from the catalogue or from the projection).
 RESULT = [
     "base_year",

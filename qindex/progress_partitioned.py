@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from qindex.catalog import load_catalog
+from qindex.checks import Problems
 from qindex.errors import PartitionError, Problem
 from qindex.parallel import map_tasks
 from qindex.progress import assess, known_implications
@@ -147,7 +148,7 @@ def assess_partitioned(
     )
     scans = map_tasks(client, _scan, list(parts), rank_indicators, implied)
     owner: dict = {}
-    problems = []
+    problems = Problems()
     for i, (places, _latest, _rows) in enumerate(scans):
         for p in sorted(places):
             if p in owner:

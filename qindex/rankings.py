@@ -26,7 +26,7 @@ import pandas as pd
 
 from qindex import paths
 from qindex.catalog import Catalog, load_catalog
-from qindex.checks import closest
+from qindex.checks import Problems, closest
 from qindex.errors import CatalogError, Problem
 from qindex.observations import FLAGS
 from qindex.sheets import YEAR_RANGE
@@ -82,7 +82,7 @@ def _load_rankings(raw: Path) -> pd.DataFrame:
     if not path.is_file():
         return _typed(pd.DataFrame({c: pd.Series(dtype=object) for c in RANKING_COLUMNS}))
     cat = load_catalog(raw)
-    problems: list[Problem] = []
+    problems = Problems()
     f = read_text_table(path, RANKING_COLUMNS, problems, "rankings.csv")
     _known_ids(f, "jurisdiction_id", "indicator_id", cat, problems, "rankings.csv")
     for row in f.itertuples(index=False):
@@ -110,8 +110,7 @@ def _load_rankings(raw: Path) -> pd.DataFrame:
         for col in ("ranking", "publisher", "source"):
             if not getattr(row, col):
                 problems.append(Problem("rankings.csv", line, col, "", f"the {col} of the rank"))
-    if problems:
-        raise CatalogError(problems)
+    problems.raise_if_any(CatalogError)
     return _typed(f.drop(columns="source_line"))
 
 
@@ -134,7 +133,7 @@ def _load_implications(raw: Path) -> pd.DataFrame:
     if not path.is_file():
         return pd.DataFrame({c: pd.Series(dtype=object) for c in IMPLICATION_COLUMNS})
     cat = load_catalog(raw)
-    problems: list[Problem] = []
+    problems = Problems()
     f = read_text_table(path, IMPLICATION_COLUMNS, problems, "implications.csv")
     for side in ("from", "to"):
         _known_ids(
@@ -160,8 +159,7 @@ def _load_implications(raw: Path) -> pd.DataFrame:
                         "an indicator with both natural limits (inference holds only at the bounds)",
                     )
                 )
-    if problems:
-        raise CatalogError(problems)
+    problems.raise_if_any(CatalogError)
     return f.drop(columns="source_line").reset_index(drop=True)
 
 

@@ -27,8 +27,8 @@ from qindex.catalog import load_catalog, targets
 from qindex.departments import department
 from qindex.errors import CatalogError, Problem
 from qindex.observations import FLAG_WORDS, off_definition_flag
-from qindex.office import MEANING_FLAGS
 from qindex.panel import load_panel
+from qindex.precedence import MEANING_FLAGS
 from qindex.rankings import load_rankings
 from qindex.store import atomic_write
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from qindex import paths
+from qindex.schema import REQUIRED
 
 SOURCE_TEXT = "示例方案。到2025年,制造业产品质量合格率达到94%,PM2.5浓度达到35微克/立方米,服务质量满意度持续提升。"
 
@@ -33,7 +34,7 @@ def mini_raw(tmp_path: Path) -> Path:
     write_csv(
         raw / "jurisdictions.csv",
         [
-            ["jurisdiction_id", "name_zh", "name_en", "level", "parent_id"],
+            REQUIRED["jurisdictions"],
             ["CN", "全国", "China", "national", ""],
             ["CN-X", "示例市", "Example city", "city", "CN"],
         ],
@@ -41,17 +42,7 @@ def mini_raw(tmp_path: Path) -> Path:
     write_csv(
         raw / "indicators.csv",
         [
-            [
-                "indicator_id",
-                "name_zh",
-                "name_en",
-                "unit",
-                "direction",
-                "domain",
-                "lower_limit",
-                "upper_limit",
-                "definition",
-            ],
+            REQUIRED["indicators"],
             ["pass_rate", "合格率", "Pass rate", "%", "1", "product", "0", "100", "d"],
             ["pm25", "PM2.5", "PM2.5", "µg/m³", "-1", "environment", "0", "", "d"],
             ["satisfaction", "满意度", "Satisfaction", "分", "1", "service", "0", "100", "d"],
@@ -60,31 +51,11 @@ def mini_raw(tmp_path: Path) -> Path:
     write_csv(
         raw / "plans.csv",
         [
-            [
-                "plan_id",
-                "jurisdiction_id",
-                "title_zh",
-                "issued",
-                "base_year",
-                "target_year",
-                "source_file",
-            ],
+            REQUIRED["plans"],
             ["demo-2025", "CN-X", "示例方案", "2023", "2022", "2025", "plan.txt"],
         ],
     )
-    header = [
-        "target_id",
-        "plan_id",
-        "indicator_id",
-        "target_type",
-        "comparator",
-        "target_value",
-        "target_year",
-        "base_year",
-        "base_value",
-        "quote",
-        "source_file",
-    ]
+    header = REQUIRED["targets"]
     write_csv(
         raw / "targets.csv",
         [

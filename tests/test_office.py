@@ -17,14 +17,9 @@ from qindex.catalog import load_catalog
 from qindex.cli import main
 from qindex.errors import ObservationError
 from qindex.observations import read_observations
-from qindex.office import (
-    check,
-    combine,
-    load_precedence,
-    precedence_log,
-    read_office,
-)
+from qindex.office import check, read_office
 from qindex.panel import load_panel
+from qindex.precedence import combine, load_precedence, precedence_log
 from qindex.template import write_template
 
 PLANS = ["hangzhou-2015", "hangzhou-2022", "gongshu-2025", "hangzhou-2025", "chengdu-2027"]

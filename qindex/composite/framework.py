@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from qindex.checks import closest
+from qindex.checks import Problems, closest
 from qindex.errors import Problem, SpecError
 
 NORMALISERS = {
@@ -120,7 +120,7 @@ def load_framework(path: Path | str) -> Framework:
 
 def framework_from_dict(spec: dict, label: str = "framework") -> Framework:
     """Build a framework from the YAML structure (a dict)."""
-    problems: list[Problem] = []
+    problems = Problems()
     if not isinstance(spec, dict):
         raise SpecError(
             [
@@ -199,8 +199,7 @@ def framework_from_dict(spec: dict, label: str = "framework") -> Framework:
                         )
                     )
             rows.append({**item, "type": kind})
-    if problems:
-        raise SpecError(problems)
+    problems.raise_if_any(SpecError)
     table = pd.DataFrame(rows)
     return validate(str(spec.get("name", "index")), table, steps)
 
@@ -241,10 +240,10 @@ def framework_from_imeta(
 
 def validate(name: str, table: pd.DataFrame, steps: dict) -> Framework:
     """Check a node table and step defaults; fill defaults; compute levels. Raises :class:`SpecError`."""
-    problems: list[Problem] = []
+    problems = Problems("framework")
 
     def bad(code, column, value, expected):
-        problems.append(Problem(f"node '{code}'", None, column, value, expected))
+        problems.bad(None, column, value, expected, file=f"node '{code}'")
 
     t = table.copy()
     for col, default in (
@@ -296,11 +295,7 @@ def validate(name: str, table: pd.DataFrame, steps: dict) -> Framework:
             )
     roots = t.loc[t["parent"].isna(), "code"].tolist()
     if len(roots) != 1:
-        problems.append(
-            Problem(
-                "framework", None, "parent", roots, "exactly one node without a parent (the index)"
-            )
-        )
+        problems.bad(None, "parent", roots, "exactly one node without a parent (the index)")
     parents = dict(zip(t["code"], t["parent"], strict=True))
     # cycles and orphans (a node that never reaches the root)
     for c in codes:
@@ -391,8 +386,7 @@ def validate(name: str, table: pd.DataFrame, steps: dict) -> Framework:
         problems.append(
             Problem("steps.screen", None, "basis", basis, "raw (before imputation) or imputed")
         )
-    if problems:
-        raise SpecError(problems)
+    problems.raise_if_any(SpecError)
     # levels: indicators 1, each parent one above its highest child
     children: dict[str, list[str]] = {}
     for code, parent in zip(t["code"], t["parent"], strict=True):
@@ -416,8 +410,7 @@ def validate(name: str, table: pd.DataFrame, steps: dict) -> Framework:
                         f"positive inputs: indicator '{kid.code}' is normalised with {kid.normalise} which can give 0 "
                         "(use e.g. minmax lower 1 upper 100)",
                     )
-    if problems:
-        raise SpecError(problems)
+    problems.raise_if_any(SpecError)
     return Framework(name, t.reset_index(drop=True), steps)
 
 

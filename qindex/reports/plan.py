@@ -21,8 +21,8 @@ import pandas as pd
 from qindex.catalog import DOMAINS_ZH, TARGET_TYPES_ZH, Catalog
 from qindex.departments import department, load_tasks
 from qindex.observations import ORIGINS
-from qindex.office import precedence_log
 from qindex.plan_assessment import PlanAssessment, assess_plan, same_year_comparators
+from qindex.precedence import precedence_log
 from qindex.progress import SCORED_STATUSES, STATUS_EN, STATUS_ORDER, STATUS_ZH, number_text
 from qindex.reports.requests import reader_columns, requests_table
 from qindex.reports.text import MARKS, change_text, target_text, zh_punct

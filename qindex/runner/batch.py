@@ -27,6 +27,7 @@ from pathlib import Path
 
 from qindex import paths
 from qindex import paths as p
+from qindex.checks import Problems
 from qindex.errors import ClusterError, QIndexError
 from qindex.parallel import client
 from qindex.runner import lock_record, run
@@ -74,7 +75,7 @@ def check_workers(c) -> int:
     if not facts:
         raise ClusterError("the Dask cluster has no workers: start some with `dask worker ADDRESS`")
     mine = lock_record()["lock_sha256"]
-    problems = []
+    problems = Problems()
     for address, f in sorted(facts.items()):
         lacks = []
         if not f["notebooks"] or not f["data_raw"]:

@@ -29,7 +29,7 @@ import yaml
 
 from qindex import paths
 from qindex.catalog import load_catalog
-from qindex.checks import closest
+from qindex.checks import Problems, closest
 from qindex.errors import ParamsError, Problem
 from qindex.trend import MODELS
 
@@ -131,7 +131,7 @@ def load_specs(path: Path | str) -> list[RunSpec]:
     """
     path = Path(path)
     label = paths.relative(path)
-    problems: list[Problem] = []
+    problems = Problems(label)
     # the run name becomes a folder under reports/ and data/processed/: refuse anything but a plain name
     # before reading a byte ("..yaml" once made the run name "." and moved data/processed/ away)
     if not RUN_NAME.fullmatch(path.stem) or path.suffix.lower() not in (".yaml", ".yml"):
@@ -148,7 +148,7 @@ def load_specs(path: Path | str) -> list[RunSpec]:
         )
 
     def bad(key, value, expected):
-        problems.append(Problem(label, None, key, value, expected))
+        problems.bad(None, key, value, expected)
 
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_ParamsLoader)
@@ -381,94 +381,68 @@ def _convert(kind: str, text):
 
 
 def _check_domain(params: dict, label: str, problems: list[Problem]) -> None:
+    found = Problems(label)
 
     cat = load_catalog()
     plans = set(cat.plans.plan_id)
     places = set(cat.jurisdictions.jurisdiction_id)
     if "plan_id" in params and params["plan_id"] not in plans:
-        problems.append(
-            Problem(
-                label,
-                None,
-                "parameters.plan_id",
-                params["plan_id"],
-                f"a plan id from plans.csv{closest(params['plan_id'], plans)}",
-            )
+        found.bad(
+            None,
+            "parameters.plan_id",
+            params["plan_id"],
+            f"a plan id from plans.csv{closest(params['plan_id'], plans)}",
         )
     if "jurisdiction_id" in params and params["jurisdiction_id"] not in places:
-        problems.append(
-            Problem(
-                label,
-                None,
-                "parameters.jurisdiction_id",
-                params["jurisdiction_id"],
-                f"an id from jurisdictions.csv{closest(params['jurisdiction_id'], places)}",
-            )
+        found.bad(
+            None,
+            "parameters.jurisdiction_id",
+            params["jurisdiction_id"],
+            f"an id from jurisdictions.csv{closest(params['jurisdiction_id'], places)}",
         )
     if "language" in params and params["language"] not in LANGUAGES:
-        problems.append(
-            Problem(
-                label,
-                None,
-                "parameters.language",
-                params["language"],
-                f"one of {list(LANGUAGES)} (zh: 中文版, the default; en: English edition)",
-            )
+        found.bad(
+            None,
+            "parameters.language",
+            params["language"],
+            f"one of {list(LANGUAGES)} (zh: 中文版, the default; en: English edition)",
         )
     if "model" in params and params["model"] not in MODELS:
-        problems.append(
-            Problem(label, None, "parameters.model", params["model"], f"one of {list(MODELS)}")
-        )
+        found.bad(None, "parameters.model", params["model"], f"one of {list(MODELS)}")
     if "level" in params and not 0 < params["level"] < 1:
-        problems.append(
-            Problem(
-                label,
-                None,
-                "parameters.level",
-                params["level"],
-                "a coverage between 0 and 1, e.g. 0.95",
-            )
+        found.bad(
+            None, "parameters.level", params["level"], "a coverage between 0 and 1, e.g. 0.95"
         )
     for key in ("as_of", "year"):
         if key in params and params[key] != 0 and not 1949 <= params[key] <= 2100:
-            problems.append(
-                Problem(
-                    label,
-                    None,
-                    f"parameters.{key}",
-                    params[key],
-                    "a year between 1949 and 2100, or 0 for the latest",
-                )
+            found.bad(
+                None,
+                f"parameters.{key}",
+                params[key],
+                "a year between 1949 and 2100, or 0 for the latest",
             )
     for key in ("replications", "sa_n"):
         if key in params and params[key] < 1:
-            problems.append(
-                Problem(label, None, f"parameters.{key}", params[key], "a whole number ≥ 1")
-            )
+            found.bad(None, f"parameters.{key}", params[key], "a whole number ≥ 1")
     if "units" in params:
         for unit in filter(None, (u.strip() for u in params["units"].split(","))):
             if unit not in places:
-                problems.append(
-                    Problem(
-                        label,
-                        None,
-                        "parameters.units",
-                        unit,
-                        f"ids from jurisdictions.csv, comma-separated{closest(unit, places)}",
-                    )
+                found.bad(
+                    None,
+                    "parameters.units",
+                    unit,
+                    f"ids from jurisdictions.csv, comma-separated{closest(unit, places)}",
                 )
     if params.get("framework_file"):
         framework = (paths.ROOT / params["framework_file"]).resolve()
         if paths.ROOT.resolve() not in framework.parents or not framework.is_file():
-            problems.append(
-                Problem(
-                    label,
-                    None,
-                    "parameters.framework_file",
-                    params["framework_file"],
-                    "a framework YAML file inside the project, e.g. params/quality_index.yaml",
-                )
+            found.bad(
+                None,
+                "parameters.framework_file",
+                params["framework_file"],
+                "a framework YAML file inside the project, e.g. params/quality_index.yaml",
             )
+    problems.extend(found)
 
 
 def params_files() -> list[Path]:

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from qindex.checks import closest
+from qindex.checks import Problems, closest
 from qindex.composite.framework import AGGREGATORS, NORMALISERS, TREATMENTS, Framework, SpecError
 from qindex.errors import Problem
 
@@ -67,7 +67,7 @@ def load_study(spec: dict | str | Path, framework: Framework) -> Study:
     if isinstance(spec, str | Path):
         spec = yaml.safe_load(Path(spec).read_text(encoding="utf-8"))
         spec = spec.get("study", spec)
-    problems: list[Problem] = []
+    problems = Problems("study")
     if not isinstance(spec, dict):
         raise SpecError(
             [Problem("study", None, None, type(spec).__name__, "a mapping with assumptions")]
@@ -77,7 +77,7 @@ def load_study(spec: dict | str | Path, framework: Framework) -> Study:
     if not isinstance(items, list):
         raise SpecError([Problem("study", None, "assumptions", items, "a list of assumptions")])
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        problems.append(Problem("study", None, "seed", seed, "a whole number ≥ 0"))
+        problems.bad(None, "seed", seed, "a whole number ≥ 0")
         seed = 0
     levels = set(framework.nodes.loc[framework.nodes.type == "aggregate", "level"].tolist())
     indicator_levels = {1}
@@ -85,21 +85,19 @@ def load_study(spec: dict | str | Path, framework: Framework) -> Study:
     names: set[str] = set()
     for i, item in enumerate(items):
         if not isinstance(item, dict):
-            problems.append(
-                Problem(f"assumption {i + 1}", None, None, item, "a mapping with name and kind")
+            problems.bad(
+                None, None, item, "a mapping with name and kind", file=f"assumption {i + 1}"
             )
             continue
         name = str(item.get("name", f"assumption {i + 1}"))
         if name in names:  # two weight sets under one name would overwrite each other
-            problems.append(Problem(f"assumption '{name}'", None, "name", name, "a unique name"))
+            problems.bad(None, "name", name, "a unique name", file=f"assumption '{name}'")
         names.add(name)
         where = f"assumption '{name}'"
         kind = item.get("kind")
         if kind not in KINDS:
-            problems.append(
-                Problem(
-                    where, None, "kind", kind, f"one of {list(KINDS)}{closest(str(kind), KINDS)}"
-                )
+            problems.bad(
+                None, "kind", kind, f"one of {list(KINDS)}{closest(str(kind), KINDS)}", file=where
             )
             continue
         a = Assumption(name, kind)
@@ -114,46 +112,40 @@ def load_study(spec: dict | str | Path, framework: Framework) -> Study:
         }[kind]
         for key in item:
             if key not in allowed:
-                problems.append(
-                    Problem(
-                        where,
-                        None,
-                        str(key),
-                        key,
-                        f"one of {sorted(allowed)}{closest(str(key), allowed)}",
-                    )
+                problems.bad(
+                    None,
+                    str(key),
+                    key,
+                    f"one of {sorted(allowed)}{closest(str(key), allowed)}",
+                    file=where,
                 )
         if kind == "weights":
             a.level = item.get("level")
             noise, sets = item.get("noise", 0.25), item.get("sets", 100)
             if not isinstance(noise, int | float) or isinstance(noise, bool):
-                problems.append(Problem(where, None, "noise", noise, "a number, e.g. 0.25"))
+                problems.bad(None, "noise", noise, "a number, e.g. 0.25", file=where)
                 noise = 0.25
             if not isinstance(sets, int) or isinstance(sets, bool) or sets < 1:
-                problems.append(Problem(where, None, "sets", sets, "a whole number ≥ 1"))
+                problems.bad(None, "sets", sets, "a whole number ≥ 1", file=where)
                 sets = 1
             a.noise, a.sets = float(noise), sets
             if a.level is not None and a.level not in (levels | indicator_levels) - {
                 framework.n_levels
             }:
-                problems.append(
-                    Problem(
-                        where,
-                        None,
-                        "level",
-                        a.level,
-                        f"a level whose weights matter: {sorted((levels | indicator_levels) - {framework.n_levels})}",
-                    )
+                problems.bad(
+                    None,
+                    "level",
+                    a.level,
+                    f"a level whose weights matter: {sorted((levels | indicator_levels) - {framework.n_levels})}",
+                    file=where,
                 )
             if not 0 <= a.noise < 1:
-                problems.append(
-                    Problem(
-                        where,
-                        None,
-                        "noise",
-                        a.noise,
-                        "a share between 0 and 1, e.g. 0.25 for ±25 %",
-                    )
+                problems.bad(
+                    None,
+                    "noise",
+                    a.noise,
+                    "a share between 0 and 1, e.g. 0.25 for ±25 %",
+                    file=where,
                 )
         elif kind == "goalposts":
             a.alternatives = [
@@ -163,27 +155,23 @@ def load_study(spec: dict | str | Path, framework: Framework) -> Study:
         elif kind == "exclude":
             inds = item.get("indicators", "all")
             if inds != "all" and not isinstance(inds, list):
-                problems.append(
-                    Problem(where, None, "indicators", inds, "'all' or a list of codes")
-                )
+                problems.bad(None, "indicators", inds, "'all' or a list of codes", file=where)
                 inds = []
             a.alternatives = [None] + (framework.indicators if inds == "all" else list(inds))
             for code in a.alternatives[1:]:
                 if code not in framework.indicators:
-                    problems.append(
-                        Problem(
-                            where,
-                            None,
-                            "indicators",
-                            code,
-                            f"an indicator of the framework{closest(str(code), framework.indicators)}",
-                        )
+                    problems.bad(
+                        None,
+                        "indicators",
+                        code,
+                        f"an indicator of the framework{closest(str(code), framework.indicators)}",
+                        file=where,
                     )
         else:
             alts = item.get("alternatives") or []
             if len(alts) < 1:
-                problems.append(
-                    Problem(where, None, "alternatives", alts, "at least one alternative spec")
+                problems.bad(
+                    None, "alternatives", alts, "at least one alternative spec", file=where
                 )
             a.alternatives = [dict(x) if isinstance(x, dict) else {"method": x} for x in alts]
             known = {
@@ -197,57 +185,46 @@ def load_study(spec: dict | str | Path, framework: Framework) -> Study:
                 if known is not None and method in known:
                     extra = set(alt) - {"method"} - set(known[method])
                     if extra:  # an unknown parameter crashed the replication (TypeError)
-                        problems.append(
-                            Problem(
-                                where,
-                                None,
-                                "alternatives",
-                                sorted(extra),
-                                f"parameters of {method}: {sorted(known[method]) or 'none'}",
-                            )
-                        )
-                if known is not None and method not in known:
-                    problems.append(
-                        Problem(
-                            where,
+                        problems.bad(
                             None,
                             "alternatives",
-                            method,
-                            f"one of {sorted(known)}{closest(str(method), known)}",
+                            sorted(extra),
+                            f"parameters of {method}: {sorted(known[method]) or 'none'}",
+                            file=where,
                         )
+                if known is not None and method not in known:
+                    problems.bad(
+                        None,
+                        "alternatives",
+                        method,
+                        f"one of {sorted(known)}{closest(str(method), known)}",
+                        file=where,
                     )
             if kind == "aggregate":
                 a.level = item.get("level")
                 if a.level is not None and a.level not in levels:
-                    problems.append(
-                        Problem(
-                            where,
-                            None,
-                            "level",
-                            a.level,
-                            f"an aggregation level of the index: {sorted(levels)}",
-                        )
+                    problems.bad(
+                        None,
+                        "level",
+                        a.level,
+                        f"an aggregation level of the index: {sorted(levels)}",
+                        file=where,
                     )
             if (
                 kind in ("impute", "treat")
                 and (framework.steps.get(kind) or {}).get("method", "none") == "none"
             ):
-                problems.append(
-                    Problem(
-                        where,
-                        None,
-                        "kind",
-                        kind,
-                        f"a step the index uses (its {kind} step is 'none'; declare it in the framework first)",
-                    )
+                problems.bad(
+                    None,
+                    "kind",
+                    kind,
+                    f"a step the index uses (its {kind} step is 'none'; declare it in the framework first)",
+                    file=where,
                 )
         out.append(a)
     if not out and not problems:
-        problems.append(
-            Problem("study", None, "assumptions", [], "at least one uncertain assumption")
-        )
-    if problems:
-        raise SpecError(problems)
+        problems.bad(None, "assumptions", [], "at least one uncertain assumption")
+    problems.raise_if_any(SpecError)
     return Study(out, seed)
 
 
@@ -256,7 +233,7 @@ def load_study(spec: dict | str | Path, framework: Framework) -> Study:
 
 def _goalpost_problems(where: str, alternatives: list, framework: Framework) -> list[Problem]:
     """Each alternative maps indicators normalised by goalposts to a finite lower goalpost ≠ the upper."""
-    problems = []
+    problems = Problems()
     if not alternatives:
         problems.append(
             Problem(where, None, "alternatives", [], "at least one set of lower goalposts")
