@@ -6,7 +6,7 @@ Example
 -------
 >>> from qindex.catalog import targets
 >>> len(targets("gongshu-2025"))
-15
+17
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def targets(
 
     Example
     -------
-    >>> targets("chengdu-2027").target_type.value_counts()["rank"]
+    >>> int(targets("chengdu-2027").target_type.value_counts()["rank"])
     3
     """
     cat = catalog or load_catalog(raw_dir)

@@ -49,11 +49,27 @@ def panel_to_wide(panel: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
 def quality_index(
     panel: pd.DataFrame | None = None, framework: Framework | Path | str | None = None
 ) -> IndexResult:
-    """Build the index for every place and year of the panel (default: the shipped observations).
+    """Build the index for every place and year of the panel.
 
-    Scores compare across years (goalposts, not sample min/max). ``result.imputed_cells`` flags every value
-    carried forward from an earlier year; ``result.screened_out`` lists place-years below the availability
-    threshold.
+    Scores compare across years (goalposts, not sample min/max).
+
+    Parameters
+    ----------
+    panel : the observations (default :func:`qindex.panel.load_panel`); values on another definition are left
+        out.
+    framework : a framework or its YAML file (default ``params/quality_index.yaml``).
+
+    Returns
+    -------
+    IndexResult
+        as :func:`qindex.composite.build_index`, rows (``jurisdiction_id``, ``year``): ``scores``,
+        ``imputed_cells`` (every value carried forward from an earlier year), ``screened_out`` (place-years
+        below the availability threshold) and every stage.
+
+    Example
+    -------
+    >>> list(quality_index().scores.index.names)
+    ['jurisdiction_id', 'year']
     """
 
     panel = load_panel() if panel is None else panel

@@ -8,8 +8,8 @@ national comparator stood in the plan's base year (or the closest earlier year):
 
 Example
 -------
->>> compare_plans().groupby("concept").plan_id.nunique().min() >= 2
-True
+>>> int(compare_plans().groupby("concept").plan_id.nunique().min())  # every concept in two plans or more
+2
 """
 
 from __future__ import annotations

@@ -31,6 +31,11 @@ def load_panel(raw_dir: Path | str | None = None, office: bool = True) -> pd.Dat
     """The validated panel: the published observations (``data/raw/observations/``) and, unless
     ``office=False``, the office's own files (``data/raw/office/``), settled by ``data/raw/precedence.yaml``.
 
+    Parameters
+    ----------
+    raw_dir : the folder of the raw data (default ``data/raw/``).
+    office : read the office's own files too (default); ``False``: published figures only.
+
     Returns
     -------
     DataFrame
@@ -44,6 +49,11 @@ def load_panel(raw_dir: Path | str | None = None, office: bool = True) -> pd.Dat
     ------
     ObservationError
         a problem in any file, or two values of one origin that no rule of precedence.yaml settles.
+
+    Example
+    -------
+    >>> load_panel().columns[:4].tolist()
+    ['jurisdiction_id', 'indicator_id', 'year', 'value']
     """
 
     raw = (Path(raw_dir) if raw_dir is not None else paths.DATA_RAW).resolve()
@@ -72,10 +82,29 @@ def _load_panel_cached(raw: Path, office: Path | None, stamp) -> pd.DataFrame:
 def series(
     jurisdiction_id: str, indicator_id: str, panel: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """One series, sorted by year: ``year, value, unit, flag, note, source``.
+    """One place's series of one indicator.
 
-    An id that is not in the catalogue is an error (with the closest id); a known pair without data gives an
-    empty frame.
+    Parameters
+    ----------
+    jurisdiction_id : a place of ``jurisdictions.csv`` (``CN``, ``CN-ZJ-HZ`` …).
+    indicator_id : an indicator of ``indicators.csv``.
+    panel : the panel to read (default :func:`load_panel`).
+
+    Returns
+    -------
+    DataFrame
+        sorted by year: ``year``, ``value`` (in the indicator's unit), ``unit``, ``flag``, ``note``, ``source``.
+        A known pair without data gives an empty frame.
+
+    Raises
+    ------
+    ObservationError
+        an id that is not in the catalogue, with the closest id.
+
+    Example
+    -------
+    >>> series("CN", "manufacturing_product_pass_rate").year.tolist()[:2]
+    [2017, 2020]
     """
     panel = load_panel() if panel is None else panel
     cat = load_catalog()
@@ -112,10 +141,19 @@ def series(
 def coverage(panel: pd.DataFrame | None = None) -> pd.DataFrame:
     """Indicator × jurisdiction table of the years covered (compact ranges; empty where none).
 
+    Parameters
+    ----------
+    panel : the panel (default :func:`load_panel`).
+
     Returns
     -------
     DataFrame
         index ``indicator_id``, one column per jurisdiction id that has data, cells like "2013, 2018–2021".
+
+    Example
+    -------
+    >>> coverage().loc["manufacturing_product_pass_rate", "CN"]
+    '2017, 2020, 2022–2024'
     """
     panel = load_panel() if panel is None else panel
     table = (

@@ -190,6 +190,14 @@ def assess(
         ``judged_year`` the year the verdict rests on, ``inferred`` whether it rests on a bound inference,
         ``base_stated`` whether the base came from the catalogue, ``rank``/``n_peers``/``ranking`` for rank
         targets, ``fit_from``/``fit_to`` the years the projection used, ``note_en`` the note in English.
+
+    Example
+    -------
+    >>> from qindex.catalog import targets
+    >>> from qindex.panel import load_panel
+    >>> a = assess(load_panel(), targets("hangzhou-2022"), as_of=2022)
+    >>> int((a.status == "met").sum())
+    7
     """
 
     cat = catalog or load_catalog()
@@ -1315,6 +1323,14 @@ def summarise(
         ``share_achieved`` (achieved or met, over scored), ``mean_completion`` (mean capped completion over
         scored targets with a completion ratio) and ``attainment_score`` 0–100 (weighted mean of capped
         completion × 100 over the same targets).
+
+    Example
+    -------
+    >>> from qindex.catalog import targets
+    >>> from qindex.panel import load_panel
+    >>> a = assess(load_panel(), targets("hangzhou-2022"), as_of=2022)
+    >>> summarise(a, by=("plan_id",))[["n_targets", "n_scored"]].values.tolist()
+    [[41, 7]]
     """
     a = assessment.copy()
     w = pd.Series(1.0, index=a.index)

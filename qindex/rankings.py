@@ -13,8 +13,9 @@ to_jurisdiction_id, to_indicator_id, relation`` (``subset``: the "to" series cov
 
 Example
 -------
->>> load_rankings().loc[0, ["jurisdiction_id", "rank", "n_ranked"]].tolist()
-['CN-SC-CD', 1, 110]
+>>> r = load_rankings().iloc[0]
+>>> r.jurisdiction_id, int(r["rank"]), int(r.n_ranked)
+('CN-SC-CD', 1, 110)
 """
 
 from __future__ import annotations

@@ -125,6 +125,12 @@ def project(
         ``intercept``, ``resid_sd``, ``projected_value``, ``projected_lower``, ``projected_upper``,
         ``se_pred`` (model scale), ``p_target_met`` (NaN without a threshold), ``model``, ``note``.
         Projections of bounded indicators are clipped to [lower_limit, upper_limit].
+
+    Example
+    -------
+    >>> obs = pd.DataFrame({"series": "a", "year": [2018, 2019, 2020], "value": [1.0, 2.0, 3.0]})
+    >>> project(obs, 2022).projected_value.round(6).tolist()  # the line 1, 2, 3 carried on to 2022
+    [5.0]
     """
     if model not in MODELS:
         raise ValueError(f"model must be one of {MODELS}, got {model!r}")

@@ -179,9 +179,27 @@ def build_index(data: pd.DataFrame, framework: Framework) -> IndexResult:
     denominators); for a panel, index the rows by (unit, year): normalisation then runs over all years
     together so that scores compare across time.
 
+    Parameters
+    ----------
+    data : units × columns, or (unit, year) × columns for a panel.
+    framework : a validated :class:`~qindex.composite.framework.Framework`.
+
+    Returns
+    -------
+    IndexResult
+        ``scores`` (units × every node: normalised indicators and aggregate scores, the index among them),
+        ``stages`` (``denominated``, ``imputed``, ``screened``, ``treated``, ``normalised``, ``aggregated``),
+        ``imputed_cells`` (True where a value was imputed), ``availability``, ``screened_out`` (units removed
+        for low data availability), ``treatment`` (one row per indicator) and ``framework``.
+
     Example
     -------
-    >>> # result = build_index(data, load_framework("params/quality_index.yaml")); result.table(level=3)
+    >>> from qindex.composite import framework_from_dict
+    >>> fw = framework_from_dict({"indicators": [{"code": "a", "parent": "idx"},
+    ...     {"code": "b", "parent": "idx", "direction": -1}], "aggregates": [{"code": "idx"}]})
+    >>> data = pd.DataFrame({"a": [1.0, 2, 3, 4, 5], "b": [5.0, 3, 4, 1, 2]}, index=list("pqrst"))
+    >>> build_index(data, fw).scores["idx"].round(1).tolist()  # min-max 0-100, b reversed, mean of the two
+    [0.0, 37.5, 37.5, 87.5, 87.5]
     """
     fw = framework
     indicators = fw.indicators  # a property that filters the node table: read it once

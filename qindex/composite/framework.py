@@ -107,7 +107,29 @@ class Framework:
 
 
 def load_framework(path: Path | str) -> Framework:
-    """Read and validate a framework YAML file (see the module docstring)."""
+    """Read and validate a framework YAML file (see the module docstring for its layout).
+
+    Parameters
+    ----------
+    path : the YAML file.
+
+    Returns
+    -------
+    Framework
+        ``nodes`` (one row per node: ``code, name, type, parent, level, weight, direction, denominator`` and
+        its step settings), ``steps`` (the defaults), ``top`` (the index's code), ``indicators``.
+
+    Raises
+    ------
+    SpecError
+        every problem, each naming the node and the key.
+
+    Example
+    -------
+    >>> from qindex import paths
+    >>> load_framework(paths.PARAMS / "quality_index.yaml").top
+    'index'
+    """
     path = Path(path)
     try:
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))

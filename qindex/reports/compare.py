@@ -34,6 +34,11 @@ def comparison_report(
     ComparisonReport
         ``comparison`` and ``ambition`` (frames of :mod:`qindex.comparison`), ``higher`` (the table of
         :func:`against_higher_plans`), and ``table()`` / ``ambition_table()`` for readers.
+
+    Example
+    -------
+    >>> comparison_report().ambition.columns.tolist()
+    ['plan_id', 'ambition', 'n_targets']
     """
     cat = catalog or load_catalog()
     panel = load_panel() if panel is None else panel

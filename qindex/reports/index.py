@@ -45,6 +45,14 @@ def index_report(
     Returns
     -------
     IndexReport
+        the study's numbers (``year``, ``year_scores``, ``ua``, ``sa`` …) and the sections as methods:
+        ``front()``, ``scores_table()`` (地区, 组内排名 where ranked, 层级, 当年有数据指标占比(%), the pillars and
+        the index), ``availability_table()``, ``imputed_table()``, ``basket_breaks()``, ``method_text()``.
+
+    Example
+    -------
+    >>> index_report(replications=20).year  # the latest year in which the most places have a score
+    2023
     """
     return IndexReport(index_study(year, units, replications, framework_file, sa_n))
 

@@ -569,8 +569,8 @@ def plan_report(
 
     Example
     -------
-    >>> plan_report("hangzhou-2015").title
-    '杭州市质量强市建设规划（2013—2015年）：目标进展评估（2015年）'
+    >>> plan_report("hangzhou-2022").assessment.target_id.iloc[0]
+    'hz22-01'
     """
     pa = assess_plan(plan_id, as_of, model, level, synthetic, example_seed, catalog, panel)
     return PlanReport(

@@ -152,7 +152,23 @@ def zh_punct(text: str) -> str:
 def show(frame: pd.DataFrame, digits: int = 2, wrap_over: int = 24, language: str = "zh"):
     """A table for a report: no index; whole numbers without decimals, others rounded for display only;
     numbers right-aligned; short cells kept on one line and only long text (over ``wrap_over`` characters)
-    wrapped; yes/no in words; empty cells blank."""
+    wrapped; yes/no in words; empty cells blank.
+
+    Parameters
+    ----------
+    frame : the table; ``digits`` decimals shown; ``wrap_over`` the length from which text wraps;
+        ``language`` ``zh`` or ``en`` (for yes/no).
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        the table styled for the report's HTML (``class="qindex-table"``).
+
+    Example
+    -------
+    >>> show(pd.DataFrame({"指标": ["合格率"], "数值": [96.5]})).to_html().count("<td")
+    2
+    """
     frame = frame.reset_index(drop=True)
     yes_no = ("是", "否") if language == "zh" else ("yes", "no")
     for c in frame.columns:
@@ -186,7 +202,24 @@ def save_summary(summary: dict, output_dir: str | Path | None) -> Path | None:
 
 
 def save_tables(tables: dict[str, pd.DataFrame], output_dir: str | Path | None) -> list[Path]:
-    """Write each table as ``<name>.csv`` (utf-8-sig) into ``output_dir``; nothing when it is empty."""
+    """Write each table as ``<name>.csv`` (UTF-8 with BOM, so Excel shows Chinese) into ``output_dir``,
+    atomically; nothing when ``output_dir`` is empty (a notebook run by hand writes nothing).
+
+    Parameters
+    ----------
+    tables : name → frame; ``output_dir`` the run's folder (``qindex run`` sets it).
+
+    Returns
+    -------
+    list of Path
+        the files written.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> [p.name for p in save_tables({"t": pd.DataFrame({"a": [1]})}, tempfile.mkdtemp())]
+    ['t.csv']
+    """
 
     if not output_dir:
         return []

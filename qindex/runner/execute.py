@@ -55,6 +55,27 @@ def run(
 ) -> RunResult:
     """Execute one validated run; see the module docstring for what is written where.
 
+    Parameters
+    ----------
+    spec : one :class:`~qindex.runner.params.RunSpec` of :func:`~qindex.runner.params.load_specs`.
+    progress_bar : papermill's progress bar (default: when the output is a terminal).
+    kernel : the Jupyter kernel (default: this environment's).
+    allow_modified : run a notebook that differs from git's (recorded in the report and ``run.json``).
+    gallery : rewrite ``reports/index.html`` after publishing (a batch writes it once at its end).
+
+    Returns
+    -------
+    RunResult
+        ``name``, ``html`` and ``notebook`` (the published report), ``processed`` (its tables and
+        ``run.json``), ``seconds``.
+
+    Example
+    -------
+    >>> from qindex.runner import load_specs
+    >>> result = run(load_specs(paths.PARAMS / "gongshu-2025.yaml")[0])  # doctest: +SKIP
+    >>> result.html  # doctest: +SKIP
+    PosixPath('.../reports/gongshu-2025/gongshu-2025.html')
+
     Raises
     ------
     RunError

@@ -123,6 +123,22 @@ def load_specs(path: Path | str) -> list[RunSpec]:
     run, or one per combination when parameters are given as lists (a sweep, e.g.
     ``jurisdiction_id: [CN-ZJ-HZ, CN-SC-CD]``), each named ``<file>-<value>``.
 
+    Parameters
+    ----------
+    path : ``params/<run>.yaml``.
+
+    Returns
+    -------
+    list of RunSpec
+        each with ``name``, ``params_file``, ``notebook``, ``title``, ``parameters`` (converted by the
+        notebook's annotated types), ``cell_timeout`` and ``declared`` (the notebook's parameters cell).
+
+    Example
+    -------
+    >>> from qindex import paths
+    >>> [s.name for s in load_specs(paths.PARAMS / "gongshu-2025.yaml")]
+    ['gongshu-2025']
+
     Raises
     ------
     ParamsError

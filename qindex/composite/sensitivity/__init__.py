@@ -9,11 +9,11 @@ Example
 -------
 >>> from qindex.composite import framework_from_dict
 >>> import pandas as pd
->>> fw = framework_from_dict({"indicators": [{"code": "a"}, {"code": "b"}],
-...                           "steps": {"normalise": {"method": "minmax"}}})
+>>> fw = framework_from_dict({"indicators": [{"code": "a", "parent": "idx"},
+...     {"code": "b", "parent": "idx", "direction": -1}], "aggregates": [{"code": "idx"}]})
 >>> data = pd.DataFrame({"a": [1.0, 2, 3, 4, 5], "b": [5.0, 3, 4, 1, 2]}, index=list("pqrst"))
->>> ua = uncertainty(data, fw, load_study({"assumptions": [{"kind": "weights", "noise": 0.25}]}, fw), n=64)
->>> ua.rank_stats.columns[:2].tolist()
+>>> study = load_study({"assumptions": [{"name": "w", "kind": "weights", "noise": 0.25}]}, fw)
+>>> uncertainty(data, fw, study, n=64).rank_stats.columns[:2].tolist()
 ['nominal_rank', 'median_rank']
 """
 

@@ -21,6 +21,8 @@ from qindex.composite.sensitivity.study import Assumption, Study
 
 @dataclass
 class SensitivityResult:
+    """What :func:`sensitivity` found: Sobol' indices per assumption, with the design's uncertainty."""
+
     indices: pd.DataFrame  # assumption: first_order, first_order_low/high, total, total_low/high
     uncertainty: UncertaintyResult
     note: str = ""
@@ -86,7 +88,30 @@ def sensitivity(
     keep_ranks: bool | None = None,
 ) -> SensitivityResult:
     """Sobol' sensitivity of the mean absolute rank shift to each assumption: N·(d + 2) replications
-    (``client``, ``chunk``, ``keep_ranks`` as in :func:`uncertainty`)."""
+    (``client``, ``chunk``, ``keep_ranks`` as in :func:`uncertainty`).
+
+    Parameters
+    ----------
+    data, framework, study : as for :func:`~qindex.composite.sensitivity.uncertainty`.
+    n : the base sample (N); ``n_boot`` bootstrap resamples for intervals at ``level``.
+
+    Returns
+    -------
+    SensitivityResult
+        ``indices`` (one row per assumption: ``assumption``, ``first_order``, ``first_order_low``,
+        ``first_order_high``, ``total``, ``total_low``, ``total_high``), the ``uncertainty`` of the design's
+        A and B rows, and ``note``.
+
+    Example
+    -------
+    >>> from qindex.composite import framework_from_dict
+    >>> from qindex.composite.sensitivity import load_study
+    >>> fw = framework_from_dict({"indicators": [{"code": "a", "parent": "idx"},
+    ...     {"code": "b", "parent": "idx", "direction": -1}], "aggregates": [{"code": "idx"}]})
+    >>> data = pd.DataFrame({"a": [1.0, 2, 3, 4, 5], "b": [5.0, 3, 4, 1, 2]}, index=list("pqrst"))
+    >>> study = load_study({"assumptions": [{"name": "w", "kind": "weights", "noise": 0.25}]}, fw)
+    >>> sensitivity(data, fw, study, n=16, n_boot=50).indices.assumption.tolist()
+    ['w']"""
     positive(n, "n")
     d = len(study.assumptions)
     a, b, ab = saltelli_design(d, n, study.seed)
