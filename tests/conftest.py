@@ -136,3 +136,19 @@ def _no_office_data(tmp_path_factory, monkeypatch):
     that has added its statistics still gets a green suite. Tests of office data point QINDEX_OFFICE at their
     own folder. The variable reaches the kernels of notebook runs too."""
     monkeypatch.setenv("QINDEX_OFFICE", str(tmp_path_factory.mktemp("office-empty")))
+
+
+@pytest.fixture
+def sandbox(tmp_path, monkeypatch):
+    """Reports and processed outputs go to a temporary folder, never into the checkout."""
+    monkeypatch.setattr(paths, "REPORTS", tmp_path / "reports")
+    monkeypatch.setattr(paths, "DATA_PROCESSED", tmp_path / "processed")
+    return tmp_path
+
+
+@pytest.fixture
+def office(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "office"
+    folder.mkdir()
+    monkeypatch.setenv("QINDEX_OFFICE", str(folder))
+    return folder

@@ -141,7 +141,12 @@ def test_layers_point_down():
         {"qindex.checks", "qindex.schema", "qindex.sheets", "qindex.store", "qindex.tables"},
         {"qindex.catalog", "qindex.observations", "qindex.office", "qindex.precedence"},
         {"qindex.panel"},
-        {"qindex.progress", "qindex.plan_assessment", "qindex.year_assessment", "qindex.comparison"},
+        {
+            "qindex.progress",
+            "qindex.plan_assessment",
+            "qindex.year_assessment",
+            "qindex.comparison",
+        },
         {m for m in MODULES if m.startswith("qindex.reports")},
         {"qindex.cli"},
     ]

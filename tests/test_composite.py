@@ -359,31 +359,6 @@ def test_unknown_step_key():
 # ---------------------------------------------------------------- the project's own index
 
 
-def test_quality_index_on_the_shipped_panel_shows_its_gaps():
-    from qindex.city_index import quality_index
-
-    r = quality_index()
-    fw = r.framework
-    assert set(fw.nodes.loc[fw.nodes.level == 2, "name"]) == {
-        "产品质量",
-        "工程质量",
-        "服务质量",
-        "环境质量",
-        "产业质量效益",
-        "质量基础与品牌",
-    }
-    # goalposts truncate: every normalised score is within 0–100
-    norm = r.stages["normalised"]
-    assert ((norm >= 0) & (norm <= 100) | norm.isna()).all().all()
-    # carried-forward values are flagged, and never for more than 3 years (max_gap)
-    assert r.imputed_cells.to_numpy().sum() > 0
-    # place-years below 25 % availability are listed, not silently dropped
-    assert len(r.screened_out) > 0 and (r.screened_out["availability"] < 0.25).all()
-    assert r.notes and "see screened_out" in r.notes[0]
-    # 杭州 2021 PM2.5 28 µg/m³ on goalposts 75 -> 35: (28 − 75)/(35 − 75) = 1.175, truncated to 100
-    assert norm.loc[("CN-ZJ-HZ", 2021), "pm25"] == 100.0
-
-
 def test_screen_key_typo_is_an_error_not_ignored():
     # YAML 1.1 reads `on:` as the boolean true; such a key must not vanish silently
     spec = {**BASE, "steps": {"screen": {"min_availability": 0.5, True: "imputed"}}}

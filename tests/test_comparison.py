@@ -1,14 +1,11 @@
-"""The comparison and annual-report builders behind the notebooks."""
+"""The plans side by side, as numbers: shared indicators, required and achieved change, ambition (by hand)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from qindex.comparison import ambition_by_plan, compare_plans
-from qindex.reports.annual import annual_report, status_table
 from qindex.reports.compare import comparison_table
-from qindex.year_assessment import covering_plans
 
 
 @pytest.fixture(scope="module")
@@ -62,21 +59,3 @@ def test_required_change_per_year_by_hand():
         assert r.required_per_year == pytest.approx(
             (r.target_value - r.base_value) / (r.target_year - r.base_year)
         )
-
-
-def test_covering_plans_include_the_level_above():
-    p = covering_plans("CN-ZJ-HZ-GS").set_index("plan_id")
-    assert p.at["gongshu-2025", "scope"] == "本级"
-    assert p.at["hangzhou-2022", "scope"] == "上级"
-    assert "chengdu-2027" not in p.index
-
-
-def test_annual_report_for_gongshu():
-    r = annual_report("CN-ZJ-HZ-GS", 2022, replications=20)
-    assert r.title == "拱墅区2022年质量发展状况年度报告"
-    # the one published district series: 数字经济核心产业增加值占GDP比重 3.7 (2021, derived) -> 4.0 (2022)
-    ch = r.changes.iloc[0]
-    assert (ch["2021年"], ch["2022年"], ch["判断"]) == (3.7, 4.0, "改善")
-    assert np.isclose(ch["变化"], 0.3)
-    assert "未计入指数排名" in r.index_note  # too little data for the index
-    assert len(r.gaps) > 0 and set(status_table(r)["层级"]) == {"本级", "上级"}

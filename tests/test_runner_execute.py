@@ -1,0 +1,326 @@
+"""Executing a run: a failed run keeps its notebook and leaves the published results whole, a killed run never
+mixes two runs, a notebook changed since git is refused unless allowed."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+from qindex import cli, paths
+from tests.helpers import write_params
+
+matplotlib.use("Agg")
+
+
+# ---------------------------------------------------------------- failure
+
+
+FAILING = {
+    "cells": [
+        {
+            "id": "cell1",
+            "cell_type": "code",
+            "metadata": {"tags": ["parameters"]},
+            "source": 'output_dir: str = ""  # set by the runner',
+            "outputs": [],
+            "execution_count": None,
+        },
+        {
+            "id": "cell2",
+            "cell_type": "code",
+            "metadata": {},
+            "source": "from pathlib import Path\nif output_dir:\n    (Path(output_dir) / 'half.csv').write_text('partial')",
+            "outputs": [],
+            "execution_count": None,
+        },
+        {
+            "id": "cell3",
+            "cell_type": "code",
+            "metadata": {},
+            "source": "raise ValueError('indicator pm25 has no data')",
+            "outputs": [],
+            "execution_count": None,
+        },
+    ],
+    "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+    },
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def test_failed_run(sandbox, monkeypatch, capsys):
+    nbdir = sandbox / "notebooks"
+    nbdir.mkdir()
+    (nbdir / "broken.ipynb").write_text(json.dumps(FAILING), encoding="utf-8")
+    monkeypatch.setattr(paths, "NOTEBOOKS", nbdir)
+    params = write_params(
+        sandbox, "notebook: broken.ipynb\ntitle: 失败示例\n", name="broken-run.yaml"
+    )
+    # an earlier good run, published
+    from qindex.runner import publish
+
+    _, folder = publish.new_version("broken-run")
+    (folder / "data" / "assessment.csv").write_text("from an earlier good run", encoding="utf-8")
+    (folder / "report" / "broken.html").write_text("earlier report", encoding="utf-8")
+    publish.publish("broken-run", folder)
+    previous = sandbox / "processed" / "broken-run"
+
+    code = cli.main(["run", str(params), "--no-progress"])
+
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "run broken-run failed: notebook broken.ipynb, cell" in err
+    assert "ValueError: indicator pm25 has no data" in err
+    kept = sandbox / "reports" / "_failed" / "broken-run" / "broken.ipynb"
+    assert kept.is_file()
+    assert "indicator pm25 has no data" in kept.read_text(encoding="utf-8")
+    # no partial results: the earlier good run is still the published one, the failed version is gone
+    assert [p.name for p in previous.iterdir()] == ["assessment.csv"]
+    assert (previous / "assessment.csv").read_text(encoding="utf-8") == "from an earlier good run"
+    report = sandbox / "reports" / "broken-run" / "broken.html"
+    assert report.read_text(encoding="utf-8") == "earlier report"
+    assert sorted(p.name for p in publish.store("broken-run").iterdir()) == sorted(
+        ["current", folder.name]
+    )
+
+
+# ---------------------------------------------------------------- faults: kill the runner at every point
+
+SMALL = {
+    "cells": [
+        {
+            "cell_type": "code",
+            "id": "params",
+            "metadata": {"tags": ["parameters"]},
+            "source": 'output_dir: str = ""  # set by the runner\nmarker: str = ""  # touched when the cell runs',
+            "outputs": [],
+            "execution_count": None,
+        },
+        {
+            "cell_type": "code",
+            "id": "work",
+            "metadata": {},
+            "source": (
+                "import pathlib, time\n"
+                "if marker:\n"
+                "    pathlib.Path(marker).touch()\n"
+                "    time.sleep(3)\n"
+                "if output_dir:\n"
+                "    (pathlib.Path(output_dir) / 'table.csv').write_text('a\\n1\\n')\n"
+                "print('done')"
+            ),
+            "outputs": [],
+            "execution_count": None,
+        },
+    ],
+    "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+    },
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def _published_pair(sandbox):
+    """(run id in the report, run id in the data) as a reader finds them."""
+    html = (sandbox / "reports" / "small" / "small.html").read_text(encoding="utf-8")
+    record = json.loads((sandbox / "processed" / "small" / "run.json").read_text(encoding="utf-8"))
+    assert (sandbox / "processed" / "small" / "table.csv").read_text() == "a\n1\n"
+    return re.search(r"\d{8}T\d{12}Z-\d+", html).group(0), record["run_id"]
+
+
+def test_killing_a_run_at_any_point_never_loses_or_mixes_results(tmp_path):
+    """SIGKILL at kernel start, in a cell, and before every rename or symlink the run makes (reliability
+    review D6/D7): the earlier report and data stay complete and from one run; the next run leaves nothing."""
+    import subprocess
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "small.ipynb").write_text(json.dumps(SMALL), encoding="utf-8")
+    params = write_params(tmp_path, "notebook: small.ipynb\ntitle: 小例\n", name="small.yaml")
+    (tmp_path / "slow").mkdir()  # the same run name, with a cell that waits: to be killed mid-cell
+    slow = write_params(
+        tmp_path / "slow",
+        f"notebook: small.ipynb\ntitle: 小例\nparameters:\n  marker: {tmp_path / 'cell-started'}\n",
+        name="small.yaml",
+    )
+    script = Path(__file__).parent / "fixtures" / "runs" / "kill_run.py"
+
+    def run_with(when, p=params):
+        return subprocess.run(
+            [sys.executable, str(script), str(tmp_path), str(p), when],
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+
+    assert (
+        run_with("none").returncode == 0
+    )  # an earlier run, published (it also makes the fixed links)
+    first = run_with("count")
+    assert first.returncode == 0, first.stderr
+    points = int(first.stdout.strip().splitlines()[-1])
+    assert points >= 2  # the temporary pointer and the switch
+    before = _published_pair(tmp_path)
+    assert before[0] == before[1]
+    kills = ["kernel", "cell", *map(str, range(1, points + 1))]
+    for when in kills:
+        killed = run_with(when, slow if when == "cell" else params)
+        assert killed.returncode == -9, (when, killed.stderr[-500:])
+        now = _published_pair(tmp_path)
+        assert now[0] == now[1], when  # report and data from the same run
+    # what a kill during a first run leaves: half-made fixed links
+    (tmp_path / "reports" / ".small.999.link").symlink_to("nowhere")
+    (tmp_path / "processed" / ".small.999.link").symlink_to("nowhere")
+    last = run_with("none")
+    assert last.returncode == 0, last.stderr
+    rid, data_rid = _published_pair(tmp_path)
+    assert rid == data_rid
+    store = tmp_path / "reports" / ".runs" / "small"
+    leftovers = [
+        p.name for p in store.iterdir() if p.name != "current" and not (p / "COMPLETE").is_file()
+    ]
+    assert leftovers == []
+    assert not (tmp_path / "reports" / "_failed").exists()
+    assert sorted(p.name for p in (tmp_path / "processed").iterdir()) == ["small"]
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [
+        ".runs",
+        "index.html",
+        "small",
+    ]
+
+
+def _one_cell_notebook(sandbox, source):
+    nb = json.loads(json.dumps(SMALL))
+    nb["cells"][1]["source"] = source
+    (sandbox / "notebooks").mkdir(exist_ok=True)
+    (sandbox / "notebooks" / "fault.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("source", "timeout", "what"),
+    [
+        ("import os\nos._exit(1)", 600, "DeadKernelError"),
+        ("import time\ntime.sleep(60)", 2, "Timeout"),
+    ],
+)
+def test_kernel_death_and_cell_timeout_are_failed_runs(
+    sandbox, monkeypatch, capsys, source, timeout, what
+):
+    # Like a failing cell: exit 1, one message naming the notebook and the cell, the notebook kept in
+    # reports/_failed/, the published results unchanged.
+    from qindex.runner import publish
+
+    monkeypatch.setattr(paths, "NOTEBOOKS", sandbox / "notebooks")
+    _one_cell_notebook(sandbox, source)
+    _, folder = publish.new_version("fault")
+    (folder / "data" / "table.csv").write_text("earlier", encoding="utf-8")
+    publish.publish("fault", folder)
+    params = write_params(
+        sandbox, f"notebook: fault.ipynb\ncell_timeout: {timeout}\n", name="fault.yaml"
+    )
+    assert cli.main(["run", str(params), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    # cell 3 of the kept notebook: papermill inserts the injected-parameters cell before it
+    assert "run fault failed: notebook fault.ipynb, cell 3" in err and what in err
+    assert (sandbox / "reports" / "_failed" / "fault" / "fault.ipynb").is_file()
+    assert (sandbox / "processed" / "fault" / "table.csv").read_text(encoding="utf-8") == "earlier"
+
+
+def test_two_runs_of_one_name_at_once_both_publish_whole(tmp_path):
+    import subprocess
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "small.ipynb").write_text(json.dumps(SMALL), encoding="utf-8")
+    params = write_params(tmp_path, "notebook: small.ipynb\n", name="small.yaml")
+    script = Path(__file__).parent / "fixtures" / "runs" / "kill_run.py"
+    cmd = [sys.executable, str(script), str(tmp_path), str(params), "none"]
+    procs = [subprocess.Popen(cmd, stderr=subprocess.DEVNULL) for _ in range(2)]
+    assert [p.wait(timeout=180) for p in procs] == [0, 0]
+    rid, data_rid = _published_pair(tmp_path)
+    assert rid == data_rid
+    store = tmp_path / "reports" / ".runs" / "small"
+    versions = [p for p in store.iterdir() if p.is_dir() and not p.is_symlink()]
+    assert len([v for v in versions if (v / "COMPLETE").is_file()]) == 2  # serialised, both whole
+    assert not (tmp_path / "reports" / ".runs" / "small" / "lock").exists()
+
+
+def test_a_kernel_that_dies_at_start_is_started_again(sandbox, monkeypatch):
+    # Reliability review: on a loaded machine kernels died with "Address already in use" while another
+    # kernel was starting. A start that ran no cell is tried again; the run then succeeds.
+    import papermill
+
+    real, calls = papermill.execute_notebook, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info: Address already in use")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    monkeypatch.setattr(paths, "NOTEBOOKS", sandbox / "notebooks")
+    _one_cell_notebook(sandbox, "print('ok')")
+    params = write_params(sandbox, "notebook: fault.ipynb\n", name="retry.yaml")
+    assert cli.main(["run", str(params), "--no-progress"]) == 0
+    assert len(calls) == 2
+
+
+def test_a_read_only_reports_folder_is_one_message_not_a_traceback(sandbox, capsys):
+    # Reliability review D9: a read-only data/processed gave "OSError: Read-only file system". As root a
+    # chmod does not stop writes, so reports/ is a file here: the run cannot create its folder.
+    (sandbox / "reports").write_text("not a folder", encoding="utf-8")
+    code = cli.main(["run", str(paths.PARAMS / "gongshu-2025.yaml"), "--no-progress"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert re.match(r"\d{4}-\d\d-\d\dT\S+ FAILED run gongshu-2025", err) and "Traceback" not in err
+
+
+# ---------------------------------------------------------------- scheduled runs and the gallery
+
+
+def test_a_notebook_with_uncommitted_changes_is_refused_unless_allowed(tmp_path, sandbox, capsys):
+    """A change saved in JupyterLab must not silently change the scheduled reports (newcomer trial):
+    `qindex run` refuses, `--allow-modified` runs and records it."""
+    import subprocess
+
+    repo = tmp_path / "repo"
+    (repo / "notebooks").mkdir(parents=True)
+    nbfile = repo / "notebooks" / "small.ipynb"
+    nbfile.write_text(json.dumps(SMALL), encoding="utf-8")
+    git = ["git", "-c", "user.email=t@example.org", "-c", "user.name=t", "-C", str(repo)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "notebook"], check=True)
+    mp = pytest.MonkeyPatch()
+    mp.setattr(paths, "NOTEBOOKS", repo / "notebooks")
+    try:
+        params = write_params(tmp_path, "notebook: small.ipynb\ntitle: 小例\n", name="small.yaml")
+        from qindex.runner import notebook_state
+
+        assert notebook_state(nbfile) == "committed"
+        changed = json.loads(json.dumps(SMALL))
+        changed["cells"][1]["source"] = "x = 2"
+        nbfile.write_text(json.dumps(changed), encoding="utf-8")
+        assert notebook_state(nbfile) == "modified"
+        assert cli.main(["run", str(params), "--no-progress"]) == 2
+        err = capsys.readouterr().err
+        assert "has uncommitted changes" in err and "--allow-modified" in err
+        assert not (sandbox / "reports" / "small").exists()
+        assert cli.main(["run", str(params), "--no-progress", "--allow-modified"]) == 0
+        out = capsys.readouterr().out
+        assert re.search(
+            r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S* ok small", out, re.M
+        )  # dated log lines
+        record = json.loads((sandbox / "processed" / "small" / "run.json").read_text("utf-8"))
+        assert record["notebook_state"] == "modified" and record["allow_modified"] is True
+        html = (sandbox / "reports" / "small" / "small.html").read_text(encoding="utf-8")
+        assert "有未提交的修改" in html
+    finally:
+        mp.undo()
