@@ -70,7 +70,7 @@ from scipy import stats
 from qindex.catalog import UNSCORED_TYPES, Catalog, load_catalog
 from qindex.observations import off_definition_flag, split_by_definition, year_ranges
 from qindex.rankings import infer_at_bounds, load_implications, load_rankings
-from qindex.schema import ASSESSMENT_COLUMNS, ASSESSMENT_EXTRA
+from qindex.schema import ASSESSMENT_COLUMNS, ASSESSMENT_EXTRA, RULE_COLUMNS
 from qindex.trend import cagr, ols_by_group, project
 
 STATUS_ZH = {
@@ -114,28 +114,8 @@ MIN_FIT_POINTS, FALLBACK_FIT_POINTS = 3, 5
 
 #: The columns of an assessment (:data:`qindex.schema.ASSESSMENT_COLUMNS`) and those after them, for reports.
 COLUMNS, EXTRA = ASSESSMENT_COLUMNS, ASSESSMENT_EXTRA
-#: Columns each rule fills (the rest come from the catalogue or from the projection).
-RESULT = [
-    "base_year",
-    "base_value",
-    "latest_year",
-    "latest_value",
-    "gap",
-    "completion_ratio",
-    "progress_ratio",
-    "elapsed_share",
-    "status",
-    "growth_ratio",
-    "n_points",
-    "latest_source",
-    "rank",
-    "n_peers",
-    "ranking",
-    "judged_year",
-    "inferred",
-    "note",
-    "note_en",
-]
+#: Columns each rule fills (:data:`qindex.schema.RULE_COLUMNS`).
+RESULT = RULE_COLUMNS
 
 
 @dataclass

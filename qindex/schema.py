@@ -2,7 +2,8 @@
 
 The catalogue (:mod:`qindex.catalog`) requires the :data:`REQUIRED` columns of each file and reads the others
 when present; a file written by qindex (a draft of :mod:`qindex.extract`) has the :data:`FILE_COLUMNS`, in that
-order; :func:`qindex.progress.assess` returns :data:`ASSESSMENT_COLUMNS` then :data:`ASSESSMENT_EXTRA`.
+order; :func:`qindex.progress.assess` returns :data:`ASSESSMENT_COLUMNS` then :data:`ASSESSMENT_EXTRA`, and each of
+its rules fills :data:`RULE_COLUMNS`.
 ``data/raw/README.md`` says what each column means.
 
 Example
@@ -105,5 +106,27 @@ ASSESSMENT_EXTRA = [
     "base_stated",
     "fit_from",
     "fit_to",
+    "note_en",
+]
+#: Columns each rule of :mod:`qindex.progress` fills (the rest come from the catalogue or the projection).
+RULE_COLUMNS = [
+    "base_year",
+    "base_value",
+    "latest_year",
+    "latest_value",
+    "gap",
+    "completion_ratio",
+    "progress_ratio",
+    "elapsed_share",
+    "status",
+    "growth_ratio",
+    "n_points",
+    "latest_source",
+    "rank",
+    "n_peers",
+    "ranking",
+    "judged_year",
+    "inferred",
+    "note",
     "note_en",
 ]

@@ -579,19 +579,10 @@ def plan_report(
 
 
 @dataclass
-class PlanReport(_PlanText):
-    """Everything the plan-progress notebook shows; the numbers are those of a :class:`PlanAssessment`."""
+class PlanReport(_PlanText, PlanAssessment):
+    """Everything the plan-progress notebook shows: a :class:`~qindex.plan_assessment.PlanAssessment` (its
+    fields are the report's numbers) and the edition's ``language``."""
 
-    plan: pd.Series
-    assessment: pd.DataFrame
-    by_domain: pd.DataFrame
-    projections: dict
-    panel: pd.DataFrame
-    as_of: int
-    model: str
-    level: float
-    synthetic: bool
-    catalog: Catalog
     language: str = "zh"
 
     @property
