@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from pathlib import Path
 
 import yaml
 
@@ -65,3 +66,32 @@ def test_run_record_names_the_lock_and_what_differs(tmp_path):
     assert rec["lock_mismatches"]["pyyaml"]["locked"] == "0.0.1"
     assert rec["lock_mismatches"]["pyyaml"]["installed"]  # PyYAML is installed, at another version
     assert rec["lock_mismatches"]["no-such-package-qx"] == {"locked": "1.0", "installed": None}
+
+
+def test_every_data_file_of_the_package_is_declared_package_data():
+    """A wheel (a cluster worker's install) carries only what pyproject.toml declares: every non-Python file
+    under qindex/ must match a package-data pattern of its package, or reports cannot render from a wheel."""
+    import fnmatch
+
+    declared = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "setuptools"
+    ]["package-data"]
+    package = paths.ROOT / "qindex"
+    missing = []
+    for f in package.rglob("*"):
+        if not f.is_file() or f.suffix in (".py", ".pyc") or "__pycache__" in f.parts:
+            continue
+        rel = f.relative_to(paths.ROOT)
+        covered = any(
+            fnmatch.fnmatch(
+                str(rel.relative_to(Path(*pkg.split("."))))
+                if rel.is_relative_to(Path(*pkg.split(".")))
+                else "",
+                pattern,
+            )
+            for pkg, patterns in declared.items()
+            for pattern in patterns
+        )
+        if not covered:
+            missing.append(str(rel))
+    assert missing == []
