@@ -15,7 +15,6 @@ study.yaml, column 'method': got 'minmax'; expected one of ['min_max', 'zscore']
 from __future__ import annotations
 
 import difflib
-import math
 from collections.abc import Iterable
 
 from qindex.errors import Problem, ValidationError
@@ -43,32 +42,15 @@ class Problems(list):
         """Record one problem (``file`` defaults to the input's)."""
         self.append(Problem(self.file if file is None else file, line, column, value, expected))
 
-    def one_of(self, line, column, value, allowed, file: str | None = None) -> bool:
-        """Whether ``value`` is one of ``allowed``; if not, a problem naming the closest choice."""
+    def one_of(self, line, column, value, allowed, file: str | None = None, shown=None) -> bool:
+        """Whether ``value`` is one of ``allowed``; if not, a problem naming the closest choice (``shown``:
+        the value as the user wrote it, when ``value`` was cleaned first)."""
         allowed = list(allowed)
         if value in allowed:
             return True
-        hint = closest(value, allowed) if isinstance(value, str) else ""
-        self.bad(line, column, value, f"one of {allowed}{hint}", file)
+        hint = closest(str(value if shown is None else shown), allowed)
+        self.bad(line, column, value if shown is None else shown, f"one of {allowed}{hint}", file)
         return False
-
-    def number(
-        self, line, column, value, *, whole=False, low=None, high=None, file: str | None = None
-    ) -> bool:
-        """Whether ``value`` is a finite number (a whole one if ``whole``) within ``[low, high]``."""
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        ok = ok and math.isfinite(value) and (not whole or float(value).is_integer())
-        ok = ok and (low is None or value >= low) and (high is None or value <= high)
-        if not ok:
-            what = "a whole number" if whole else "a number"
-            if low is not None and high is not None:
-                what += f" from {low} to {high}"
-            elif low is not None:
-                what += f" ≥ {low}"
-            elif high is not None:
-                what += f" ≤ {high}"
-            self.bad(line, column, value, what, file)
-        return ok
 
     def raise_if_any(self, error: type[ValidationError] = ValidationError, *args) -> None:
         """Raise ``error(self, *args)`` when any problem was recorded."""

@@ -211,7 +211,7 @@ def _read_one(
 def read_grid(
     grid: Grid,
     cat: Catalog,
-    problems: list[Problem],
+    problems: Problems,
     source: str | None = None,
     jurisdiction: str | None = None,
     origin: str = "published",
@@ -389,7 +389,7 @@ def read_grid(
 
 
 def _validate_rows(
-    records: list[dict], cat: Catalog, problems: list[Problem], origin: str = "published"
+    records: list[dict], cat: Catalog, problems: Problems, origin: str = "published"
 ) -> pd.DataFrame:
     jur = cat.jurisdictions
     ind = cat.indicators.set_index("indicator_id")
@@ -453,16 +453,9 @@ def _validate_rows(
             if f.strip()
         ]
         for f in flags:
-            if f.strip() not in FLAGS:
-                problems.append(
-                    Problem(
-                        r["file"],
-                        r["line"],
-                        "flag",
-                        f,
-                        f"one of {sorted(FLAGS)}{closest(f, FLAGS)}",
-                    )
-                )
+            if not problems.one_of(
+                r["line"], "flag", f.strip(), sorted(FLAGS), file=r["file"], shown=f
+            ):
                 bad = True
         if bad:
             continue

@@ -168,17 +168,7 @@ def framework_from_dict(spec: dict, label: str = "framework") -> Framework:
             )
     steps = copy.deepcopy(DEFAULT_STEPS)
     for key, value in (spec.get("steps") or {}).items():
-        if key not in STEP_KEYS:
-            problems.append(
-                Problem(
-                    label,
-                    None,
-                    f"steps.{key}",
-                    key,
-                    f"one of {sorted(STEP_KEYS)}{closest(key, STEP_KEYS)}",
-                )
-            )
-        else:
+        if problems.one_of(None, f"steps.{key}", key, sorted(STEP_KEYS), file=label):
             steps[key] = _merge_step(DEFAULT_STEPS[key], value)
     rows = []
     for kind, items in (
@@ -210,16 +200,7 @@ def framework_from_dict(spec: dict, label: str = "framework") -> Framework:
                     )
                 )
             for key in item:
-                if key not in allowed:
-                    problems.append(
-                        Problem(
-                            label,
-                            None,
-                            f"node '{item['code']}'",
-                            key,
-                            f"one of {sorted(allowed)}{closest(key, allowed)}",
-                        )
-                    )
+                problems.one_of(None, f"node '{item['code']}'", key, sorted(allowed), file=label)
             rows.append({**item, "type": kind})
     problems.raise_if_any(SpecError)
     table = pd.DataFrame(rows)
@@ -388,16 +369,7 @@ def validate(name: str, table: pd.DataFrame, steps: dict) -> Framework:
         ("screen", {"min_availability", "basis"}),
     ):
         for key in steps.get(step) or {}:
-            if key not in allowed:
-                problems.append(
-                    Problem(
-                        f"steps.{step}",
-                        None,
-                        str(key),
-                        key,
-                        f"one of {sorted(allowed)}{closest(str(key), allowed)}",
-                    )
-                )
+            problems.one_of(None, str(key), key, sorted(allowed), file=f"steps.{step}")
     share = (steps.get("screen") or {}).get("min_availability", 0.0)
     if not _finite(share) or not 0 <= share <= 1:
         problems.append(

@@ -200,7 +200,7 @@ def load_specs(path: Path | str) -> list[RunSpec]:
         )
     for key in raw:
         if key not in TOP_KEYS:
-            bad(key, key, f"one of {sorted(TOP_KEYS)}{closest(key, TOP_KEYS)}")
+            problems.one_of(None, key, key, sorted(TOP_KEYS))
     nb_name = raw.get("notebook")
     notebook = paths.NOTEBOOKS / str(nb_name) if nb_name else None
     if not nb_name:

@@ -95,10 +95,7 @@ def load_study(spec: dict | str | Path, framework: Framework) -> Study:
         names.add(name)
         where = f"assumption '{name}'"
         kind = item.get("kind")
-        if kind not in KINDS:
-            problems.bad(
-                None, "kind", kind, f"one of {list(KINDS)}{closest(str(kind), KINDS)}", file=where
-            )
+        if not problems.one_of(None, "kind", kind, list(KINDS), file=where):
             continue
         a = Assumption(name, kind)
         allowed = {"name", "kind"} | {
@@ -111,14 +108,7 @@ def load_study(spec: dict | str | Path, framework: Framework) -> Study:
             "goalposts": {"alternatives"},
         }[kind]
         for key in item:
-            if key not in allowed:
-                problems.bad(
-                    None,
-                    str(key),
-                    key,
-                    f"one of {sorted(allowed)}{closest(str(key), allowed)}",
-                    file=where,
-                )
+            problems.one_of(None, str(key), key, sorted(allowed), file=where)
         if kind == "weights":
             a.level = item.get("level")
             noise, sets = item.get("noise", 0.25), item.get("sets", 100)
@@ -192,14 +182,8 @@ def load_study(spec: dict | str | Path, framework: Framework) -> Study:
                             f"parameters of {method}: {sorted(known[method]) or 'none'}",
                             file=where,
                         )
-                if known is not None and method not in known:
-                    problems.bad(
-                        None,
-                        "alternatives",
-                        method,
-                        f"one of {sorted(known)}{closest(str(method), known)}",
-                        file=where,
-                    )
+                if known is not None:
+                    problems.one_of(None, "alternatives", method, sorted(known), file=where)
             if kind == "aggregate":
                 a.level = item.get("level")
                 if a.level is not None and a.level not in levels:
