@@ -24,9 +24,10 @@ $(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
 	$(BIN)/python -m ipykernel install --sys-prefix --name qindex --display-name "Python (qindex)"
 	touch $@
 
+# `make report SHARE=/path/to/shared/folder` also writes the shared set of reports there (qindex share)
 report: $(VENV)/.installed
 	$(BIN)/qindex validate
-	$(BIN)/qindex run --all
+	$(BIN)/qindex run --all $(if $(SHARE),--share "$(SHARE)")
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check .

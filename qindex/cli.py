@@ -166,7 +166,31 @@ def _run(args: argparse.Namespace) -> int:
     )
     for o in failed:  # the summary repeats every failure, so that it is not lost in a long log
         _log(f"  failed {o.name}: {o.error}", err=True)
+    if (
+        args.share or args.share_zip
+    ):  # the shared copy follows what is published, failed runs or not
+        from qindex.runner.share import share
+
+        shared = share(to=args.share, zip_file=args.share_zip)
+        _log(f"shared {shared.reports} report(s), {shared.versions} version(s): {shared.where}")
     return 1 if failed else 0
+
+
+def _share(args: argparse.Namespace) -> int:
+    from qindex.runner.share import share
+
+    shared = share(
+        to=args.to,
+        zip_file=args.zip,
+        latest_only=args.latest_only,
+        with_data=args.with_data,
+        with_notebooks=args.with_notebooks,
+    )
+    print(
+        f"{shared.reports} report(s), {shared.versions} version(s), {len(shared.files)} files: "
+        f"{shared.where} (open index.html)"
+    )
+    return 0
 
 
 def _log(text: str, err: bool = False) -> None:
@@ -284,7 +308,37 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run notebooks with uncommitted changes (refused otherwise; recorded in the report and run.json)",
     )
+    share_to = p.add_mutually_exclusive_group()
+    share_to.add_argument(
+        "--share",
+        metavar="DIR",
+        help="then write the shared set of reports to DIR (as `qindex share --to DIR`)",
+    )
+    share_to.add_argument(
+        "--share-zip",
+        metavar="FILE",
+        help="then write the shared set as a zip (`qindex share --zip`)",
+    )
     p.set_defaults(func=_run)
+    p = sub.add_parser(
+        "share",
+        help="copy the published reports as plain files to share (a folder or a zip; no links, no dot-folders)",
+    )
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--to", metavar="DIR", help="the folder (default data/processed/share)")
+    where.add_argument("--zip", metavar="FILE", help="a zip file instead of a folder")
+    p.add_argument(
+        "--latest-only", action="store_true", help="the current version of each report only"
+    )
+    p.add_argument(
+        "--with-data",
+        action="store_true",
+        help="add the result tables (CSV, UTF-8 with BOM) and run.json",
+    )
+    p.add_argument(
+        "--with-notebooks", action="store_true", help="add the executed notebooks (.ipynb)"
+    )
+    p.set_defaults(func=_share)
     p = sub.add_parser("template", help="write the XLSX the office fills for a plan (数据填报表)")
     p.add_argument("plan_id", help="plan id, e.g. gongshu-2025 (see qindex targets)")
     p.add_argument(

@@ -14,6 +14,7 @@ PartitionError      :mod:`progress_partitioned`      panel partitions that do no
 ExtractError        :mod:`extract`                   a plan text or a draft that cannot be read
 RunError            :mod:`runner.execute`            a notebook failed while running
 PublishError        :mod:`runner.publish`            results could not be published
+ShareError          :mod:`runner.share`              a shared set that cannot be written where asked
 ClusterError        :mod:`runner.batch`, parallel    a cluster that cannot run qindex work
 WriteError          :mod:`store`                     an output that could not be written
 FontError           :mod:`plots`                     no font with Chinese glyphs
@@ -128,3 +129,7 @@ class ClusterError(QIndexError):
 
 class FontError(QIndexError):
     """No font with Chinese glyphs is available."""
+
+
+class ShareError(QIndexError):
+    """The shared set of reports could not be written where it was asked to go; nothing was changed."""

@@ -68,49 +68,75 @@ def _local(stamp: str) -> str:
     return f"{when.astimezone(dt.timezone(dt.timedelta(hours=8))):%Y-%m-%d %H:%M}"
 
 
-def build() -> str:
-    """The gallery page as HTML text."""
-    root = paths.REPORTS
-    runs = []
-    store = root / ".runs"
+def runs() -> list[tuple[str, list[dict]]]:
+    """Every published run with its complete versions (:func:`versions`), the most recently run first."""
+    out = []
+    store = paths.REPORTS / ".runs"
     for base in sorted(store.iterdir()) if store.is_dir() else []:
         if base.is_dir() and not base.name.startswith((".", "_")):
             vs = versions(base.name)
             if vs:
-                runs.append((base.name, vs))
-    runs.sort(key=lambda r: r[1][0]["started"], reverse=True)
+                out.append((base.name, vs))
+    out.sort(key=lambda r: r[1][0]["started"], reverse=True)
+    return out
+
+
+def latest(vs: list[dict]) -> dict:
+    """The published version of a run (the newest complete one when none is marked current)."""
+    return next((v for v in vs if v["current"]), vs[0])
+
+
+def _in_reports(name: str, version: dict) -> str:
+    """A version's page, relative to ``reports/``: the run's own link for the published one."""
+    root = paths.REPORTS
+    if version["current"] and (root / name).is_symlink():
+        return f"{name}/{version['html'].name}"
+    return os.path.relpath(version["html"], root)
+
+
+def build(link=_in_reports, found=None, history: bool = True) -> str:
+    """The gallery page as HTML text.
+
+    ``link(name, version)`` gives the address of a version's page relative to the page (default: inside
+    ``reports/``); ``found`` the runs to list (default :func:`runs`); ``history`` false leaves earlier versions
+    out (a shared set of the latest reports only).
+    """
+    listed = runs() if found is None else found
     e = html.escape
     rows = []
-    for name, vs in runs:
-        latest = next((v for v in vs if v["current"]), vs[0])
-        rec, summ = latest["record"], latest["summary"]
-        link = os.path.relpath(latest["html"], root)
-        if (root / name).is_symlink() and latest["current"]:
-            link = f"{name}/{latest['html'].name}"
+    for name, vs in listed:
+        latest_version = latest(vs)
+        rec, summ = latest_version["record"], latest_version["summary"]
+        link_to = link(name, latest_version)
         counts = summ.get("statuses") or {}
         status = "、".join(
             f"{k} {counts[k]}"
             for k in (*STATUS_ORDER, *(c for c in counts if c not in STATUS_ORDER))
             if counts.get(k)
         )
-        history = " ".join(
-            f'<a href="{e(os.path.relpath(v["html"], root))}">{e(_local(v["started"]) or v["run_id"])}</a>'
-            for v in vs
-            if v is not latest
+        older = " ".join(
+            f'<a href="{e(link(name, v))}">{e(_local(v["started"]) or v["run_id"])}</a>'
+            for v in (vs if history else ())
+            if v is not latest_version
         )
         edition = " (English)" if rec.get("language") == "en" else ""
         rows.append(
             "<tr>"
-            f'<td class="t"><a href="{e(link)}">{e(summ.get("title") or rec.get("title") or name)}</a>{e(edition)}</td>'
+            f'<td class="t"><a href="{e(link_to)}">{e(summ.get("title") or rec.get("title") or name)}</a>{e(edition)}</td>'
             f"<td>{e(summ.get('place', ''))}</td>"
             f"<td>{e(summ.get('period', ''))}</td>"
             f"<td>{e(str(summ.get('data_to', '')))}</td>"
-            f"<td>{e(_local(latest['started']))}</td>"
+            f"<td>{e(_local(latest_version['started']))}</td>"
             f'<td class="s">{e(status) or e(summ.get("headline", ""))}</td>'
-            f'<td class="h">{history or "—"}</td>'
+            f'<td class="h">{older or "—"}</td>'
             "</tr>"
         )
     now = dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))
+    kept = (
+        f"每份报告保留最近 {publish.KEEP} 次生成的版本,“历史版本”按生成时间链接此前的版本。"
+        if history
+        else "只含各报告的最新版本。"
+    )
     table = (
         "<table><thead><tr><th>报告</th><th>地区</th><th>规划期/年度</th><th>数据截至</th>"
         "<th>生成时间</th><th>目标状态(项)</th><th>历史版本</th></tr></thead><tbody>"
@@ -139,8 +165,7 @@ th {{ background: #f6f8fa; }}
 </head>
 <body>
 <h1>质量强市监测评估报告目录</h1>
-<p class="note">共 {len(runs)} 份报告,最近生成的在前;每份报告保留最近 {publish.KEEP} 次生成的版本,
-“历史版本”按生成时间链接此前的版本。本页更新于 {now:%Y-%m-%d %H:%M}(UTC+8)。</p>
+<p class="note">共 {len(listed)} 份报告,最近生成的在前;{kept}本页更新于 {now:%Y-%m-%d %H:%M}(UTC+8)。</p>
 {table}
 </body>
 </html>
