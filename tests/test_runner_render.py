@@ -252,3 +252,103 @@ def test_gallery_lists_every_run_latest_first_with_history(rendered):
     )  # the replaced report, still there
     rows = re.findall(r'<td class="t"><a href="([^"/]+)/', page)
     assert rows[0] == "hangzhou-2025"  # latest first
+
+
+# ---------------------------------------------------------------- text from files people send is text
+
+
+PAYLOAD = "<img src=x onerror=alert('{}')>"
+
+
+def test_html_in_every_text_field_of_an_office_file_and_the_observations_stays_text(
+    shipped_raw_copy, tmp_path, monkeypatch
+):
+    """Reliability review N1: an office file's name, its 数据来源 and 备注 cells, and the source, quote and note of
+    published observations all reach the report; every one is shown as text, none as live markup."""
+    from openpyxl import Workbook
+
+    from qindex.runner.render import live_markup
+
+    obs = shipped_raw_copy / "observations" / "gongshu.csv"
+    rows = obs.read_text(encoding="utf-8").splitlines()
+    header = rows[0].split(",")
+    assert header == [
+        "jurisdiction_id",
+        "indicator_id",
+        "year",
+        "value",
+        "unit",
+        "source",
+        "quote",
+        "flag",
+        "note",
+    ]
+    payload_row = ",".join(
+        [
+            "CN-ZJ-HZ-GS",
+            "digital_economy_share",
+            "2020",
+            "3.4",
+            "%",
+            '"' + PAYLOAD.format("obs-source") + ' http://example.org/a"',
+            '"' + PAYLOAD.format("obs-quote") + ' 占GDP比重3.4%"',
+            "",
+            '"' + PAYLOAD.format("obs-note") + '"',
+        ]
+    )
+    obs.write_text("\n".join([*rows, payload_row]) + "\n", encoding="utf-8")
+    office = tmp_path / "office"
+    office.mkdir()
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    ws.append(["地区", "拱墅区"])
+    ws.append(["指标", "单位", "数据来源", "备注", "2021", "2022"])
+    ws.append(
+        [
+            "制造业产品质量合格率",
+            "%",
+            PAYLOAD.format("office-source"),
+            PAYLOAD.format("office-note"),
+            94.1,
+            94.6,
+        ]
+    )
+    wb.save(office / (PAYLOAD.format("file-name") + ".xlsx"))
+    monkeypatch.setenv("QINDEX_DATA_RAW", str(shipped_raw_copy))
+    monkeypatch.setenv("QINDEX_OFFICE", str(office))
+    monkeypatch.setattr(paths, "DATA_RAW", shipped_raw_copy)
+    monkeypatch.setattr(paths, "OBSERVATIONS", shipped_raw_copy / "observations")
+    monkeypatch.setattr(paths, "REPORTS", tmp_path / "reports")
+    monkeypatch.setattr(paths, "DATA_PROCESSED", tmp_path / "processed")
+    params = tmp_path / "payload.yaml"
+    params.write_text(
+        "notebook: plan_progress.ipynb\n"
+        f'title: "{PAYLOAD.format("params-title")}"\n'
+        "parameters:\n  plan_id: gongshu-2025\n",
+        encoding="utf-8",
+    )
+    result = run(
+        load_spec(params), progress_bar=False, allow_modified=True
+    )  # refused if any were live
+    page = result.html.read_text(encoding="utf-8")
+    assert live_markup(page) == []
+    for where in ("obs-source", "office-source", "file-name", "params-title"):
+        assert html_text(PAYLOAD.format(where)) in page, where
+
+
+def html_text(text: str) -> str:
+    """How text looks in the page's source once escaped (quotes may or may not be escaped)."""
+    return text.replace("<", "&lt;").replace(">", "&gt;").split("alert")[0]
+
+
+def test_the_offline_check_refuses_live_markup_and_accepts_escaped_text():
+    from qindex.runner.render import live_markup
+
+    assert (
+        live_markup('<p>&lt;img src=x onerror=alert(1)&gt;</p><a href="https://a.cn">a</a>') == []
+    )
+    assert (
+        len(live_markup('<img src=x onerror="alert(1)"><a href=" JavaScript:alert(1)">x</a>')) == 2
+    )
+    assert live_markup('<a href="java&#x0A;script:alert(1)">x</a>') != []

@@ -25,7 +25,7 @@ from qindex.plan_assessment import PlanAssessment, assess_plan, same_year_compar
 from qindex.precedence import precedence_log
 from qindex.progress import SCORED_STATUSES, STATUS_EN, STATUS_ORDER, STATUS_ZH, number_text
 from qindex.reports.requests import reader_columns, requests_table
-from qindex.reports.text import MARKS, change_text, target_text, zh_punct
+from qindex.reports.text import MARKS, change_text, link, target_text, zh_punct
 from qindex.sources import KIND_ZH, describe
 
 #: Headers of the tables in the English edition.
@@ -256,7 +256,7 @@ class _PlanText:
                 "编号": [n for n, _ in listing],
                 "来源": [d.text(self.language) for _, d in listing],
                 "类型": [KIND_ZH[d.kind] if zh else d.kind for _, d in listing],
-                "链接": [f'<a href="{d.link}">{d.host}</a>' if d.link else "" for _, d in listing],
+                "链接": [link(d.link, d.host) if d.link else "" for _, d in listing],
             }
         ).rename(columns=EN_COLUMNS if not zh else {})
 

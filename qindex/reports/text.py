@@ -11,11 +11,13 @@ Example
 
 from __future__ import annotations
 
+import html as htmllib
 import json
 import math
 import re
 import unicodedata
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pandas as pd
 
@@ -149,6 +151,30 @@ def zh_punct(text: str) -> str:
     return text
 
 
+class Html(str):
+    """Markup the report itself made (a link built by :func:`link`): shown as it is, not escaped."""
+
+
+def text_cell(value) -> str:
+    """A table cell as text for the report's HTML: escaped, unless it is :class:`Html`; empty when missing."""
+    if isinstance(value, Html):
+        return str(value)
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    return htmllib.escape(str(value))
+
+
+def link(address: str, text: str) -> Html:
+    """A link for a report: only to a web address (http, https), with the address and the text escaped;
+    anything else is shown as plain text."""
+    scheme = urlparse(str(address)).scheme.lower()
+    if scheme not in ("http", "https"):
+        return Html(htmllib.escape(str(text)))
+    return Html(
+        f'<a href="{htmllib.escape(str(address), quote=True)}">{htmllib.escape(str(text))}</a>'
+    )
+
+
 def show(frame: pd.DataFrame, digits: int = 2, wrap_over: int = 24, language: str = "zh"):
     """A table for a report: no index; whole numbers without decimals, others rounded for display only;
     numbers right-aligned; short cells kept on one line and only long text (over ``wrap_over`` characters)
@@ -170,6 +196,7 @@ def show(frame: pd.DataFrame, digits: int = 2, wrap_over: int = 24, language: st
     2
     """
     frame = frame.reset_index(drop=True)
+    frame.columns = [str(c) for c in frame.columns]
     yes_no = ("是", "否") if language == "zh" else ("yes", "no")
     for c in frame.columns:
         if pd.api.types.is_bool_dtype(frame[c]):
@@ -183,7 +210,13 @@ def show(frame: pd.DataFrame, digits: int = 2, wrap_over: int = 24, language: st
             classes[c] = "wrap"
     return (
         frame.style.hide(axis="index")
-        .format({c: (lambda v, d=digits: _cell(v, d)) for c in numeric}, na_rep="")
+        # numbers rounded for display; text from files people send (names, sources, notes) shown as text,
+        # never as markup
+        .format(
+            {c: (lambda v, d=digits: _cell(v, d)) if c in numeric else text_cell for c in frame},
+            na_rep="",
+        )
+        .format_index(escape="html", axis=1)
         .set_td_classes(classes)
         .set_uuid("qindex")
         .set_table_attributes('class="qindex-table"')

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html as htmllib
+import html.parser as htmllib_parser
 import re
 from pathlib import Path
 
@@ -203,10 +204,40 @@ def network_references(page: str) -> list[str]:
     return [m.group(0) for m in NETWORK.finditer(page)]
 
 
+class _LiveMarkup(htmllib_parser.HTMLParser):
+    """Collects what would run in a reader's browser: event-handler attributes and ``javascript:`` addresses."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            address = re.sub(r"[\s\x00-\x1f]", "", value or "").lower()
+            if name.lower().startswith("on") or address.startswith(("javascript:", "vbscript:")):
+                self.found.append(f"<{tag} {name}={(value or '')[:40]!r}>")
+
+
+def live_markup(page: str) -> list[str]:
+    """Event handlers (``onerror=`` …) and ``javascript:`` addresses in the page's tags (escaped text is not
+    markup and is not counted)."""
+    parser = _LiveMarkup()
+    parser.feed(page)
+    parser.close()
+    return parser.found
+
+
 def check_offline(page: str, name: str) -> None:
+    """Refuse a page that would load anything from the network or run anything in the reader's browser."""
     found = network_references(page)
     if found:
         raise RunError(
             f"run {name}: the rendered HTML would load {found[:3]} (scripts or network resources); reports "
             "must open offline. The published results were not changed."
+        )
+    live = live_markup(page)
+    if live:
+        raise RunError(
+            f"run {name}: the rendered HTML holds markup that would run in a reader's browser {live[:3]} "
+            "(text from an input reached the page unescaped). The published results were not changed."
         )
