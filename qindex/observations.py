@@ -252,6 +252,7 @@ def read_grid(
     if len(named) != sum(isinstance(m, str) for m in meaning):
         return None
     width = len(grid.rows[header_at])
+    _numbers_without_header(grid, header_at, meaning, problems)
     # the place: a column, else a 地区 cell above the header, else the caller's jurisdiction=
     place = "" if "jurisdiction_id" in named else label_cell(grid, header_at, "jurisdiction_id")
     place = place or (jurisdiction or "")
@@ -386,6 +387,32 @@ def read_grid(
                 }
             )
     return _validate_rows(records, cat, problems, origin)
+
+
+def _numbers_without_header(grid: Grid, header_at: int, meaning: list, problems: Problems) -> None:
+    """Numbers in a column whose header cell is empty are a problem, not ignored: typically a year header merged
+    over several columns, which leaves every column but the first without its year."""
+    label, line = grid.where(header_at)
+    header = grid.rows[header_at]
+    for j, m in enumerate(meaning):
+        if m is not None or normalise_text(header[j] if j < len(header) else None):
+            continue
+        for i in range(header_at + 1, len(grid.rows)):
+            row = grid.rows[i]
+            lead = next((normalise_text(c) for c in row if normalise_text(c)), "")
+            if j < len(row) and not SKIP_ROWS.match(lead) and parse_value(row[j])[0] is not None:
+                where = column_letter(j) if grid.excel else str(j + 1)
+                problems.append(
+                    Problem(
+                        label,
+                        line,
+                        f"column {where}",
+                        None,
+                        "a header above every column holding numbers (a year header merged over several "
+                        "columns? give each year its own cell)",
+                    )
+                )
+                break
 
 
 def _validate_rows(

@@ -29,7 +29,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -52,6 +52,7 @@ from qindex.sheets import (
     normalise_text,
     parse_value,
     parse_year,
+    plain_name,
     read_sheets,
     regular_file,
 )
@@ -92,6 +93,8 @@ class OfficeData:
     rankings: pd.DataFrame
     notes: list[Problem]
     files: list[str]
+    #: values and ranks read from each file (by its label)
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 def office_files(folder: Path | None = None) -> list[Path]:
@@ -125,9 +128,17 @@ def read_office(
     problems = Problems()
     notes: list[Problem] = []
     frames, ranks = [], []
+    counts: dict[str, int] = {}
+
+    def read() -> int:
+        return sum(len(f) for f in frames if f is not None) + sum(
+            len(r) for r in ranks if r is not None
+        )
+
     for path in files:
-        if not regular_file(path, problems):
+        if not plain_name(path, problems) or not regular_file(path, problems):
             continue
+        before = read()
         if path.suffix.lower() not in SUFFIXES:
             problems.append(
                 Problem(paths.relative(path), None, None, path.suffix, "a .xlsx or .csv file")
@@ -157,6 +168,7 @@ def read_office(
                         notes=notes,
                     )
                 )
+        counts[paths.relative(path)] = read() - before
     frames = [f for f in frames if f is not None and len(f)]
     obs = pd.concat(frames, ignore_index=True) if frames else empty_frame()
     problems.raise_if_any(ObservationError)
@@ -167,7 +179,7 @@ def read_office(
         if ranks
         else pd.DataFrame(columns=[*RANKING_COLUMNS, "origin"])
     )
-    return OfficeData(obs, rank_frame, notes, [paths.relative(f) for f in files])
+    return OfficeData(obs, rank_frame, notes, [paths.relative(f) for f in files], counts)
 
 
 def _header_cells(grid) -> list[str]:
@@ -510,6 +522,21 @@ def check(
     ]
     cat = load_catalog()
     data = read_office([*existing, *files], cat, jurisdiction=jurisdiction)
+    empty = [f for f in files if data.counts.get(paths.relative(f)) == 0]
+    if empty:  # "OK" for a file nothing could be read from would hide a silent loss
+        raise ObservationError(
+            [
+                Problem(
+                    paths.relative(f),
+                    None,
+                    None,
+                    "no value",
+                    "values qindex can read: none was found (formulas without saved results, values under "
+                    "empty header cells, or a sheet without a 指标 column?)",
+                )
+                for f in empty
+            ]
+        )
     panel = combine(load_published(), data.observations, load_precedence(catalog=cat))
     return CheckResult(data, panel)
 

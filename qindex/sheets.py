@@ -19,10 +19,13 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import re
 import stat
 import unicodedata
+import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 from qindex import paths
 from qindex.errors import Problem
@@ -184,6 +187,8 @@ def read_sheet(path: Path, encoding: str | None, sheet, problems: list[Problem])
     label = paths.relative(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
+        if not vet_workbook(path, label, problems):
+            return None
         try:
             grids = excel_grids(path, label, [sheet if sheet is not None else 0])
         except KeyError as exc:  # a sheet that does not exist
@@ -250,6 +255,214 @@ def decode(data: bytes, encoding: str | None = None) -> str | None:
     if not readings:
         return None
     return max(readings, key=_plausibility)  # max keeps the first (UTF-8) on a tie
+
+
+#: Limits on a workbook, checked before any cell is read. An office workbook is a few hundred KB; these are far
+#: above any real one and far below what exhausts a machine (a 2 KB file can claim 17 billion cells).
+MAX_UNCOMPRESSED = 50 * 2**20  # bytes of all the archive's members, uncompressed
+MAX_SHEET = 20 * 2**20  # bytes of one sheet's XML (about 400,000 cells), uncompressed
+MAX_RATIO = 200  # uncompressed / compressed size of one member larger than 1 MB
+MAX_CELLS = 500_000  # rows × columns of a sheet's used range (from the cells present)
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def plain_name(path: Path, problems: list[Problem]) -> bool:
+    """Whether a file's name can be shown, logged and recorded: valid UTF-8 (``unzip`` of a zip made on Chinese
+    Windows leaves GBK bytes), no control character, backslash or surrounding space. A problem names it, escaped,
+    and suggests the name it probably meant."""
+    name = path.name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = os.fsencode(name)
+        try:
+            meant = f" (in GBK it reads '{raw.decode('gb18030')}': rename it to that)"
+        except UnicodeDecodeError:
+            meant = ""
+        shown = str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+        problems.append(Problem(shown, None, "file name", raw, f"a file name in UTF-8{meant}"))
+        return False
+    if re.search(r"[\x00-\x1f\x7f\\]", name) or name != name.strip():
+        problems.append(
+            Problem(
+                repr(str(path))[1:-1],  # a line break or a control character shown escaped
+                None,
+                "file name",
+                name,
+                "a file name without control characters, line breaks, backslashes or surrounding spaces: "
+                "rename the file",
+            )
+        )
+        return False
+    return True
+
+
+def vet_workbook(path: Path, label: str, problems: list[Problem]) -> bool:
+    """Whether an XLSX may be read: every problem with it is added to ``problems`` first, before any cell is.
+
+    Refused: an archive over :data:`MAX_UNCOMPRESSED`, a sheet's XML over :data:`MAX_SHEET`, a member
+    compressed over :data:`MAX_RATIO`:1 (a decompression bomb), a sheet whose used range (from the cells actually present, not its stated dimension)
+    is over :data:`MAX_CELLS`, macros (``vbaProject.bin``), hidden sheets and hidden rows (values nobody sees
+    would be read), and formulas without a saved result (they would read as empty: open and save the file in
+    Excel or WPS). A file that is not a zip is left to the reader, which reports it.
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return True
+    found = len(problems)
+    with archive:
+        members = archive.infolist()
+        total = sum(m.file_size for m in members)
+        if total > MAX_UNCOMPRESSED:
+            problems.append(
+                Problem(
+                    label,
+                    None,
+                    None,
+                    f"{total / 2**20:.0f} MB uncompressed",
+                    f"a workbook of at most {MAX_UNCOMPRESSED // 2**20} MB uncompressed",
+                )
+            )
+            return False
+        for m in members:
+            if m.filename.startswith("xl/worksheets/") and m.file_size > MAX_SHEET:
+                problems.append(
+                    Problem(
+                        label,
+                        None,
+                        m.filename,
+                        f"{m.file_size / 2**20:.0f} MB",
+                        f"sheets of at most {MAX_SHEET // 2**20} MB each (about 400,000 cells)",
+                    )
+                )
+                return False
+            if m.file_size > 2**20 and m.file_size > MAX_RATIO * max(m.compress_size, 1):
+                problems.append(
+                    Problem(
+                        label,
+                        None,
+                        m.filename,
+                        f"compressed {m.file_size // max(m.compress_size, 1)}:1",
+                        f"parts compressed at most {MAX_RATIO}:1 (a decompression bomb is refused)",
+                    )
+                )
+                return False
+        names = {m.filename for m in members}
+        if any(n.lower().endswith("vbaproject.bin") for n in names):
+            problems.append(
+                Problem(
+                    label,
+                    None,
+                    None,
+                    "macros (vbaProject.bin)",
+                    "a workbook without macros: save it as .xlsx (macros are never run, but the file is "
+                    "shared with others)",
+                )
+            )
+        for sheet, part, state in _sheet_parts(archive, names):
+            where = f"{label}, sheet '{sheet}'"
+            if state in ("hidden", "veryHidden"):
+                problems.append(
+                    Problem(
+                        where,
+                        None,
+                        None,
+                        "a hidden sheet",
+                        "visible sheets only: unhide the sheet (or delete it) so that what is read is seen",
+                    )
+                )
+            _vet_sheet(archive, part, where, problems)
+    return len(problems) == found
+
+
+def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> list[tuple[str, str, str]]:
+    """(name, part, state) of every sheet, from xl/workbook.xml and its relationships."""
+    try:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return []
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    out = []
+    for sheet in book.iter(f"{_MAIN}sheet"):
+        target = targets.get(sheet.get(f"{_REL}id"), "").lstrip("/")
+        part = target if target.startswith("xl/") else f"xl/{target}"
+        if part in names:
+            out.append((sheet.get("name", ""), part, sheet.get("state", "visible")))
+    return out
+
+
+def _vet_sheet(archive: zipfile.ZipFile, part: str, where: str, problems: list[Problem]) -> None:
+    """Hidden rows, formulas without a saved result, and the used range, read from the sheet's XML."""
+    max_row = max_col = 0
+    hidden: list[int] = []
+    unsaved: list[str] = []
+    with archive.open(part) as xml:
+        try:
+            for _, el in ElementTree.iterparse(xml, events=("end",)):
+                tag = el.tag
+                if tag == f"{_MAIN}c":
+                    ref = el.get("r", "")
+                    col, row = _cell_ref(ref)
+                    max_row, max_col = max(max_row, row), max(max_col, col)
+                    has_formula = el.find(f"{_MAIN}f") is not None
+                    value = el.find(f"{_MAIN}v")
+                    if has_formula and (value is None or not (value.text or "").strip()):
+                        unsaved.append(ref)
+                    el.clear()
+                elif tag == f"{_MAIN}row":
+                    if el.get("hidden") in ("1", "true") and len(el):
+                        hidden.append(int(el.get("r", "0") or 0))
+                    max_row = max(max_row, int(el.get("r", "0") or 0))
+                    el.clear()
+        except ElementTree.ParseError as exc:
+            problems.append(Problem(where, None, None, None, f"a readable sheet ({exc})"))
+            return
+    if max_row * max_col > MAX_CELLS:
+        problems.append(
+            Problem(
+                where,
+                None,
+                None,
+                f"cells spread over {max_row:,} rows × {max_col:,} columns",
+                f"a sheet of at most {MAX_CELLS:,} cells: delete the stray cells far to the right or below",
+            )
+        )
+    if hidden:
+        shown = ", ".join(str(r) for r in hidden[:5]) + (" …" if len(hidden) > 5 else "")
+        problems.append(
+            Problem(
+                where,
+                hidden[0],
+                None,
+                f"hidden rows {shown}",
+                "visible rows only: unhide them (or delete them) so that what is read is seen",
+            )
+        )
+    if unsaved:
+        shown = ", ".join(unsaved[:5]) + (" …" if len(unsaved) > 5 else "")
+        problems.append(
+            Problem(
+                where,
+                None,
+                None,
+                f"formulas without a saved result in {shown}",
+                "values: open the file in Excel or WPS and save it (the results are saved with the formulas)",
+            )
+        )
+
+
+def _cell_ref(ref: str) -> tuple[int, int]:
+    """(column, row) of an A1 reference, 1-based; (0, 0) when it is not one."""
+    m = re.fullmatch(r"([A-Za-z]{1,3})(\d{1,7})", ref or "")
+    if not m:
+        return 0, 0
+    col = 0
+    for ch in m.group(1).upper():
+        col = col * 26 + ord(ch) - 64
+    return col, int(m.group(2))
 
 
 def excel_grids(path: Path, label: str, sheets: list | None = None) -> list[Grid]:
@@ -372,6 +585,8 @@ def read_sheets(path: Path, problems: list[Problem]) -> list:
         if path.suffix.lower() == ".csv":
             grid = csv_grid(path, None, problems)
             return [grid] if grid is not None else []
+        if not vet_workbook(path, label, problems):
+            return []
         return excel_grids(path, label, None)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         problems.append(

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from qindex.cli import main
 from qindex.errors import ObservationError
@@ -112,3 +112,26 @@ def test_office_files_lock_and_hidden_files_are_not_data(office):
     (office / "README.md").write_text("x", encoding="utf-8")
     assert office_files() == []
     assert len(load_panel()) == len(load_panel(office=False))
+
+
+def test_a_merged_year_header_or_a_file_without_values_is_a_problem_not_ok(tmp_path, office):
+    """Reliability review N5: a year header merged over 2021 and 2022 left the 2022 values unread, and a file
+    read as 0 values was "OK"."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    ws.append(["地区", "拱墅区"])
+    ws.append(["指标", "单位", "2021", None, "数据来源"])
+    ws.merge_cells("C2:D2")
+    ws.append(["制造业产品质量合格率", "%", 94.1, 94.6, "质量状况报告"])
+    wb.save(tmp_path / "merged.xlsx")
+    with pytest.raises(ObservationError) as info:
+        check([tmp_path / "merged.xlsx"])
+    assert [(p.line, p.column) for p in info.value.problems] == [(2, "column D")]
+    empty = Workbook()
+    empty.active.append(["地区", "拱墅区"])
+    empty.active.append(["指标", "单位", "数据来源", "2021"])
+    empty.save(tmp_path / "empty.xlsx")
+    with pytest.raises(ObservationError) as info:
+        check([tmp_path / "empty.xlsx"])
+    assert info.value.problems[0].value == "no value"
