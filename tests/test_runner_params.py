@@ -7,7 +7,7 @@ import time
 import pytest
 
 from qindex import cli, paths
-from qindex.runner import ParamsError, load_spec, params_files
+from qindex.runner import ParamsError, load_spec, load_specs, params_files
 from tests.helpers import problems, write_params
 
 
@@ -216,3 +216,60 @@ def test_bad_sweep_values_are_named_once_before_any_kernel(tmp_path):
     text = "notebook: annual_report.ipynb\ntitle: '{town}'\nparameters:\n  year: [2023, 2024]\n"
     (msg,) = problems(write_params(tmp_path, text, name="title.yaml"))
     assert "column 'title'" in msg and "placeholders among {place}" in msg
+
+
+# ---------------------------------------------------------------- bounded work (reliability review 2: N4, N8)
+
+
+def test_a_params_file_with_many_keys_is_answered_at_once_and_a_huge_one_is_refused(tmp_path):
+    # N4: the duplicate-key check counted each key in the whole list (quadratic: 20,000 keys took 13 s, 100,000
+    # no answer in 180 s); 60,000 keys fill most of the 1 MB a params file may hold
+    keys = "".join(f"  k{i}: {i}\n" for i in range(60_000))
+    f = write_params(tmp_path, f"notebook: plan_progress.ipynb\nparameters:\n{keys}")
+    msgs = problems(f)
+    assert len(msgs) == 51 and msgs[-1].endswith("and 59950 more problems")
+    big = write_params(
+        tmp_path, "notebook: plan_progress.ipynb\n#" + "x" * 2**20 + "\n", "big.yaml"
+    )
+    assert problems(big)[0].endswith(
+        "big.yaml: got '1,048,580 bytes'; expected a params file of at most 1,048,576 bytes"
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("{level.__class__.__mro__}", "as plain names ({level.__class__.__mro__} is not one)"),
+        ("{level:>300000000}", "as plain names ({level:>300000000} is not one)"),
+        ("{level!r}", "as plain names ({level!r} is not one)"),
+        ("{nope}", "as plain names ({nope} is not one)"),
+    ],
+)
+def test_sweep_titles_take_plain_placeholders_only(tmp_path, title, expected):
+    # N8: attribute access through str.format gave a traceback; a width of 300,000,000 made 300 MB titles
+    f = write_params(
+        tmp_path,
+        f'notebook: plan_progress.ipynb\ntitle: "{title}"\nparameters:\n  plan_id: gongshu-2025\n'
+        "  level: [0.9, 0.8]\n",
+    )
+    assert problems(f)[0].endswith(expected)
+
+
+def test_a_sweep_is_capped_unless_the_file_says_more_runs_are_meant(tmp_path):
+    seeds = ", ".join(str(i) for i in range(1, 202))
+    text = f"notebook: plan_progress.ipynb\nparameters:\n  synthetic: true\n  example_seed: [{seeds}]\n"
+    msgs = problems(write_params(tmp_path, text))
+    assert len(msgs) == 1 and msgs[0].endswith(
+        "case.yaml, column 'parameters': got '201 runs'; expected a sweep of at most 100 runs "
+        "(max_runs: N in the params file says more are meant)"
+    )
+    specs = load_specs(write_params(tmp_path, "max_runs: 300\n" + text, "many.yaml"))
+    assert len(specs) == 201
+    long = write_params(
+        tmp_path,
+        "notebook: plan_progress.ipynb\nparameters:\n  synthetic: true\n  example_seed: ["
+        + "9" * 120
+        + ", 1]\n",
+        "long.yaml",
+    )
+    assert "a run name of at most 100 characters" in problems(long)[0]

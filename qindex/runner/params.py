@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import ast
 import itertools
+import math
 import re
+import string
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +36,13 @@ from qindex.checks import Problems, closest
 from qindex.errors import ParamsError, Problem
 from qindex.trend import MODELS
 
-TOP_KEYS = {"notebook", "title", "parameters", "cell_timeout", "framework", "study"}
+TOP_KEYS = {"notebook", "title", "parameters", "cell_timeout", "framework", "study", "max_runs"}
+#: The largest params file read (a real one is a few hundred bytes).
+MAX_BYTES = 2**20
+#: Runs one params file may sweep into without ``max_runs`` saying more are meant.
+MAX_RUNS = 100
+#: The longest title and run name (a run name becomes a folder name: at most 255 bytes on most disks).
+MAX_TITLE, MAX_NAME = 200, 100
 
 
 #: Report editions: the ``language`` parameter.
@@ -101,8 +110,8 @@ class _ParamsLoader(yaml.BaseLoader):
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):
-        keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
-        twice = sorted({k for k in keys if keys.count(k) > 1})
+        keys = Counter(k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode))
+        twice = sorted(k for k, n in keys.items() if n > 1)
         if twice:
             raise yaml.constructor.ConstructorError(
                 None, None, f"each key once ({', '.join(twice)} given twice)", node.start_mark
@@ -167,6 +176,19 @@ def load_specs(path: Path | str) -> list[RunSpec]:
         problems.bad(None, key, value, expected)
 
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ParamsError(
+                [
+                    Problem(
+                        label,
+                        None,
+                        None,
+                        f"{size:,} bytes",
+                        f"a params file of at most {MAX_BYTES:,} bytes",
+                    )
+                ]
+            )
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_ParamsLoader)
     except FileNotFoundError:
         raise ParamsError([Problem(label, None, None, None, "an existing params file")]) from None
@@ -214,6 +236,12 @@ def load_specs(path: Path | str) -> list[RunSpec]:
             nb_name,
             f"a notebook in notebooks/{closest(nb_name, [p.name for p in paths.NOTEBOOKS.glob('*.ipynb')])}",
         )
+    max_runs = MAX_RUNS
+    if "max_runs" in raw:
+        max_runs = _convert("int", raw["max_runs"])
+        if not isinstance(max_runs, int) or max_runs <= 0:
+            bad("max_runs", raw["max_runs"], "a whole number of runs > 0")
+            max_runs = MAX_RUNS
     timeout = DEFAULT_CELL_TIMEOUT
     if "cell_timeout" in raw:
         timeout = _convert("int", raw["cell_timeout"])
@@ -257,6 +285,14 @@ def load_specs(path: Path | str) -> list[RunSpec]:
                     bad(f"parameters.{key}", text, value.expected)
                 else:
                     params[key] = value
+        n_runs = math.prod(len(v) for v in sweeps.values())
+        if n_runs > max_runs:
+            bad(
+                "parameters",
+                f"{n_runs:,} runs",
+                f"a sweep of at most {max_runs} runs (max_runs: N in the params file says more are meant)",
+            )
+            sweeps = {}
         combos = [dict(zip(sweeps, c, strict=True)) for c in itertools.product(*sweeps.values())]
         seen: set[str] = set()
         for combo in combos or [{}]:
@@ -289,7 +325,16 @@ def load_specs(path: Path | str) -> list[RunSpec]:
                 )
             )
         names = [s.name for s in specs]
-        clash = sorted({n for n in names if names.count(n) > 1})
+        for name in names:
+            if len(name) > MAX_NAME:
+                bad(
+                    "parameters",
+                    name[:40] + "…",
+                    f"a run name of at most {MAX_NAME} characters (the swept values make it: shorten them)",
+                )
+                break
+        counted = Counter(names)
+        clash = sorted(n for n, k in counted.items() if k > 1)
         if clash:
             bad("parameters", ", ".join(clash), "sweep values that give distinct run names")
     if problems:
@@ -333,6 +378,24 @@ def _sweep_title(title: str, params: dict, combo: dict, label: str, problems: li
     added at its end, so that no two reports of a sweep carry the same title."""
     if not combo and "{" not in title:
         return title
+    allowed = {"place", *params}
+    try:
+        fields_used = [f[1:] for f in string.Formatter().parse(title) if f[1] is not None]
+    except ValueError as exc:  # an unmatched brace
+        fields_used = [(f"{exc}", "", None)]
+    for field_name, spec, conversion in fields_used:
+        if field_name not in allowed or spec or conversion:
+            problems.append(
+                Problem(
+                    label,
+                    None,
+                    "title",
+                    title[:80],
+                    f"placeholders among {{place}} and the parameters {sorted(params)}, as plain names "
+                    f"({{{field_name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}} is not one)",
+                )
+            )
+            return title[:MAX_TITLE]
     cat = load_catalog()
     names = cat.jurisdictions.set_index("jurisdiction_id").name_zh
     plan_place = cat.plans.set_index("plan_id").jurisdiction_id
@@ -359,7 +422,15 @@ def _sweep_title(title: str, params: dict, combo: dict, label: str, problems: li
         ):
             continue
         missing.append(fields["place"] if key in ("jurisdiction_id", "plan_id") else str(value))
-    return f"{out}({'、'.join(missing)})" if missing else out
+    out = f"{out}({'、'.join(missing)})" if missing else out
+    if len(out) > MAX_TITLE:
+        problems.append(
+            Problem(
+                label, None, "title", out[:40] + "…", f"a title of at most {MAX_TITLE} characters"
+            )
+        )
+        return out[:MAX_TITLE]
+    return out
 
 
 class _Invalid:
