@@ -232,7 +232,7 @@ def test_a_params_file_with_many_keys_is_answered_at_once_and_a_huge_one_is_refu
         tmp_path, "notebook: plan_progress.ipynb\n#" + "x" * 2**20 + "\n", "big.yaml"
     )
     assert problems(big)[0].endswith(
-        "big.yaml: got '1,048,580 bytes'; expected a params file of at most 1,048,576 bytes"
+        "big.yaml: got '1,048,608 bytes'; expected a params file of at most 1,048,576 bytes"
     )
 
 
