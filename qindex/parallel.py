@@ -17,9 +17,45 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterator
 
 from qindex.errors import ClusterError
+
+#: Seconds to reach a scheduler, handshake included.
+CONNECT_TIMEOUT = 30.0
+
+
+def _connect(scheduler: str, timeout: float):
+    """A client of the scheduler at ``scheduler``, or a :class:`ClusterError` within ``timeout`` seconds."""
+    from distributed import Client
+
+    done: dict = {}
+
+    def connect() -> None:
+        try:
+            done["client"] = Client(scheduler, timeout=f"{timeout}s")
+        except BaseException as exc:  # reported below, in the caller's thread
+            done["error"] = exc
+
+    thread = threading.Thread(target=connect, name="qindex-connect", daemon=True)
+    thread.start()
+    thread.join(timeout + 5)
+    hint = (
+        "start it with `dask scheduler` and its workers with `dask worker ADDRESS`, or run without "
+        "--scheduler for a local cluster"
+    )
+    if thread.is_alive():
+        raise ClusterError(
+            f"the Dask scheduler at {scheduler} did not answer within {timeout:.0f} s (something listens "
+            f"there but does not speak Dask); {hint}"
+        )
+    error = done.get("error")
+    if error is not None:
+        raise ClusterError(
+            f"cannot reach the Dask scheduler at {scheduler} ({type(error).__name__}: {error}); {hint}"
+        ) from None
+    return done["client"]
 
 
 class Here:
@@ -49,20 +85,24 @@ def map_tasks(client, fn: Callable, items: list, *args) -> list:
 
 
 @contextlib.contextmanager
-def client(workers: int | None = None, scheduler: str | None = None, **cluster) -> Iterator:
+def client(
+    workers: int | None = None,
+    scheduler: str | None = None,
+    connect_timeout: float = CONNECT_TIMEOUT,
+    **cluster,
+) -> Iterator:
     """A ``distributed.Client``: on the cluster at ``scheduler``, or on a new ``LocalCluster`` of ``workers``
     single-threaded worker processes (default: one per core) bound to loopback, with any other
-    ``LocalCluster`` arguments in ``cluster`` (e.g. ``memory_limit``). Closed on exit."""
+    ``LocalCluster`` arguments in ``cluster`` (e.g. ``memory_limit``). Closed on exit.
+
+    Reaching ``scheduler`` has a deadline of ``connect_timeout`` seconds for the connection *and* the handshake
+    (a port that accepts and never answers is a :class:`ClusterError`, not a hang), and an address that is not
+    one is a :class:`ClusterError` too.
+    """
     from distributed import Client, LocalCluster
 
     if scheduler:
-        try:
-            c = Client(scheduler, timeout="10s")
-        except OSError as exc:
-            raise ClusterError(
-                f"cannot reach the Dask scheduler at {scheduler} ({exc}); start it with `dask scheduler` "
-                "and its workers with `dask worker ADDRESS`, or run without --scheduler for a local cluster"
-            ) from None
+        c = _connect(scheduler, connect_timeout)
         try:
             yield c
         finally:
