@@ -38,10 +38,12 @@ Example
 
 from __future__ import annotations
 
+import bisect
 import csv
 import difflib
 import re
 import shutil
+import stat
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -68,6 +70,14 @@ ENCODINGS = ("utf-8-sig", "gb18030")
 # ----------------------------------------------------------------------------------------------- the text
 
 
+#: Characters before and after a figure that its reading looks at (a real clause is far shorter).
+CONTEXT = 300
+#: The largest plan text read (a plan is tens of KB; its annexes a few hundred).
+MAX_TEXT_BYTES = 2 * 2**20
+#: What a plan id may be: it names the draft's files and goes into plans.csv.
+PLAN_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
 def read_plan_text(path: Path | str) -> str:
     """The text of a plan file, decoded as UTF-8 (with or without BOM) or, failing that, GB18030.
 
@@ -78,6 +88,14 @@ def read_plan_text(path: Path | str) -> str:
     """
     path = Path(path)
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block, a folder is no text
+            raise ExtractError(f"{path}: expected a plan text file (this is not a regular file)")
+        if info.st_size > MAX_TEXT_BYTES:
+            raise ExtractError(
+                f"{path}: expected a plan text of at most {MAX_TEXT_BYTES // 2**20} MB "
+                f"(this one has {info.st_size / 2**20:.1f} MB; plan texts are tens of KB)"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise ExtractError(f"{path}: cannot read the plan text ({exc.strerror or exc})") from exc
@@ -162,7 +180,8 @@ def _view(text: str) -> _View:
 
 _RANGE = re.compile(r"(?:19|20)\d\d(?:年)?\s*[-—–~～至到]\s*(?:19|20)\d\d年?")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)年(?:(\d{1,2})月)?(底|末)?(前|以前)?")
-_BRACKETED = re.compile(r"《[^》]*》|〔[^〕]*〕|\[[^\]]*\]")
+# a title or a document number, bounded: an unclosed bracket must not make every later one rescan the text
+_BRACKETED = re.compile(r"《[^》《]{0,200}》|〔[^〕〔]{0,40}〕|\[[^\]\[]{0,40}\]")
 
 
 @dataclass(frozen=True)
@@ -172,12 +191,27 @@ class _YearMark:
     words: str
 
 
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans sorted and merged where they overlap, so that one binary search finds the span holding a place."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
 def _year_marks(norm: str, base_year: int | None) -> list[_YearMark]:
     """Where the target year changes: 到20XX年 (a target), 截至20XX年 or a bare past year (a fact)."""
-    skip = [m.span() for m in _RANGE.finditer(norm)] + [m.span() for m in _BRACKETED.finditer(norm)]
+    skip = _merged(
+        [m.span() for m in _RANGE.finditer(norm)] + [m.span() for m in _BRACKETED.finditer(norm)]
+    )
+    starts = [a for a, _ in skip]
     found = []
     for m in _YEAR.finditer(norm):
-        if any(a <= m.start() < b for a, b in skip):
+        i = bisect.bisect_right(starts, m.start()) - 1
+        if i >= 0 and m.start() < skip[i][1]:  # inside a range of years or a title
             continue
         year, month, _end, before = int(m.group(1)), m.group(2), m.group(3), m.group(4)
         lead = norm[max(0, m.start() - 3) : m.start()]
@@ -389,6 +423,9 @@ class _Extractor:
         self.matcher = _IndicatorMatcher(indicators)
         self.rows: list[Row] = []
         self.skipped: list[Skipped] = []
+        self._first: dict[
+            tuple, Row
+        ] = {}  # each target's first row, so a repeat is found in one look-up
 
     # -- context
     def year_at(self, where: int, sentence_start: int = 0) -> tuple[int | None, str]:
@@ -480,7 +517,8 @@ class _Extractor:
 
     def _not_a_target(self, text: str, m: re.Match, cs: int) -> str:
         value, unit = m.group(1), m.group(2) or ""
-        before, after = text[: m.start()], text[m.end() :]
+        before = text[max(0, m.start() - CONTEXT) : m.start()]  # bounded, as in figures()
+        after = text[m.end() : m.end() + CONTEXT]
         if unit in ("年", "月", "个月", "日", "岁"):
             return "时间或年限,非目标"
         if unit == "号" or re.match(r"\d*号", after):
@@ -510,7 +548,7 @@ class _Extractor:
         """The rows of one clause that holds figures; returns the cumulative verb carried to the next clause."""
         n = self.v.norm
         respectively = "分别" in text[: figs[0].start()] or (len(figs) > 1 and "分别" in text)
-        head = text[: figs[0].start()]
+        head = text[max(0, figs[0].start() - CONTEXT) : figs[0].start()]
         subjects = [head]
         if respectively and len(figs) > 1:
             head_clean = re.sub(r"(分别|均).*$", "", head)
@@ -524,8 +562,10 @@ class _Extractor:
             subjects = parts if len(parts) == len(figs) else [head]
         for k, m in enumerate(figs):
             value, unit, after_word = float(m.group(1)), m.group(2) or "", m.group(3) or ""
-            prefix = text[: m.start()]
-            rest = text[m.end() :]
+            # what a figure's reading looks at lies close to it: a bounded window keeps the work per figure
+            # constant (a clause of thousands of figures without punctuation was quadratic)
+            prefix = text[max(0, m.start() - CONTEXT) : m.start()]
+            rest = text[m.end() : m.end() + CONTEXT]
             why = [year_why]
             # the quote: from the clause start (or the previous figure) to this figure
             marker = re.match(r"\d{1,3}[.、](?!\d)|[(（]\d{1,2}[)）]", text)
@@ -657,7 +697,7 @@ class _Extractor:
                     and all(_SUFFIX_MEASURABLE.search(p) for p in parts)
                     and not self.matcher.joint(subject, unit)
                 ):
-                    self.rows.remove(row)
+                    self.drop(row)
                     for p in parts:
                         twin = Row(
                             **{
@@ -849,26 +889,36 @@ class _Extractor:
                 "比较:未写以上/以下,按指标方向" + ("(低为好)→≤" if direction < 0 else "→≥")
             )
             row.doubt(0.05, "比较符推定")
-        same = (
-            row.indicator_id or row.subject,
-            row.target_type,
-            row.comparator,
-            row.target_value,
-            row.target_year,
-            row.scope,
-        )
-        for earlier in self.rows:
-            if (
-                earlier.indicator_id or earlier.subject,
-                earlier.target_type,
-                earlier.comparator,
-                earlier.target_value,
-                earlier.target_year,
-                earlier.scope,
-            ) == same and same[0]:
-                self.skipped.append(Skipped(row.quote, f"重复:与“{earlier.quote}”同一目标", row.at))
-                return
+        same = _same_target(row)
+        earlier = self._first.get(same) if same[0] else None
+        if earlier is not None:
+            self.skipped.append(Skipped(row.quote, f"重复:与“{earlier.quote}”同一目标", row.at))
+            return
         self.rows.append(row)
+        if same[0]:
+            self._first[same] = row
+
+    def drop(self, row: Row) -> None:
+        """Take back a row :meth:`finish` kept (it is split into several)."""
+        if self.rows and self.rows[-1] is row:
+            self.rows.pop()
+        else:
+            self.rows.remove(row)
+        same = _same_target(row)
+        if self._first.get(same) is row:
+            del self._first[same]
+
+
+def _same_target(row: Row) -> tuple:
+    """What makes two rows one target: the indicator (or the subject), type, comparator, value, year, scope."""
+    return (
+        row.indicator_id or row.subject,
+        row.target_type,
+        row.comparator,
+        row.target_value,
+        row.target_year,
+        row.scope,
+    )
 
 
 # ------------------------------------------------------------------------------------------- indicators
@@ -1010,6 +1060,11 @@ def draft(
     ``plans.csv`` when ``plan_id`` is already there, else from ``base_year`` and the text.
     """
     path = Path(path)
+    if not PLAN_ID.fullmatch(str(plan_id)):
+        raise ExtractError(
+            f"--plan-id {plan_id!r}: expected lower-case letters, digits, '-' and '_' (starting with a letter "
+            "or digit, at most 64), e.g. zhejiang-2025: the id names the draft's files"
+        )
     text = read_plan_text(path)
     cat = load_catalog(raw_dir)
     jur = cat.jurisdictions

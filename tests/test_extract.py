@@ -7,11 +7,12 @@ Expected rows come from the catalogue's reading rules in data/raw/README.md, app
 from __future__ import annotations
 
 import csv
+import os
 
 import pandas as pd
 import pytest
 
-from qindex import paths
+from qindex import extract, paths
 from qindex.catalog import load_catalog
 from qindex.errors import CatalogError
 from qindex.extract import (
@@ -264,3 +265,25 @@ def test_score_counts_each_row_once():
     drafted = reviewed.iloc[:1].assign(target_value="98")
     s = score(drafted, reviewed)
     assert s[["reviewed", "drafted", "found"]].iloc[0].tolist() == [2, 1, 1]
+
+
+# ------------------------------------------------------------------------ inputs that must not hurt a run
+
+
+def test_a_fifo_a_huge_text_and_a_plan_id_that_is_a_path_are_refused(tmp_path):
+    # reliability review N11 (a FIFO blocked; ../../../x wrote into the project root) and N7 (no size cap)
+    fifo = tmp_path / "plan.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(ExtractError, match="not a regular file"):
+        extract.read_plan_text(fifo)
+    huge = tmp_path / "huge.txt"
+    huge.write_bytes(b"9%" * (extract.MAX_TEXT_BYTES // 2 + 1))
+    with pytest.raises(ExtractError, match="at most 2 MB"):
+        extract.read_plan_text(huge)
+    ok = tmp_path / "ok.txt"
+    ok.write_text("到2025年,制造业产品质量合格率达到95%。", encoding="utf-8")
+    for bad in ("../../../escape", "/tmp/abs", "a/b", "..", "Zhejiang-2025"):
+        with pytest.raises(ExtractError, match="--plan-id"):
+            extract.draft(ok, plan_id=bad, place="CN-ZJ-HZ")
+    targets = extract.draft(ok, plan_id="zz-2025", place="CN-ZJ-HZ")[0]
+    assert targets.target_value.tolist() == ["95"]  # as the draft's CSV writes it
