@@ -201,8 +201,11 @@ def test_ahp_saaty_2008_drinks():
 
 
 def test_ahp_refuses_a_non_reciprocal_matrix():
-    with pytest.raises(ValueError, match="reciprocal"):
+    with pytest.raises(SpecError, match="reciprocal"):
         ahp([[1, 2], [2, 1]])
+    # reliability review 2, N13: a zero entry was a ValueError from deep in numpy's comparison
+    with pytest.raises(SpecError, match="positive, finite entries"):
+        ahp([[1, 0], [0, 1]])
 
 
 def test_entropy_xu_2004_and_zavadskas_podvezko_2016():

@@ -386,3 +386,39 @@ def test_data_driven_weights_refuse_what_they_cannot_weigh():
             entropy(bad)  # one unit; a constant column; a negative value; a missing value
     with pytest.raises(SpecError, match="a constant column"):
         pca([[1.0, 2.0], [1.0, 3.0], [1.0, 5.0]])
+
+
+def test_a_study_that_would_feed_zero_to_a_geometric_mean_is_refused_before_any_replication():
+    # reliability review 2, N13: a zscore alternative under a gmean index raised ValueError inside a replication
+    gm = framework_from_dict(
+        {
+            "steps": {"normalise": {"method": "minmax", "lower": 1, "upper": 100}},
+            "indicators": [{"code": "a", "parent": "idx"}, {"code": "b", "parent": "idx"}],
+            "aggregates": [{"code": "idx", "aggregate": {"method": "gmean"}}],
+        }
+    )
+    with pytest.raises(SpecError) as info:
+        load_study(
+            {
+                "assumptions": [
+                    {"name": "n", "kind": "normalise", "alternatives": [{"method": "zscore"}]}
+                ]
+            },
+            gm,
+        )
+    assert [p.column for p in info.value.problems] == ["normalise"]
+    assert "gmean of indicators at idx" in info.value.problems[0].expected
+
+
+def test_a_sobol_design_on_too_few_rows_is_refused_not_read_as_no_sensitivity():
+    # reliability review 2, N13: sensitivity(n=1) said "nothing studied changes the ranks"
+    data = pd.DataFrame({"a": [1.0, 2, 3, 4, 5], "b": [5.0, 3, 4, 1, 2]}, index=list("pqrst"))
+    fw = framework_from_dict(
+        {
+            "indicators": [{"code": "a", "parent": "idx"}, {"code": "b", "parent": "idx"}],
+            "aggregates": [{"code": "idx"}],
+        }
+    )
+    study = load_study({"assumptions": [{"name": "w", "kind": "weights", "noise": 0.25}]}, fw)
+    with pytest.raises(SpecError, match="replications ≥ 8"):
+        sensitivity(data, fw, study, n=1)

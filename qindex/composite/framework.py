@@ -396,7 +396,7 @@ def validate(name: str, table: pd.DataFrame, steps: dict) -> Framework:
     for row in t.itertuples():
         if row.type == "aggregate" and row.aggregate.get("method") in ("gmean", "hmean"):
             for kid in t.loc[t["parent"] == row.code].itertuples():
-                if kid.type == "indicator" and _may_reach_zero(kid.normalise):
+                if kid.type == "indicator" and may_reach_zero(kid.normalise):
                     bad(
                         row.code,
                         "aggregate",
@@ -446,7 +446,8 @@ def _parameter_problems(method: str, spec: dict) -> list[tuple[str, str]]:
     return out
 
 
-def _may_reach_zero(spec: dict) -> bool:
+def may_reach_zero(spec: dict) -> bool:
+    """Whether a normalisation can give 0 or less (a geometric or harmonic mean cannot take it)."""
     method = spec.get("method")
     if method == "minmax":
         lo, hi = spec.get("lower", 0), spec.get("upper", 100)

@@ -396,6 +396,9 @@ def forget(token: str) -> None:
     _WORKER_ENGINES.pop(token, None)
 
 
-def positive(n, what: str) -> None:
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise SpecError([Problem("study", None, what, n, "a whole number of replications ≥ 1")])
+def positive(n, what: str, minimum: int = 1) -> None:
+    """``n`` replications, a whole number ≥ ``minimum``, or a :class:`SpecError`."""
+    if not isinstance(n, int) or isinstance(n, bool) or n < minimum:
+        raise SpecError(
+            [Problem("study", None, what, n, f"a whole number of replications ≥ {minimum}")]
+        )

@@ -18,6 +18,9 @@ from qindex.composite.sensitivity.engine import Engine, choice, describe, positi
 from qindex.composite.sensitivity.montecarlo import UncertaintyResult, rank_stats, replicate
 from qindex.composite.sensitivity.study import Assumption, Study
 
+#: The smallest base sample of a Sobol' design (a real study takes hundreds).
+SOBOL_MIN_N = 8
+
 
 @dataclass
 class SensitivityResult:
@@ -112,7 +115,9 @@ def sensitivity(
     >>> study = load_study({"assumptions": [{"name": "w", "kind": "weights", "noise": 0.25}]}, fw)
     >>> sensitivity(data, fw, study, n=16, n_boot=50).indices.assumption.tolist()
     ['w']"""
-    positive(n, "n")
+    # a Saltelli design on one or two base rows has no variance to apportion: "every index is 0" would be a
+    # conclusion the replications cannot carry
+    positive(n, "n", minimum=SOBOL_MIN_N)
     d = len(study.assumptions)
     a, b, ab = saltelli_design(d, n, study.seed)
     u = np.concatenate([a, b, ab.reshape(-1, d)])

@@ -27,7 +27,14 @@ import numpy as np
 import yaml
 
 from qindex.checks import Problems, closest
-from qindex.composite.framework import AGGREGATORS, NORMALISERS, TREATMENTS, Framework, SpecError
+from qindex.composite.framework import (
+    AGGREGATORS,
+    NORMALISERS,
+    TREATMENTS,
+    Framework,
+    SpecError,
+    may_reach_zero,
+)
 from qindex.errors import Problem
 
 #: ``goalposts``: alternative lower goalposts per indicator (the floors that have no source are assumptions).
@@ -206,6 +213,7 @@ def load_study(spec: dict | str | Path, framework: Framework) -> Study:
                     file=where,
                 )
         out.append(a)
+    problems += _positive_means(out, framework)
     if not out and not problems:
         problems.bad(None, "assumptions", [], "at least one uncertain assumption")
     problems.raise_if_any(SpecError)
@@ -213,6 +221,43 @@ def load_study(spec: dict | str | Path, framework: Framework) -> Study:
 
 
 # ---------------------------------------------------------------- the fast engine
+
+
+def _positive_means(assumptions: list[Assumption], framework: Framework) -> list[Problem]:
+    """A normalisation that can give 0 or less under a geometric or harmonic mean of indicators, whichever of the
+    two the study brings in: refused here, not found inside a replication (reliability review 2, N13)."""
+    nodes = framework.nodes
+    kids = nodes[nodes.type == "indicator"].groupby("parent").code.apply(list)
+    means = {
+        r.code: r.aggregate.get("method") for r in nodes[nodes.type == "aggregate"].itertuples()
+    }
+    normalisers = [r.normalise for r in nodes[nodes.type == "indicator"].itertuples()]
+    for a in assumptions:
+        if a.kind == "normalise":
+            normalisers += [x for x in a.alternatives if isinstance(x, dict)]
+        if a.kind == "aggregate" and (a.level is None or a.level == 2):
+            for x in a.alternatives:
+                method = x.get("method") if isinstance(x, dict) else x
+                for code in kids.index:
+                    means[f"{code} ({method}, assumption '{a.name}')"] = method
+    out = []
+    positive_only = [
+        m for m in means if means[m] in ("gmean", "hmean") and m.split(" ")[0] in kids.index
+    ]
+    for spec in normalisers:
+        if positive_only and may_reach_zero(spec):
+            out.append(
+                Problem(
+                    "study",
+                    None,
+                    "normalise",
+                    spec,
+                    f"a normalisation to a positive range: the index takes a {means[positive_only[0]]} of "
+                    f"indicators at {positive_only[0].split(' ')[0]}, which cannot take 0 or less",
+                )
+            )
+            break
+    return out
 
 
 def _goalpost_problems(where: str, alternatives: list, framework: Framework) -> list[Problem]:
