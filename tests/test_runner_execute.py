@@ -183,10 +183,20 @@ def test_killing_a_run_at_any_point_never_loses_or_mixes_results(tmp_path):
     rid, data_rid = _published_pair(tmp_path)
     assert rid == data_rid
     store = tmp_path / "reports" / ".runs" / "small"
+    # reliability review 2, N10: a version killed after it was complete and before the switch was never
+    # published; it is removed, not kept and listed as history
     leftovers = [
-        p.name for p in store.iterdir() if p.name != "current" and not (p / "COMPLETE").is_file()
+        p.name
+        for p in store.iterdir()
+        if p.name not in ("current", "lock")
+        and not ((p / "COMPLETE").is_file() and (p / "PUBLISHED").is_file())
     ]
     assert leftovers == []
+    versions = [p for p in store.iterdir() if p.is_dir() and not p.is_symlink()]
+    gallery = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
+    assert sorted(re.findall(r"\.runs/small/([^/]+)/report", gallery)) == sorted(
+        p.name for p in versions if p.resolve() != (store / "current").resolve()
+    )
     assert not (tmp_path / "reports" / "_failed").exists()
     assert sorted(p.name for p in (tmp_path / "processed").iterdir()) == ["small"]
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [
@@ -194,6 +204,29 @@ def test_killing_a_run_at_any_point_never_loses_or_mixes_results(tmp_path):
         "index.html",
         "small",
     ]
+
+
+def test_sigterm_during_a_run_cleans_up_like_ctrl_c(tmp_path):
+    """Reliability review 2, N10: SIGTERM left the unfinished version and its notebook until the next run."""
+    import subprocess
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "small.ipynb").write_text(json.dumps(SMALL), encoding="utf-8")
+    slow = write_params(
+        tmp_path,
+        f"notebook: small.ipynb\ntitle: 小例\nparameters:\n  marker: {tmp_path / 'cell-started'}\n",
+        name="small.yaml",
+    )
+    script = Path(__file__).parent / "fixtures" / "runs" / "kill_run.py"
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path), str(slow), "term"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 128 + 15, done.stderr[-500:]
+    store = tmp_path / "reports" / ".runs" / "small"
+    assert [p.name for p in store.iterdir() if p.name != "lock"] == []  # nothing left to recover
 
 
 def _one_cell_notebook(sandbox, source):

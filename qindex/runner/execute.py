@@ -9,10 +9,13 @@ earlier versions stay in ``reports/.runs/<run>/``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import shutil
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +47,25 @@ class RunResult:
     notebook: Path
     processed: Path
     seconds: float
+
+
+@contextlib.contextmanager
+def _terminate_raises():
+    """While a run executes, SIGTERM (a scheduler stopping the job, ``kill``) raises ``SystemExit`` like Ctrl-C
+    raises ``KeyboardInterrupt``, so that the run's clean-up runs; Python's default simply exits. Only the main
+    thread can set a handler (a Dask worker's runs keep the worker's own)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run(
@@ -102,7 +124,10 @@ def run(
                 f"({exc.strerror or exc}); the published results were not changed."
             ) from None
         try:
-            result = _execute(spec, folder, run_id, started, progress_bar, kernel, papermill, state)
+            with _terminate_raises():
+                result = _execute(
+                    spec, folder, run_id, started, progress_bar, kernel, papermill, state
+                )
         except BaseException:
             # nothing of this run is published: remove it whole (Ctrl-C and SIGTERM included)
             shutil.rmtree(folder, ignore_errors=True)

@@ -35,6 +35,9 @@ from qindex.store import guard
 #: Complete versions kept per run (the published one included).
 KEEP = 10
 COMPLETE = "COMPLETE"
+#: Written into a version once readers could see it (after the switch of ``current``, and into the version it
+#: replaces): a complete version without it was never published and is neither listed nor kept.
+PUBLISHED = "PUBLISHED"
 
 
 def store(name: str) -> Path:
@@ -63,10 +66,14 @@ def publish(name: str, folder: Path) -> None:
         paths.DATA_PROCESSED / name,
         Path(os.path.relpath(base / "current" / "data", paths.DATA_PROCESSED)),
     )
+    before = published(name)
+    if before is not None:
+        (before / PUBLISHED).write_text(before.name, encoding="utf-8")
     tmp = base / f".current.{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)
     tmp.symlink_to(folder.name)
     os.replace(tmp, base / "current")  # the commit point
+    (folder / PUBLISHED).write_text(folder.name, encoding="utf-8")
     _prune(base)
 
 
@@ -87,13 +94,21 @@ def recover(name: str) -> list[str]:
     if not base.is_dir():
         return removed
     keep = published(name)
+    versions = [e for e in base.iterdir() if e.is_dir() and not e.is_symlink()]
+    if versions and not any((v / PUBLISHED).is_file() for v in versions):
+        for (
+            v
+        ) in versions:  # a store from before versions were marked: its complete ones were published
+            if (v / COMPLETE).is_file():
+                (v / PUBLISHED).write_text(v.name, encoding="utf-8")
     for entry in base.iterdir():
         if entry.name in ("current", "lock") or (keep is not None and entry.resolve() == keep):
             continue
         if entry.is_symlink() or entry.is_file():  # a temporary pointer
             entry.unlink(missing_ok=True)
             removed.append(entry.name)
-        elif not (entry / COMPLETE).is_file():
+        elif not (entry / COMPLETE).is_file() or not (entry / PUBLISHED).is_file():
+            # unfinished, or finished but killed before it was published: no reader ever saw it
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry.name)
     return removed
