@@ -266,6 +266,24 @@ def test_kernel_death_and_cell_timeout_are_failed_runs(
     assert (sandbox / "processed" / "fault" / "table.csv").read_text(encoding="utf-8") == "earlier"
 
 
+def test_an_office_file_added_while_a_run_reads_fails_the_run_instead_of_its_record(
+    sandbox, monkeypatch, capsys
+):
+    """Reliability review 2, N6: a file added by `office add` during a run was recorded as an input of a run
+    that had not read it. Now the inputs are hashed before the run and again after: a change fails the run."""
+    office = sandbox / "office"
+    office.mkdir()
+    monkeypatch.setenv("QINDEX_OFFICE", str(office))
+    monkeypatch.setattr(paths, "NOTEBOOKS", sandbox / "notebooks")
+    late = office / "late.xlsx"
+    _one_cell_notebook(sandbox, f"import pathlib\npathlib.Path({str(late)!r}).write_bytes(b'PK')")
+    params = write_params(sandbox, "notebook: fault.ipynb\n", name="fault.yaml")
+    assert cli.main(["run", str(params), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "its inputs changed while it ran" in err and "late.xlsx added" in err
+    assert not (sandbox / "processed" / "fault").exists()  # nothing published
+
+
 def test_two_runs_of_one_name_at_once_both_publish_whole(tmp_path):
     import subprocess
 

@@ -25,7 +25,7 @@ from qindex.errors import RunError
 from qindex.runner import gallery as gallery_page
 from qindex.runner import publish
 from qindex.runner.params import RunSpec
-from qindex.runner.provenance import check_committed, provenance
+from qindex.runner.provenance import changed_inputs, check_committed, input_hashes, provenance
 from qindex.runner.render import check_offline, record_cell, render_html
 
 # ---------------------------------------------------------------- validation
@@ -143,6 +143,7 @@ def _execute(spec, folder, run_id, started, progress_bar, kernel, papermill, sta
     report_dir, data_dir = folder / "report", folder / "data"
     executed = report_dir / f".{spec.name}.running.ipynb"
     parameters = {**spec.parameters, "output_dir": str(data_dir)}
+    inputs = input_hashes(spec)  # what the run reads: compared again when it ends
     clock = time.perf_counter()
     try:
         for attempt in range(1, KERNEL_START_TRIES + 1):
@@ -193,7 +194,15 @@ def _execute(spec, folder, run_id, started, progress_bar, kernel, papermill, sta
         finished = dt.datetime.now(dt.UTC)
         outputs = sorted(p.name for p in data_dir.iterdir())
         clock = time.perf_counter()
-        record = provenance(spec, started, finished, outputs=outputs, run_id=run_id, state=state)
+        changed = changed_inputs(inputs, input_hashes(spec))
+        if changed:  # the run may have read either version: its record could not say which
+            raise RunError(
+                f"run {spec.name}: its inputs changed while it ran ({'; '.join(changed[:5])}); run it "
+                "again. The published results were not changed."
+            )
+        record = provenance(
+            spec, started, finished, outputs=outputs, run_id=run_id, state=state, inputs=inputs
+        )
         recording = time.perf_counter() - clock
         nb.cells.append(record_cell(spec, record))
         nbformat.write(nb, str(report_dir / f"{spec.name}.ipynb"))

@@ -66,19 +66,38 @@ def check_committed(spec: RunSpec, allow_modified: bool = False) -> str:
     return state
 
 
-def provenance(
-    spec: RunSpec, started, finished, outputs: list[str], run_id: str = "", state: str = "unknown"
-) -> dict:
-    """The run record: parameters (given and effective), SHA-256 of every input, package versions, git
-    commit and notebook state, times."""
+def input_hashes(spec: RunSpec) -> dict[str, str]:
+    """SHA-256 of every input of a run: ``data/raw/``, the office's files, the notebook and the params file."""
     inputs = {}
-
-    office = office_files()
-    for p in sorted({*paths.DATA_RAW.rglob("*"), *office}):
+    for p in sorted({*paths.DATA_RAW.rglob("*"), *office_files()}):
         if p.is_file():
             inputs[paths.relative(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
     for p in (spec.notebook, spec.params_file):
         inputs[paths.relative(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return inputs
+
+
+def changed_inputs(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """The inputs added, changed or removed between two :func:`input_hashes`, in words."""
+    out = [f"{k} added" for k in sorted(after.keys() - before.keys())]
+    out += [f"{k} removed" for k in sorted(before.keys() - after.keys())]
+    out += [f"{k} changed" for k in sorted(before.keys() & after.keys()) if before[k] != after[k]]
+    return out
+
+
+def provenance(
+    spec: RunSpec,
+    started,
+    finished,
+    outputs: list[str],
+    run_id: str = "",
+    state: str = "unknown",
+    inputs: dict[str, str] | None = None,
+) -> dict:
+    """The run record: parameters (given and effective), SHA-256 of every input (``inputs``: as hashed
+    before the run, default now), package versions, git commit and notebook state, times."""
+    inputs = input_hashes(spec) if inputs is None else inputs
+    office = [paths.relative(p) for p in office_files() if paths.relative(p) in inputs]
     versions = {}
     for name in PACKAGES:
         try:
@@ -97,7 +116,7 @@ def provenance(
         "parameters": spec.parameters,
         "effective_parameters": spec.effective,
         "inputs_sha256": inputs,
-        "office_files": [paths.relative(p) for p in office],
+        "office_files": office,
         "python": platform.python_version(),
         "packages": versions,
         **lock_record(),
