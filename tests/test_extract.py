@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
+import random
 
 import pandas as pd
 import pytest
@@ -287,3 +288,58 @@ def test_a_fifo_a_huge_text_and_a_plan_id_that_is_a_path_are_refused(tmp_path):
             extract.draft(ok, plan_id=bad, place="CN-ZJ-HZ")
     targets = extract.draft(ok, plan_id="zz-2025", place="CN-ZJ-HZ")[0]
     assert targets.target_value.tolist() == ["95"]  # as the draft's CSV writes it
+
+
+# --------------------------------------------------------------------- seeded fuzz: plan texts (review 2, §2.2)
+
+FRAGMENTS = [
+    "到2025年,",
+    "到2027年底,",
+    "2024年起每年",
+    "制造业产品质量合格率达到95%以上",
+    "服务质量满意度达到82分",
+    "PM2.5年均浓度下降到30微克/立方米",
+    "新增“浙江制造”标准50项",
+    "全省第一",
+    "位居全国前列",
+    "《质量强国建设纲要》",
+    "〔2023〕12号",
+    "《未闭合的书名",
+    "9%",
+    "1,234.5",
+    "(一)",
+    "二、主要目标\n",
+    "。",
+    "，",
+    ";",
+    "\n",
+    "\u3000",
+    "、",
+    "分别达到90%、95%",
+    "较2020年下降10%",
+    "持续改善",
+    "x" * 50,
+]
+
+
+def _fuzz_text(rng) -> str:
+    parts = [rng.choice(FRAGMENTS) for _ in range(rng.randint(1, 60))]
+    if rng.random() < 0.2:  # a long run of one fragment, as the review's scaling cases
+        parts.append(rng.choice(FRAGMENTS) * rng.randint(50, 400))
+    return "".join(parts)
+
+
+def test_seeded_plan_texts_draft_or_fail_cleanly_and_quote_only_what_the_text_says(tmp_path):
+    rng = random.Random(20261203)
+    outcomes = []
+    for i in range(80):
+        text = _fuzz_text(rng)
+        f = tmp_path / f"plan{i}.txt"
+        f.write_text(text, encoding="utf-8")
+        targets = extract.draft(f, plan_id="fuzz-2025", place="CN-ZJ-HZ")[0]
+        read = extract.read_plan_text(f)
+        # every quote is the plan's own words, and every value a number
+        assert all(q in read for q in targets.quote), i
+        assert pd.to_numeric(targets.target_value, errors="coerce").notna().sum() <= len(targets)
+        outcomes.append(len(targets))
+    assert sum(outcomes) > 0 and min(outcomes) == 0  # texts with and without targets were generated

@@ -7,6 +7,8 @@ example): what goes in must come back, converted only where the unit says so.
 from __future__ import annotations
 
 import datetime as dt
+import random
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -135,3 +137,81 @@ def test_a_merged_year_header_or_a_file_without_values_is_a_problem_not_ok(tmp_p
     with pytest.raises(ObservationError) as info:
         check([tmp_path / "empty.xlsx"])
     assert info.value.problems[0].value == "no value"
+
+
+# ---------------------------------------------------------------- seeded fuzz: office workbooks (review 2, §2.1)
+
+
+def _book(path: Path, build) -> Path:
+    """An office workbook for 拱墅区: 制造业产品质量合格率 2021 = 94.1, 2022 = 94.6, and what ``build`` adds."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    ws.append(["地区", "拱墅区"])
+    ws.append(["指标", "单位", "数据来源", "2021", "2022"])
+    ws.append(["制造业产品质量合格率", "%", "质量状况报告", 94.1, 94.6])
+    build(wb, ws)
+    wb.save(path)
+    return path
+
+
+#: Structural changes an office file arrives with, and whether the values must still read exactly.
+MUTATIONS = {
+    "nothing": (lambda wb, ws: None, True),
+    "a second value sheet": (
+        lambda wb, ws: wb.create_sheet("二").append(["指标", "单位", "数据来源", "2020"]),
+        True,
+    ),
+    "an instructions sheet": (
+        lambda wb, ws: wb.create_sheet("填报说明").append(["说明", "x"]),
+        True,
+    ),
+    "a hidden sheet": (
+        lambda wb, ws: setattr(wb.create_sheet("旧"), "sheet_state", "hidden"),
+        False,
+    ),
+    "a hidden row": (lambda wb, ws: setattr(ws.row_dimensions[3], "hidden", True), False),
+    "a formula": (lambda wb, ws: ws.cell(3, 5, "=94+0.6"), False),
+    "a merged year header": (lambda wb, ws: ws.merge_cells("D2:E2"), False),
+    "a stray far cell": (lambda wb, ws: ws.cell(1_048_576, 16_384, 1), False),
+    "a total row": (lambda wb, ws: ws.append(["合计", "", "", 1, 2]), True),
+    "a note row": (lambda wb, ws: ws.append(["注:数据为初步数"]), True),
+    "an empty column": (lambda wb, ws: ws.insert_cols(3), True),
+    "text in a value cell": (lambda wb, ws: ws.cell(3, 4, "九十四"), False),
+    "a percent cell": (
+        lambda wb, ws: (ws.cell(3, 4, 0.941), setattr(ws.cell(3, 4), "number_format", "0.0%")),
+        True,
+    ),
+    "a date in a value cell": (lambda wb, ws: ws.cell(3, 4, dt.date(2021, 1, 1)), False),
+}
+
+
+def _fuzz_case(rng, folder: Path, i: int) -> tuple[str, str]:
+    """One seeded case: (what, outcome) with outcome exact / clean / wrong / traceback."""
+    picked = rng.sample(sorted(MUTATIONS), k=rng.randint(1, 3))
+    exact = all(MUTATIONS[m][1] for m in picked)
+
+    def build(wb, ws):  # the inserted column last: the others name cells by where the values stand
+        for m in sorted(picked, key=lambda m: m == "an empty column"):
+            MUTATIONS[m][0](wb, ws)
+
+    path = _book(folder / f"case{i}.xlsx", build)
+    try:
+        data = read_office([path])
+    except ObservationError as exc:
+        named = all(str(path.name) in p.file or path.name in str(p.file) for p in exc.problems)
+        return "+".join(picked), "clean" if named else "wrong"
+    except Exception as exc:  # a traceback a user would see
+        return "+".join(picked), f"traceback {type(exc).__name__}"
+    got = sorted(zip(data.observations.year, data.observations.value, strict=True))
+    if exact and got == [(2021, 94.1), (2022, 94.6)]:
+        return "+".join(picked), "exact"
+    return "+".join(picked), "wrong"  # read without a word, or read differently
+
+
+def test_seeded_office_workbooks_load_exactly_or_fail_with_one_clear_error(tmp_path, office):
+    rng = random.Random(20261203)
+    outcomes = [_fuzz_case(rng, tmp_path, i) for i in range(60)]
+    bad = [(what, out) for what, out in outcomes if out not in ("exact", "clean")]
+    assert bad == []
+    assert {out for _, out in outcomes} == {"exact", "clean"}  # both kinds were generated

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import random
 import time
 
 import pytest
@@ -273,3 +275,60 @@ def test_a_sweep_is_capped_unless_the_file_says_more_runs_are_meant(tmp_path):
         "long.yaml",
     )
     assert "a run name of at most 100 characters" in problems(long)[0]
+
+
+# ---------------------------------------------------------------- seeded fuzz: sweeps (review 2, §2.3)
+
+VALUES = [
+    "0.9",
+    "0.90",
+    "linear",
+    " linear",
+    "01",
+    "1e-3",
+    "yes",
+    "[]",
+    "abc",
+    "9" * 300,
+    "拱墅",
+    "{a: 1}",
+]
+TITLES = [
+    "{place}{level}",
+    "{level.__class__}",
+    "{level[0]}",
+    "{level:>99999}",
+    "{level!r}",
+    "{",
+    "}",
+    "{{literal}}",
+    "{nope}",
+    "<img src=x onerror=alert(1)>",
+    "报告" * 150,
+    "",
+]
+
+
+def test_seeded_sweeps_give_bounded_runs_or_one_params_error(tmp_path):
+    rng = random.Random(20261203)
+    outcomes = {"runs": 0, "refused": 0}
+    for i in range(120):
+        levels = [rng.choice(VALUES) for _ in range(rng.randint(0, 4))]
+        seeds = [str(rng.randint(0, 10 ** rng.randint(1, 120))) for _ in range(rng.randint(1, 3))]
+        title = rng.choice(TITLES)
+        text = (
+            f"notebook: plan_progress.ipynb\ntitle: {json.dumps(title, ensure_ascii=False)}\nparameters:\n"
+            f"  plan_id: gongshu-2025\n  synthetic: true\n"
+            f"  level: [{', '.join(levels)}]\n  example_seed: [{', '.join(seeds)}]\n"
+        )
+        f = write_params(tmp_path, text, name=f"s{i}.yaml")
+        try:
+            specs = load_specs(f)
+        except ParamsError:
+            outcomes["refused"] += 1
+            continue
+        outcomes["runs"] += 1
+        assert 1 <= len(specs) <= 100
+        assert all(len(s.name) <= 100 and len(s.title) <= 200 for s in specs)
+        assert len({s.name for s in specs}) == len(specs)
+    assert outcomes["runs"] > 0 and outcomes["refused"] > 0
