@@ -153,10 +153,12 @@ def test_a_copy_without_links_served_over_http_shows_the_same_set(published, tmp
     # a copy as Windows shares and most tools make it: links followed, no -a, no -P
     subprocess.run(["cp", "-r", str(tmp_path / "set"), str(tmp_path / "copy")], check=True)
     assert _plain(tmp_path / "copy") == []
-    handler = functools.partial(
-        http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "copy")
-    )
-    handler.log_message = lambda *a: None
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(tmp_path / "copy"))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
