@@ -127,36 +127,8 @@ MAX_PROBLEMS = 50
 RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
-def load_specs(path: Path | str) -> list[RunSpec]:
-    """Read and validate a params file against its notebook's parameters cell (no kernel is started): one
-    run, or one per combination when parameters are given as lists (a sweep, e.g.
-    ``jurisdiction_id: [CN-ZJ-HZ, CN-SC-CD]``), each named ``<file>-<value>``.
-
-    Parameters
-    ----------
-    path : ``params/<run>.yaml``.
-
-    Returns
-    -------
-    list of RunSpec
-        each with ``name``, ``params_file``, ``notebook``, ``title``, ``parameters`` (converted by the
-        notebook's annotated types), ``cell_timeout`` and ``declared`` (the notebook's parameters cell).
-
-    Example
-    -------
-    >>> from qindex import paths
-    >>> [s.name for s in load_specs(paths.PARAMS / "gongshu-2025.yaml")]
-    ['gongshu-2025']
-
-    Raises
-    ------
-    ParamsError
-        listing every problem: unknown keys (with the closest name), wrong types, YAML 1.1 traps, ids that are
-        not in the catalogue, values outside their range.
-    """
-    path = Path(path)
-    label = paths.relative(path)
-    problems = Problems(label)
+def _read_mapping(path: Path, label: str) -> dict:
+    """The params file as a mapping of text, or one :class:`ParamsError` (its name, size, encoding, YAML)."""
     # the run name becomes a folder under reports/ and data/processed/: refuse anything but a plain name
     # before reading a byte ("..yaml" once made the run name "." and moved data/processed/ away)
     if not RUN_NAME.fullmatch(path.stem) or path.suffix.lower() not in (".yaml", ".yml"):
@@ -171,9 +143,6 @@ def load_specs(path: Path | str) -> list[RunSpec]:
                 )
             ]
         )
-
-    def bad(key, value, expected):
-        problems.bad(None, key, value, expected)
 
     try:
         size = path.stat().st_size
@@ -220,6 +189,127 @@ def load_specs(path: Path | str) -> list[RunSpec]:
                 )
             ]
         )
+    return raw
+
+
+def _whole(raw: dict, key: str, default: int, expected: str, bad) -> int:
+    """A whole number > 0 at the top level of a params file, or ``default`` (and a problem when it is not one)."""
+    if key not in raw:
+        return default
+    value = _convert("int", raw[key])
+    if not isinstance(value, int) or value <= 0:
+        bad(key, raw[key], expected)
+        return default
+    return value
+
+
+def _values(given: dict, declared: dict, nb_name: str, bad) -> tuple[dict, dict[str, list]]:
+    """The given parameters converted by the notebook's annotated types: ``(values, sweeps)``."""
+    params: dict = {}
+    sweeps: dict[str, list] = {}
+    for key, text in given.items():
+        if key in RESERVED:
+            bad(f"parameters.{key}", text, "no value: the runner sets it")
+        elif key not in declared:
+            bad(
+                f"parameters.{key}",
+                key,
+                f"a parameter of {nb_name}: {sorted(set(declared) - RESERVED)}{closest(key, declared)}",
+            )
+        elif isinstance(text, list):  # a sweep: one run per value
+            kind = declared[key]["inferred_type_name"]
+            values = [_convert(kind, t) for t in text]
+            wrong = [t for t, v in zip(text, values, strict=True) if isinstance(v, _Invalid)]
+            if not text:
+                bad(f"parameters.{key}", "[]", "at least one value in a list (a sweep)")
+            elif wrong:
+                bad(f"parameters.{key}", wrong[0], values[text.index(wrong[0])].expected)
+            elif len(set(values)) < len(values):
+                bad(f"parameters.{key}", text, "each value of a sweep once")
+            else:
+                sweeps[key] = values
+        else:
+            kind = declared[key]["inferred_type_name"]
+            value = _convert(kind, text)
+            if isinstance(value, _Invalid):
+                bad(f"parameters.{key}", text, value.expected)
+            else:
+                params[key] = value
+    return params, sweeps
+
+
+def _specs(
+    path, label, title, notebook, params, combos, timeout, declared, problems
+) -> list[RunSpec]:
+    """One run per combination of the swept values, each named ``<file>-<value>…`` and titled."""
+    specs = []
+    for combo in combos or [{}]:
+        name = "-".join([path.stem, *(_slug(v) for v in combo.values())])
+        specs.append(
+            RunSpec(
+                name,
+                path,
+                notebook,
+                _sweep_title(title, {**params, **combo}, combo, label, problems),
+                {**params, **combo},
+                timeout,
+                declared,
+            )
+        )
+    names = [s.name for s in specs]
+    for name in names:
+        if len(name) > MAX_NAME:
+            problems.bad(
+                None,
+                "parameters",
+                name[:40] + "…",
+                f"a run name of at most {MAX_NAME} characters (the swept values make it: shorten them)",
+            )
+            break
+    counted = Counter(names)
+    clash = sorted(n for n, k in counted.items() if k > 1)
+    if clash:
+        problems.bad(
+            None, "parameters", ", ".join(clash), "sweep values that give distinct run names"
+        )
+    return specs
+
+
+def load_specs(path: Path | str) -> list[RunSpec]:
+    """Read and validate a params file against its notebook's parameters cell (no kernel is started): one
+    run, or one per combination when parameters are given as lists (a sweep, e.g.
+    ``jurisdiction_id: [CN-ZJ-HZ, CN-SC-CD]``), each named ``<file>-<value>``.
+
+    Parameters
+    ----------
+    path : ``params/<run>.yaml``.
+
+    Returns
+    -------
+    list of RunSpec
+        each with ``name``, ``params_file``, ``notebook``, ``title``, ``parameters`` (converted by the
+        notebook's annotated types), ``cell_timeout`` and ``declared`` (the notebook's parameters cell).
+
+    Example
+    -------
+    >>> from qindex import paths
+    >>> [s.name for s in load_specs(paths.PARAMS / "gongshu-2025.yaml")]
+    ['gongshu-2025']
+
+    Raises
+    ------
+    ParamsError
+        listing every problem: unknown keys (with the closest name), wrong types, YAML 1.1 traps, ids that are
+        not in the catalogue, values outside their range.
+    """
+    path = Path(path)
+    label = paths.relative(path)
+    raw = _read_mapping(path, label)
+    problems = Problems(label)
+
+    def bad(key, value, expected):
+        problems.bad(None, key, value, expected)
+
     for key in raw:
         if key not in TOP_KEYS:
             problems.one_of(None, key, key, sorted(TOP_KEYS))
@@ -236,18 +326,10 @@ def load_specs(path: Path | str) -> list[RunSpec]:
             nb_name,
             f"a notebook in notebooks/{closest(nb_name, [p.name for p in paths.NOTEBOOKS.glob('*.ipynb')])}",
         )
-    max_runs = MAX_RUNS
-    if "max_runs" in raw:
-        max_runs = _convert("int", raw["max_runs"])
-        if not isinstance(max_runs, int) or max_runs <= 0:
-            bad("max_runs", raw["max_runs"], "a whole number of runs > 0")
-            max_runs = MAX_RUNS
-    timeout = DEFAULT_CELL_TIMEOUT
-    if "cell_timeout" in raw:
-        timeout = _convert("int", raw["cell_timeout"])
-        if not isinstance(timeout, int) or timeout <= 0:
-            bad("cell_timeout", raw["cell_timeout"], "a whole number of seconds > 0")
-            timeout = DEFAULT_CELL_TIMEOUT
+    max_runs = _whole(raw, "max_runs", MAX_RUNS, "a whole number of runs > 0", bad)
+    timeout = _whole(
+        raw, "cell_timeout", DEFAULT_CELL_TIMEOUT, "a whole number of seconds > 0", bad
+    )
     given = raw.get("parameters") or {}
     if not isinstance(given, dict):
         bad("parameters", given, "a mapping of parameter names to values")
@@ -257,34 +339,7 @@ def load_specs(path: Path | str) -> list[RunSpec]:
     declared: dict = {}
     if notebook is not None and notebook.is_file():
         declared = notebook_parameters(notebook)
-        for key, text in given.items():
-            if key in RESERVED:
-                bad(f"parameters.{key}", text, "no value: the runner sets it")
-            elif key not in declared:
-                bad(
-                    f"parameters.{key}",
-                    key,
-                    f"a parameter of {nb_name}: {sorted(set(declared) - RESERVED)}{closest(key, declared)}",
-                )
-            elif isinstance(text, list):  # a sweep: one run per value
-                kind = declared[key]["inferred_type_name"]
-                values = [_convert(kind, t) for t in text]
-                wrong = [t for t, v in zip(text, values, strict=True) if isinstance(v, _Invalid)]
-                if not text:
-                    bad(f"parameters.{key}", "[]", "at least one value in a list (a sweep)")
-                elif wrong:
-                    bad(f"parameters.{key}", wrong[0], values[text.index(wrong[0])].expected)
-                elif len(set(values)) < len(values):
-                    bad(f"parameters.{key}", text, "each value of a sweep once")
-                else:
-                    sweeps[key] = values
-            else:
-                kind = declared[key]["inferred_type_name"]
-                value = _convert(kind, text)
-                if isinstance(value, _Invalid):
-                    bad(f"parameters.{key}", text, value.expected)
-                else:
-                    params[key] = value
+        params, sweeps = _values(given, declared, nb_name, bad)
         n_runs = math.prod(len(v) for v in sweeps.values())
         if n_runs > max_runs:
             bad(
@@ -308,35 +363,21 @@ def load_specs(path: Path | str) -> list[RunSpec]:
             *problems[:MAX_PROBLEMS],
             Problem(label, None, None, None, f"… and {more} more problems"),
         ]
-    title = str(raw.get("title") or path.stem)
-    specs = []
-    if not problems:
-        for combo in combos or [{}]:
-            name = "-".join([path.stem, *(_slug(v) for v in combo.values())])
-            specs.append(
-                RunSpec(
-                    name,
-                    path,
-                    notebook,
-                    _sweep_title(title, {**params, **combo}, combo, label, problems),
-                    {**params, **combo},
-                    timeout,
-                    declared,
-                )
-            )
-        names = [s.name for s in specs]
-        for name in names:
-            if len(name) > MAX_NAME:
-                bad(
-                    "parameters",
-                    name[:40] + "…",
-                    f"a run name of at most {MAX_NAME} characters (the swept values make it: shorten them)",
-                )
-                break
-        counted = Counter(names)
-        clash = sorted(n for n, k in counted.items() if k > 1)
-        if clash:
-            bad("parameters", ", ".join(clash), "sweep values that give distinct run names")
+    specs = (
+        _specs(
+            path,
+            label,
+            str(raw.get("title") or path.stem),
+            notebook,
+            params,
+            combos,
+            timeout,
+            declared,
+            problems,
+        )
+        if not problems
+        else []
+    )
     if problems:
         unique = list({str(p): p for p in problems}.values())  # a bad title once, not once per run
         raise ParamsError(unique[: MAX_PROBLEMS + 1])
