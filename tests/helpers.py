@@ -1,4 +1,5 @@
-"""Small helpers the test files share: params files written for a test, and the cells of an office template."""
+"""Small helpers the test files share: params files and notebooks written for a test, and the cells of an office
+template."""
 
 from __future__ import annotations
 
@@ -32,3 +33,32 @@ def col_of(ws, header: str) -> int:
         if str(ws.cell(3, c).value) == header:
             return c
     raise AssertionError(header)
+
+
+def notebook(parameters: str, source: str) -> dict:
+    """A two-cell notebook for runner tests: a parameters cell and one code cell."""
+    return {
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": "params",
+                "metadata": {"tags": ["parameters"]},
+                "source": parameters,
+                "outputs": [],
+                "execution_count": None,
+            },
+            {
+                "cell_type": "code",
+                "id": "work",
+                "metadata": {},
+                "source": source,
+                "outputs": [],
+                "execution_count": None,
+            },
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }

@@ -12,7 +12,7 @@ import matplotlib
 import pytest
 
 from qindex import cli, paths
-from tests.helpers import write_params
+from tests.helpers import notebook, write_params
 
 matplotlib.use("Agg")
 
@@ -93,39 +93,18 @@ def test_failed_run(sandbox, monkeypatch, capsys):
 
 # ---------------------------------------------------------------- faults: kill the runner at every point
 
-SMALL = {
-    "cells": [
-        {
-            "cell_type": "code",
-            "id": "params",
-            "metadata": {"tags": ["parameters"]},
-            "source": 'output_dir: str = ""  # set by the runner\nmarker: str = ""  # touched when the cell runs',
-            "outputs": [],
-            "execution_count": None,
-        },
-        {
-            "cell_type": "code",
-            "id": "work",
-            "metadata": {},
-            "source": (
-                "import pathlib, time\n"
-                "if marker:\n"
-                "    pathlib.Path(marker).touch()\n"
-                "    time.sleep(3)\n"
-                "if output_dir:\n"
-                "    (pathlib.Path(output_dir) / 'table.csv').write_text('a\\n1\\n')\n"
-                "print('done')"
-            ),
-            "outputs": [],
-            "execution_count": None,
-        },
-    ],
-    "metadata": {
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-    },
-    "nbformat": 4,
-    "nbformat_minor": 5,
-}
+SMALL = notebook(
+    'output_dir: str = ""  # set by the runner\nmarker: str = ""  # touched when the cell runs',
+    (
+        "import pathlib, time\n"
+        "if marker:\n"
+        "    pathlib.Path(marker).touch()\n"
+        "    time.sleep(3)\n"
+        "if output_dir:\n"
+        "    (pathlib.Path(output_dir) / 'table.csv').write_text('a\\n1\\n')\n"
+        "print('done')"
+    ),
+)
 
 
 def _published_pair(sandbox):

@@ -20,45 +20,24 @@ from qindex.errors import ShareError
 from qindex.runner import load_specs, run
 from qindex.runner.share import share
 from tests.browser import Browser
-from tests.helpers import write_params
+from tests.helpers import notebook, write_params
 
 #: A report with one chart, and the summary the gallery shows.
-CHART = {
-    "cells": [
-        {
-            "cell_type": "code",
-            "id": "params",
-            "metadata": {"tags": ["parameters"]},
-            "source": 'output_dir: str = ""  # set by the runner\nlabel: str = "a"  # which report',
-            "outputs": [],
-            "execution_count": None,
-        },
-        {
-            "cell_type": "code",
-            "id": "chart",
-            "metadata": {},
-            "source": (
-                "import matplotlib.pyplot as plt\n"
-                "from IPython.display import display\n"
-                "from qindex.reports.text import save_summary\n"
-                "fig, ax = plt.subplots(figsize=(4, 3))\n"
-                "ax.plot([2020, 2021, 2022], [1, 3, 2])\n"
-                "ax.set_xlabel('year')\n"
-                "display(fig)\n"
-                "plt.close(fig)\n"
-                "save_summary({'title': f'示例报告 {label}', 'place': '示例区', 'period': '2020–2022年',"
-                " 'data_to': 2022, 'statuses': {}}, output_dir)"
-            ),
-            "outputs": [],
-            "execution_count": None,
-        },
-    ],
-    "metadata": {
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-    },
-    "nbformat": 4,
-    "nbformat_minor": 5,
-}
+CHART = notebook(
+    'output_dir: str = ""  # set by the runner\nlabel: str = "a"  # which report',
+    (
+        "import matplotlib.pyplot as plt\n"
+        "from IPython.display import display\n"
+        "from qindex.reports.text import save_summary\n"
+        "fig, ax = plt.subplots(figsize=(4, 3))\n"
+        "ax.plot([2020, 2021, 2022], [1, 3, 2])\n"
+        "ax.set_xlabel('year')\n"
+        "display(fig)\n"
+        "plt.close(fig)\n"
+        "save_summary({'title': f'示例报告 {label}', 'place': '示例区', 'period': '2020–2022年',"
+        " 'data_to': 2022, 'statuses': {}}, output_dir)"
+    ),
+)
 
 
 @pytest.fixture(scope="module")

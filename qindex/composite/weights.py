@@ -74,32 +74,16 @@ def ahp(matrix, ri_table: str = "saaty1980") -> AHPResult:
     """Weights and consistency from a pairwise comparison matrix (1–9 scale, a_ji = 1/a_ij)."""
     a = np.asarray(matrix, dtype=float)
     n = a.shape[0] if a.ndim else 0
+
+    def refuse(value, expected: str):
+        raise SpecError([Problem("AHP matrix", None, None, value, expected)])
+
     if a.ndim != 2 or a.shape != (n, n):
-        raise SpecError([Problem("AHP matrix", None, None, f"shape {a.shape}", "a square matrix")])
+        refuse(f"shape {a.shape}", "a square matrix")
     if not (np.all(np.isfinite(a)) and np.all(a > 0)):
-        raise SpecError(
-            [
-                Problem(
-                    "AHP matrix",
-                    None,
-                    None,
-                    a.tolist(),
-                    "positive, finite entries (1–9 and reciprocals)",
-                )
-            ]
-        )
+        refuse(a.tolist(), "positive, finite entries (1–9 and reciprocals)")
     if not np.allclose(a * a.T, 1.0):
-        raise SpecError(
-            [
-                Problem(
-                    "AHP matrix",
-                    None,
-                    None,
-                    a.tolist(),
-                    "a reciprocal matrix (a[j, i] = 1 / a[i, j])",
-                )
-            ]
-        )
+        refuse(a.tolist(), "a reciprocal matrix (a[j, i] = 1 / a[i, j])")
     values, vectors = np.linalg.eig(a)
     k = int(np.argmax(values.real))
     w = np.abs(vectors[:, k].real)
