@@ -112,7 +112,7 @@ def run(
     """
     import papermill
 
-    state = check_committed(spec, allow_modified)
+    source = check_committed(spec, allow_modified)
     started = dt.datetime.now(dt.UTC)
     with publish.run_lock(spec.name):
         publish.recover(spec.name)
@@ -126,7 +126,7 @@ def run(
         try:
             with _terminate_raises():
                 result = _execute(
-                    spec, folder, run_id, started, progress_bar, kernel, papermill, state
+                    spec, folder, run_id, started, progress_bar, kernel, papermill, source
                 )
         except BaseException:
             # nothing of this run is published: remove it whole (Ctrl-C and SIGTERM included)
@@ -137,19 +137,24 @@ def run(
     return result
 
 
-def _execute(spec, folder, run_id, started, progress_bar, kernel, papermill, state) -> RunResult:
+def _execute(spec, folder, run_id, started, progress_bar, kernel, papermill, source) -> RunResult:
     from papermill.exceptions import PapermillExecutionError
 
     report_dir, data_dir = folder / "report", folder / "data"
     executed = report_dir / f".{spec.name}.running.ipynb"
     parameters = {**spec.parameters, "output_dir": str(data_dir)}
-    inputs = input_hashes(spec)  # what the run reads: compared again when it ends
+    state = source.state
+    notebook = spec.notebook
+    if source.text is not None:  # the notebook as committed, beside the version (removed with it)
+        notebook = report_dir / f".{spec.name}.committed.ipynb"
+        notebook.write_text(source.text, encoding="utf-8")
+    inputs = input_hashes(spec, source.text)  # what the run reads: compared again when it ends
     clock = time.perf_counter()
     try:
         for attempt in range(1, KERNEL_START_TRIES + 1):
             try:
                 papermill.execute_notebook(
-                    str(spec.notebook),
+                    str(notebook),
                     str(executed),
                     parameters=parameters,
                     kernel_name=kernel or _kernel_name(),
@@ -194,7 +199,7 @@ def _execute(spec, folder, run_id, started, progress_bar, kernel, papermill, sta
         finished = dt.datetime.now(dt.UTC)
         outputs = sorted(p.name for p in data_dir.iterdir())
         clock = time.perf_counter()
-        changed = changed_inputs(inputs, input_hashes(spec))
+        changed = changed_inputs(inputs, input_hashes(spec, source.text))
         if changed:  # the run may have read either version: its record could not say which
             raise RunError(
                 f"run {spec.name}: its inputs changed while it ran ({'; '.join(changed[:5])}); run it "
@@ -212,6 +217,8 @@ def _execute(spec, folder, run_id, started, progress_bar, kernel, papermill, sta
         check_offline(page, spec.name)
         (report_dir / f"{spec.name}.html").write_text(page, encoding="utf-8")
         executed.unlink()
+        if notebook != spec.notebook:
+            notebook.unlink()
         record["timings_s"] = _timings(nb, executing, recording, rendering)
         (data_dir / "run.json").write_text(
             json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8"

@@ -5,9 +5,11 @@ of the packages that matter, the lock file and any package off it, and the git c
 from __future__ import annotations
 
 import hashlib
+import json
 import platform
 import re
 import subprocess
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -34,6 +36,8 @@ PACKAGES = (
 #: What :func:`notebook_state` may say about the notebook a run executes.
 NOTEBOOK_STATES = {
     "committed": "与版本库中已提交的版本一致",
+    "saved": "与已提交的版本一致(JupyterLab 另存的输出和元数据不影响运行)",
+    "ran-committed": "有未提交的修改;运行的是已提交的版本",
     "modified": "有未提交的修改(以 --allow-modified 运行)",
     "untracked": "未纳入版本库(以 --allow-modified 运行)",
     "unknown": "无法确认(不在 git 版本库中)",
@@ -41,39 +45,99 @@ NOTEBOOK_STATES = {
 
 
 def notebook_state(notebook: Path) -> str:
-    """``committed``, ``modified`` (uncommitted changes), ``untracked`` or ``unknown`` (no git checkout)."""
+    """``committed``; ``saved`` (what JupyterLab saves changed, outputs, execution counts or metadata, but no
+    cell's source); ``modified`` (a cell's source differs from git's); ``untracked``; or ``unknown`` (no git
+    checkout)."""
     folder, name = Path(notebook).resolve().parent, Path(notebook).name
     status = _git("status", "--porcelain", "--", name, cwd=folder)
     if status is None:
         return "unknown"
     if status:
-        return "untracked" if status.startswith("??") else "modified"
+        if status.startswith("??"):
+            return "untracked"
+        committed = committed_notebook(notebook)
+        same = committed is not None and cell_sources(committed) == cell_sources(
+            Path(notebook).read_text(encoding="utf-8")
+        )
+        return "saved" if same else "modified"
     tracked = _git("ls-files", "--error-unmatch", "--", name, cwd=folder)
     return "committed" if tracked is not None else "unknown"  # an ignored file: unknown
 
 
-def check_committed(spec: RunSpec, allow_modified: bool = False) -> str:
-    """The notebook's state; a :class:`RunError` when it has uncommitted changes and that is not allowed."""
-    state = notebook_state(spec.notebook)
-    if state in ("modified", "untracked") and not allow_modified:
-        what = "has uncommitted changes" if state == "modified" else "is not committed"
-        raise RunError(
-            f"run {spec.name}: {paths.relative(spec.notebook)} {what} (git status). A run executes the "
-            "notebook as committed, so that a change saved in JupyterLab cannot silently change the "
-            f"scheduled reports. Commit the change, or drop it with `git checkout -- {paths.relative(spec.notebook)}`, "
-            "or run with --allow-modified (recorded in the report's 附录 and in run.json). Nothing was run."
+def committed_notebook(notebook: Path) -> str | None:
+    """The notebook as committed (``HEAD``), as text; ``None`` when git has no such file."""
+    folder, name = Path(notebook).resolve().parent, Path(notebook).name
+    return _git("show", f"HEAD:./{name}", cwd=folder)
+
+
+def cell_sources(text: str) -> list[tuple[str, str]] | None:
+    """What a run executes of a notebook: each cell's type and source (outputs, counts, metadata left out)."""
+    try:
+        cells = json.loads(text).get("cells", [])
+    except (ValueError, AttributeError):
+        return None
+    return [
+        (
+            c.get("cell_type", ""),
+            "".join(c["source"]) if isinstance(c.get("source"), list) else c.get("source", ""),
         )
-    return state
+        for c in cells
+        if isinstance(c, dict)
+    ]
 
 
-def input_hashes(spec: RunSpec) -> dict[str, str]:
-    """SHA-256 of every input of a run: ``data/raw/``, the office's files, the notebook and the params file."""
+@dataclass(frozen=True)
+class Source:
+    """What a run executes: the notebook's ``state``, the committed ``text`` to run instead of the working copy
+    (``None``: the working copy), and a ``warning`` for the log ("" when there is nothing to say)."""
+
+    state: str
+    text: str | None
+    warning: str = ""
+
+
+def check_committed(spec: RunSpec, allow_modified: bool = False) -> Source:
+    """What to execute for ``spec``: the notebook as committed, whatever JupyterLab saved.
+
+    Outputs, execution counts and metadata never block or change a run (``saved``: the committed notebook
+    runs). A notebook whose cell sources differ from git's runs as committed, with a warning, unless
+    ``allow_modified`` (then the working copy runs, recorded as ``modified``). A notebook git does not know runs
+    only with ``allow_modified``; otherwise a :class:`RunError` for this run alone.
+    """
+    state = notebook_state(spec.notebook)
+    where = paths.relative(spec.notebook)
+    if state == "saved":
+        return Source("saved", committed_notebook(spec.notebook))
+    if state == "modified" and not allow_modified:
+        return Source(
+            "ran-committed",
+            committed_notebook(spec.notebook),
+            f"run {spec.name}: {where} has changes not committed (git status); the committed version runs. "
+            "Commit the change to schedule it, or run with --allow-modified to try it.",
+        )
+    if state == "untracked" and not allow_modified:
+        raise RunError(
+            f"run {spec.name}: {where} is not committed (git status). A scheduled run executes notebooks "
+            "as committed: commit it, or run with --allow-modified (recorded in the report's 附录 and in "
+            "run.json). This run was not started."
+        )
+    return Source(state, None)
+
+
+def input_hashes(spec: RunSpec, notebook_text: str | None = None) -> dict[str, str]:
+    """SHA-256 of every input of a run: ``data/raw/``, the office's files, the notebook (``notebook_text``:
+    the committed text that runs instead of the working copy) and the params file."""
     inputs = {}
     for p in sorted({*paths.DATA_RAW.rglob("*"), *office_files()}):
         if p.is_file():
             inputs[paths.relative(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
-    for p in (spec.notebook, spec.params_file):
-        inputs[paths.relative(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
+    notebook = (
+        spec.notebook.read_bytes() if notebook_text is None else notebook_text.encode("utf-8")
+    )
+    inputs[paths.relative(spec.notebook)] = hashlib.sha256(notebook).hexdigest()
+    inputs[paths.relative(spec.params_file)] = hashlib.sha256(
+        spec.params_file.read_bytes()
+    ).hexdigest()
     return inputs
 
 
@@ -112,6 +176,7 @@ def provenance(
         "notebook": paths.relative(spec.notebook),
         "notebook_state": state,
         "allow_modified": state in ("modified", "untracked"),
+        "ran_committed": state in ("saved", "ran-committed"),
         "params_file": paths.relative(spec.params_file),
         "parameters": spec.parameters,
         "effective_parameters": spec.effective,

@@ -79,6 +79,8 @@ RECORD_TEXT = {
 
 STATE_EN = {
     "committed": "as committed",
+    "saved": "as committed (outputs and metadata saved by JupyterLab do not change a run)",
+    "ran-committed": "with uncommitted changes; the committed version ran",
     "modified": "with uncommitted changes (run with --allow-modified)",
     "untracked": "not committed (run with --allow-modified)",
     "unknown": "cannot tell (not a git checkout)",
