@@ -104,9 +104,9 @@ def test_workbook_bombs_are_refused_before_a_cell_is_read(tmp_path, name):
     bomb = _with_sheet_xml(
         _office_book(tmp_path / "base.xlsx"), tmp_path / f"{name}.xlsx", BOMBS[name]
     )
-    # in a child process with 1.5 GB of address space: reading the cells would run out of memory or time
+    # in a child process with 2 GB of address space: reading the cells would run out of memory or time
     code = (
-        "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20,) * 2)\n"
+        "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2048 * 2**20,) * 2)\n"
         "from pathlib import Path; from qindex.sheets import read_sheets\n"
         "found = []; grids = read_sheets(Path(sys.argv[1]), found)\n"
         "print(len(grids)); print('; '.join(f'{p.value} | {p.expected}' for p in found))\n"
