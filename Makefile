@@ -11,7 +11,7 @@ UV_VERSION := 0.13.9
 LOCK_ARGS  := pyproject.toml --extra notebooks --extra test --python-version 3.11 \
               --python-platform x86_64-unknown-linux-gnu --generate-hashes
 
-.PHONY: report test lock
+.PHONY: report test lab lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ test: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# JupyterLab at the project root (notebooks, data, params and reports in reach), on the project's kernel;
+# scratch notebooks go to work/ (git-ignored, not collected by the tests)
+lab: $(VENV)/.installed
+	mkdir -p work
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --ServerApp.ip=127.0.0.1
 
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)

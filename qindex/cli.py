@@ -11,6 +11,9 @@ from pathlib import Path
 from qindex import paths
 from qindex.errors import QIndexError
 
+#: Written before CSV on standard output.
+BOM = "\ufeff"
+
 TARGET_COLUMNS = [
     "target_id",
     "name_zh",
@@ -68,6 +71,7 @@ def _coverage(args: argparse.Namespace) -> int:
     names = load_catalog().indicators.set_index("indicator_id").name_zh
     table.insert(0, "name_zh", names.reindex(table.index).to_numpy())
     if args.format == "csv":
+        sys.stdout.write(BOM)  # Excel on Chinese Windows reads UTF-8 only with it
         table.to_csv(sys.stdout, lineterminator="\n")
     else:
         print(format_table(table.reset_index(), max_width=36))
@@ -80,6 +84,7 @@ def _targets(args: argparse.Namespace) -> int:
 
     frame = targets(args.plan)
     if args.format == "csv":
+        sys.stdout.write(BOM)  # Excel on Chinese Windows reads UTF-8 only with it
         frame.to_csv(sys.stdout, index=False, lineterminator="\n")
         return 0
     for plan_id, group in frame.groupby("plan_id", sort=False):
@@ -190,10 +195,10 @@ def _share(args: argparse.Namespace) -> int:
 
 
 def _log(text: str, err: bool = False) -> None:
-    """A dated log line (scheduled runs append to one log file)."""
+    """A dated log line (scheduled runs append to one log file), in the reports' time zone (UTC+8)."""
     import datetime as dt
 
-    stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    stamp = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).isoformat(timespec="seconds")
     print(f"{stamp} {text}", file=sys.stderr if err else sys.stdout, flush=True)
 
 

@@ -39,7 +39,10 @@ def test_targets_for_gongshu_lists_its_targets():
 
 def test_targets_csv_is_machine_readable():
     out = run("targets", "--format", "csv")
-    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    # a BOM first, so that Excel on Chinese Windows reads the UTF-8 (issue 26); a CSV reader that knows
+    # utf-8-sig reads the rest as it was
+    assert out.stdout.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(out.stdout.removeprefix("\ufeff"))))
     # 84 + the 14 omissions of the data audit (O1-O7) + 32 of the higher-level plans (issue 15)
     assert len(rows) == 130
     assert {"target_id", "quote", "name_zh", "unit"} <= set(rows[0])
