@@ -35,7 +35,6 @@ FRAMEWORK_FILE = paths.PARAMS / "quality_index.yaml"
 def panel_to_wide(panel: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
     """Long observations → (unit, year) × indicators, every year from the first to the last in the panel,
     leaving out values flagged as another definition."""
-
     usable = on_definition(panel[panel["indicator_id"].isin(indicators)])
     wide = usable.pivot_table(
         index=["jurisdiction_id", "year"], columns="indicator_id", values="value", aggfunc="first"
@@ -71,7 +70,6 @@ def quality_index(
     >>> list(quality_index().scores.index.names)
     ['jurisdiction_id', 'year']
     """
-
     panel = load_panel() if panel is None else panel
     fw = (
         framework

@@ -246,7 +246,6 @@ def _resolve_ids(r: dict, cat: Catalog, label: str, line: int, problems: list[Pr
 
 def _read_ranks(grid, cat, problems, source, jurisdiction, origin) -> pd.DataFrame | None:
     """A ranks sheet: 指标 | 排名名称 | 年份 | 名次 | 参评总数 | 范围 | 发布机构 | 来源/文号 | 备注 (| 地区)."""
-
     label = grid.where(0)[0]
     at, cols = _simple_table(
         grid,
@@ -515,7 +514,6 @@ def check(
 ) -> CheckResult:
     """Validate office files on their own and together with the published data and the office files
     already in ``data/raw/office/``: every problem at once (``ObservationError``)."""
-
     files = [Path(f) for f in files]
     existing = [
         f for f in office_files() if with_existing and f.name not in {p.name for p in files}

@@ -55,7 +55,6 @@ def load_panel(raw_dir: Path | str | None = None, office: bool = True) -> pd.Dat
     >>> load_panel().columns[:4].tolist()
     ['jurisdiction_id', 'indicator_id', 'year', 'value']
     """
-
     raw = (Path(raw_dir) if raw_dir is not None else paths.DATA_RAW).resolve()
     folder = office_dir().resolve() if office else None
     stamp = paths.file_stamp(
@@ -70,7 +69,6 @@ def load_panel(raw_dir: Path | str | None = None, office: bool = True) -> pd.Dat
 
 @lru_cache(maxsize=4)
 def _load_panel_cached(raw: Path, office: Path | None, stamp) -> pd.DataFrame:
-
     cat = load_catalog(raw)
     published = load_published(raw)
     own = (

@@ -196,7 +196,6 @@ def domain_summary(
     assessment: pd.DataFrame, title: str = "各领域目标进展", synthetic: bool = False
 ):
     """Stacked bars: targets per domain (Chinese names), split by status."""
-
     table = pd.crosstab(assessment["domain"].map(DOMAINS_ZH).fillna("未分类"), assessment["status"])
     return _status_stack(table, _title(title, synthetic))
 
@@ -317,7 +316,6 @@ def target_panels(
 
 
 def _plan_label(plan_id: str) -> str:
-
     return plan_name(plan_id)
 
 

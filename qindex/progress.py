@@ -179,7 +179,6 @@ def assess(
     >>> int((a.status == "met").sum())
     7
     """
-
     cat = catalog or load_catalog()
     tg = _prepare(targets, cat)
     as_of = int(panel["year"].max()) if as_of is None else int(as_of)

@@ -37,7 +37,6 @@ NUMERIC = {"year": "int64", "value": "float64", "line": "int64"}
 
 def write_partitions(panel: pd.DataFrame, folder: Path | str, n: int) -> list[Path]:
     """Split ``panel`` into ``n`` CSV files of whole places (places dealt round-robin in name order)."""
-
     folder = Path(folder)
     places = sorted(panel["jurisdiction_id"].unique())
     part_of = {p: i % n for i, p in enumerate(places)}
@@ -94,7 +93,6 @@ def _scan(part, rank_indicators: set, implied: set) -> tuple[set, int | None, pd
 def _assess_part(
     part, crossing: pd.DataFrame, targets: pd.DataFrame, kwargs: dict, out: str | None
 ):
-
     frame = read_partition(part) if part is not None else crossing.iloc[0:0]
     mine = set(frame["jurisdiction_id"].unique())
     others = crossing[~crossing["jurisdiction_id"].isin(mine)]
@@ -135,7 +133,6 @@ def assess_partitioned(
     PartitionError
         when a place has rows in two partitions (its series would be cut in two), or a file cannot be read.
     """
-
     cat = catalog or load_catalog()
     rankings = load_rankings() if rankings is None else rankings
     implications = load_implications() if implications is None else implications

@@ -248,7 +248,6 @@ EXAMPLE_DIR = "example"
 
 def example_workbook(plan_id: str = "gongshu-2025") -> Path:
     """Where the filled example template of ``plan_id`` is shipped (``data/raw/example/``)."""
-
     return paths.DATA_RAW / EXAMPLE_DIR / f"示例数据_{plan_id}.xlsx"
 
 
@@ -273,7 +272,6 @@ def write_example_workbook(plan_id: str = "gongshu-2025", path: Path | str | Non
 def example_panel(plan_id: str = "gongshu-2025"):
     """(Catalog, panel, targets) of the synthetic example, the panel read from its filled template with
     ``origin = synthetic``, exactly as the office's files are read."""
-
     cat, _, tg = synthetic_plan_example(plan_id)
     book = example_workbook(plan_id)
     if not book.is_file():

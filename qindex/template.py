@@ -55,7 +55,6 @@ def template_rows(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(values, ranks, events) rows of the template: indicators of the plan's targets, with the plan's
     wording, the suggested department and the published values already known."""
-
     cat = catalog or load_catalog()
     tg = cat.targets[(cat.targets.plan_id == plan_id) & (cat.targets.indicator_id != "")]
     ind = cat.indicators.set_index("indicator_id")

@@ -53,7 +53,6 @@ class AnnualReport:
     def higher_plan_table(self) -> pd.DataFrame:
         """The place's latest values (up to the report year) against the level targets of the plans above it
         that are in force: 上级方案, 指标, 上级目标, 目标年, 本地值, 单位, 年份, 对照, 来源."""
-
         live = self.in_force()
         above = level_targets(live.plan_id[live.scope == "上级"], self.catalog)
         usable = on_definition(self.panel)
@@ -103,7 +102,6 @@ class AnnualReport:
 
     def by_domain(self) -> dict[str, pd.DataFrame]:
         """二、分领域情况: per domain, the indicators published for the year with 同比 and 全省/全国."""
-
         cat = self.catalog
         ind = cat.indicators.set_index("indicator_id")
         panel = self.panel
@@ -140,7 +138,6 @@ class AnnualReport:
 
     def rankings_table(self) -> pd.DataFrame:
         """四、外部评价与排名: published ranks and assessments of the place up to the report year."""
-
         r = load_rankings()
         r = r[(r.jurisdiction_id == self.jurisdiction_id) & (r.year <= self.year)].sort_values(
             "year"
@@ -184,7 +181,6 @@ class AnnualReport:
 
     def ended_text(self) -> str:
         """三、规划目标进展 for plans already ended: a short 终期评估 each (no "next year" list)."""
-
         out = []
         for p in self.ended().itertuples():
             a = self.assessment[self.assessment.plan_id == p.plan_id]
@@ -200,7 +196,6 @@ class AnnualReport:
 
     def plan_reports(self) -> list:
         """The plan reports (as of the report year) of the plans in force, for the annex."""
-
         return [
             plan_report(pid, as_of=self.year, catalog=self.catalog, panel=self.panel)
             for pid in self.in_force().plan_id
@@ -208,7 +203,6 @@ class AnnualReport:
 
     def requests(self) -> pd.DataFrame:
         """六、数据需求: the data-request lists of the plans in force."""
-
         frames = []
         for p in self.in_force().itertuples():
             pa = assess_plan(p.plan_id, as_of=self.year, catalog=self.catalog, panel=self.panel)
@@ -235,7 +229,6 @@ class AnnualReport:
 
     def overall_text(self) -> str:
         """一、总体情况: one paragraph from the results."""
-
         ch = self.changes
         n_pub = len(self.headline)
         s = f"{self.year}年,{self.name_zh}已公布的质量相关指标有{n_pub}项"

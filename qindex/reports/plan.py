@@ -98,7 +98,6 @@ class _PlanText:
         return str(en.get(r.indicator_id, "") or "") or "(qualitative goal)"
 
     def _place_name(self, jid: str) -> str:
-
         j = self.catalog.jurisdictions.set_index("jurisdiction_id")
         col = "name_zh" if self._zh() else "name_en"
         return (
@@ -151,7 +150,6 @@ class _PlanText:
 
     def _sources(self):
         """Numbered sources of the values the indicator table shows: ({source text: number}, rows)."""
-
         numbers, listing = {}, []
         latest = self.latest_rows()
         for r in self.assessment.itertuples():
@@ -167,7 +165,6 @@ class _PlanText:
     def indicator_table(self) -> pd.DataFrame:
         """The 中期评估 table: 指标 | 属性 | 基期值 | 目标值 | 当前值 | 序时进度 | 评价 | 责任单位 | 数据来源; values
         carry marks (see :data:`MARKS`), sources are numbered as in :meth:`source_table`."""
-
         a = self.assessment
         latest = self.latest_rows()
         numbers, listing = self._sources()
@@ -262,7 +259,6 @@ class _PlanText:
 
     def tasks_table(self) -> pd.DataFrame:
         """The plan's task areas (重点任务) with their 责任单位 and the targets each covers, as the plan states."""
-
         t = load_tasks()
         t = t[t.plan_id == str(self.plan.plan_id)]
         names = self.assessment.set_index("target_id").name_zh
@@ -283,7 +279,6 @@ class _PlanText:
         ).reset_index(drop=True)
 
     def status_counts(self) -> dict:
-
         c = self.assessment.status.value_counts()
         label = STATUS_ZH if self._zh() else STATUS_EN
         return {label[s]: int(c[s]) for s in STATUS_ORDER if c.get(s, 0)}
@@ -296,7 +291,6 @@ class _PlanText:
         """Up to ``n`` headline figures: scored level targets with a value, the furthest ahead and the furthest
         behind first, each with its change on the year before (同比) and the province's and the country's value
         for the same year where the data have them."""
-
         a = self.assessment
         pool = a[
             a.status.isin(SCORED_STATUSES)
@@ -363,7 +357,6 @@ class _PlanText:
 
     def overall_text(self) -> str:
         """The 总体评价 paragraph, written from the results by templates (no figure typed by hand)."""
-
         a = self.assessment
         n = len(a)
         c = a.status.value_counts()
@@ -587,7 +580,6 @@ class PlanReport(_PlanText, PlanAssessment):
 
     @property
     def place(self) -> str:
-
         names = self.catalog.jurisdictions.set_index("jurisdiction_id")["name_zh"]
         if (
             self.plan.jurisdiction_id not in names.index
@@ -624,7 +616,6 @@ class PlanReport(_PlanText, PlanAssessment):
 
     def domain_table(self) -> pd.DataFrame:
         """Summary by domain with Chinese headers."""
-
         d = self.by_domain.copy()
         d = d[d["n_targets"] > 0] if "n_targets" in d.columns else d
         d["domain"] = d["domain"].map(DOMAINS_ZH).fillna(d["domain"])
@@ -655,7 +646,6 @@ class PlanReport(_PlanText, PlanAssessment):
 
     def headline(self) -> pd.DataFrame:
         """Counts by status (Chinese labels), in the house order."""
-
         counts = self.assessment["status"].value_counts().reindex(STATUS_ORDER, fill_value=0)
         return pd.DataFrame(
             {"状态": [STATUS_ZH[s] for s in counts.index], "目标数": counts.to_numpy()}
@@ -690,7 +680,6 @@ class PlanReport(_PlanText, PlanAssessment):
 
     def not_assessable(self) -> pd.DataFrame:
         """Targets without a scored verdict (无法评估, 口径不一致, 待核实, 不评分), with what would settle them."""
-
         lagging = ("behind", "regressing", "missed")
         a = self.assessment[
             ~self.assessment["status"].isin(SCORED_STATUSES)
@@ -712,7 +701,6 @@ class PlanReport(_PlanText, PlanAssessment):
     def data_kind(self) -> pd.Series:
         """Per target, what its values are: 内部数据 when any value of its series up to the latest year judged
         comes from the office's files, else 推算 when any is derived, else 公开发布 (empty without data)."""
-
         a, p = self.assessment, self.panel
         if "origin" not in p.columns:
             return pd.Series([""] * len(a), index=a.index)
@@ -761,7 +749,6 @@ class PlanReport(_PlanText, PlanAssessment):
     def precedence(self) -> pd.DataFrame:
         """Every pair of values for the plan's place and indicators that the data settled (differences and
         identical values from two sources), with both values and both sources."""
-
         log = precedence_log(self.panel)
         ids = set(self.assessment.indicator_id)
         log = log[(log.jurisdiction_id == self.plan.jurisdiction_id) & log.indicator_id.isin(ids)]
@@ -792,7 +779,6 @@ class PlanReport(_PlanText, PlanAssessment):
 
     def requests(self) -> pd.DataFrame:
         """The data-request list (数据需求清单) of the plan, as ``qindex requests`` writes it."""
-
         if self.synthetic:
             return pd.DataFrame()
         t = requests_table(
@@ -803,7 +789,6 @@ class PlanReport(_PlanText, PlanAssessment):
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The result tables a run writes to data/processed/<run>/."""
-
         log = precedence_log(self.panel)
         ids = set(self.assessment.indicator_id)
         return {

@@ -139,7 +139,6 @@ def reader_columns(table: pd.DataFrame) -> pd.DataFrame:
 
 def write_requests(plan_id: str, path: Path | str | None = None, as_of: int | None = None) -> Path:
     """Write the data-request list as XLSX (default ``data/processed/requests/<plan_id>.xlsx``), atomically."""
-
     table = requests_table(plan_id, assess_plan(plan_id, as_of=as_of).assessment, as_of=as_of)
     cat = load_catalog()
     plan = cat.plans.set_index("plan_id").loc[plan_id]

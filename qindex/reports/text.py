@@ -225,7 +225,6 @@ def show(frame: pd.DataFrame, digits: int = 2, wrap_over: int = 24, language: st
 
 def save_summary(summary: dict, output_dir: str | Path | None) -> Path | None:
     """Write ``summary.json`` (what the gallery shows: title, place, period, data cut-off, status counts)."""
-
     if not output_dir:
         return None
     text = json.dumps(summary, ensure_ascii=False, indent=2)
@@ -253,7 +252,6 @@ def save_tables(tables: dict[str, pd.DataFrame], output_dir: str | Path | None) 
     >>> [p.name for p in save_tables({"t": pd.DataFrame({"a": [1]})}, tempfile.mkdtemp())]
     ['t.csv']
     """
-
     if not output_dir:
         return []
     return [write_csv(frame, Path(output_dir) / f"{name}.csv") for name, frame in tables.items()]

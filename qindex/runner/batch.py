@@ -26,7 +26,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qindex import paths
-from qindex import paths as p
 from qindex.checks import Problems
 from qindex.errors import ClusterError, QIndexError
 from qindex.parallel import client
@@ -47,13 +46,12 @@ class Outcome:
 
 def _worker_facts(token: str) -> dict:
     """Run on each worker: what it needs to render reports exactly as the client would."""
-
     lock = lock_record()
     return {
-        "root": str(p.ROOT),
-        "notebooks": p.NOTEBOOKS.is_dir(),
-        "data_raw": p.DATA_RAW.is_dir(),
-        "sees_reports": (p.REPORTS / f".qindex-cluster-{token}").is_file(),
+        "root": str(paths.ROOT),
+        "notebooks": paths.NOTEBOOKS.is_dir(),
+        "data_raw": paths.DATA_RAW.is_dir(),
+        "sees_reports": (paths.REPORTS / f".qindex-cluster-{token}").is_file(),
         "lock_sha256": lock["lock_sha256"],
         "lock_mismatches": sorted(lock["lock_mismatches"]),
     }
@@ -63,7 +61,6 @@ def check_workers(c) -> int:
     """Every worker has the project (notebooks, data/raw), writes to the same reports/ folder as this process
     and runs the locked environment of this process; otherwise a :class:`ClusterError` naming each worker and
     what it lacks. Returns the number of workers."""
-
     token = secrets.token_hex(8)
     marker = paths.REPORTS / f".qindex-cluster-{token}"
     paths.REPORTS.mkdir(parents=True, exist_ok=True)
@@ -102,7 +99,6 @@ def check_workers(c) -> int:
 
 def _render(spec, allow_modified: bool, where: str, progress_bar: bool | None = False) -> Outcome:
     """One run, with every failure turned into an :class:`Outcome` (runs on a worker or locally)."""
-
     started = time.perf_counter()
     try:
         # the paths a spec carries are the client's: use this worker's project folder

@@ -146,7 +146,6 @@ def run_lock(name: str, poll: float = 0.5) -> Iterator[None]:
 
 def _guard(name: str) -> None:
     """The runner's own writes go through the data/raw guard too (a ``reports`` link into data/raw)."""
-
     for place in (store(name) / "lock", paths.DATA_PROCESSED / name, paths.REPORTS / name):
         guard(place)
 
