@@ -34,8 +34,7 @@ def versions(name: str) -> list[dict]:
     for folder in base.iterdir() if base.is_dir() else []:
         if folder.is_symlink() or not folder.is_dir() or not (folder / publish.COMPLETE).is_file():
             continue
-        is_current = current is not None and folder.resolve() == current
-        if not is_current and not _was_published(folder):
+        if not publish.was_published(folder):
             continue  # killed after it was complete and before it was published: no reader saw it
         pages = sorted((folder / "report").glob("*.html"))
         if not pages:
@@ -53,13 +52,6 @@ def versions(name: str) -> list[dict]:
             }
         )
     return sorted(out, key=lambda v: (v["started"], v["run_id"]), reverse=True)
-
-
-def _was_published(folder: Path) -> bool:
-    """Marked published, or in a store from before versions were marked (where every complete one was)."""
-    if (folder / publish.PUBLISHED).is_file():
-        return True
-    return not any((v / publish.PUBLISHED).is_file() for v in folder.parent.iterdir() if v.is_dir())
 
 
 def _read_json(path: Path) -> dict:

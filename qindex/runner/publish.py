@@ -66,9 +66,11 @@ def publish(name: str, folder: Path) -> None:
         paths.DATA_PROCESSED / name,
         Path(os.path.relpath(base / "current" / "data", paths.DATA_PROCESSED)),
     )
-    before = published(name)
-    if before is not None:
-        (before / PUBLISHED).write_text(before.name, encoding="utf-8")
+    # what readers have seen keeps its mark (all of a store from before versions were marked): decided for
+    # every version first, since the first mark written ends a store's "before marks"
+    seen = [v for v in _versions(base) if v != folder and was_published(v)]
+    for old in seen:
+        (old / PUBLISHED).write_text(old.name, encoding="utf-8")
     tmp = base / f".current.{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)
     tmp.symlink_to(folder.name)
@@ -83,6 +85,27 @@ def published(name: str) -> Path | None:
     return current.resolve() if current.is_symlink() and current.resolve().is_dir() else None
 
 
+def _versions(base: Path) -> list[Path]:
+    """The complete version folders of a run's store."""
+    if not base.is_dir():
+        return []
+    return [
+        v for v in base.iterdir() if v.is_dir() and not v.is_symlink() and (v / COMPLETE).is_file()
+    ]
+
+
+def was_published(folder: Path) -> bool:
+    """Whether readers could have seen a complete version: it is marked, it is ``current``, or it is in a store
+    from before versions were marked (where every complete one was published)."""
+    base = folder.parent
+    current = base / "current"
+    if (folder / PUBLISHED).is_file() or (
+        current.is_symlink() and current.resolve() == folder.resolve()
+    ):
+        return True
+    return not any((v / PUBLISHED).is_file() for v in _versions(base))
+
+
 def recover(name: str) -> list[str]:
     """Remove what killed runs of ``name`` left behind (call under :func:`run_lock`); returns what went."""
     removed = []
@@ -94,20 +117,13 @@ def recover(name: str) -> list[str]:
     if not base.is_dir():
         return removed
     keep = published(name)
-    versions = [e for e in base.iterdir() if e.is_dir() and not e.is_symlink()]
-    if versions and not any((v / PUBLISHED).is_file() for v in versions):
-        for (
-            v
-        ) in versions:  # a store from before versions were marked: its complete ones were published
-            if (v / COMPLETE).is_file():
-                (v / PUBLISHED).write_text(v.name, encoding="utf-8")
     for entry in base.iterdir():
         if entry.name in ("current", "lock") or (keep is not None and entry.resolve() == keep):
             continue
         if entry.is_symlink() or entry.is_file():  # a temporary pointer
             entry.unlink(missing_ok=True)
             removed.append(entry.name)
-        elif not (entry / COMPLETE).is_file() or not (entry / PUBLISHED).is_file():
+        elif not (entry / COMPLETE).is_file() or not was_published(entry):
             # unfinished, or finished but killed before it was published: no reader ever saw it
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry.name)
