@@ -13,6 +13,7 @@ Example
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass, fields
 
 import pandas as pd
 
@@ -54,26 +55,16 @@ def index_report(
     >>> index_report(replications=20).year  # the latest year in which the most places have a score
     2023
     """
-    return IndexReport(index_study(year, units, replications, framework_file, sa_n))
+    study = index_study(year, units, replications, framework_file, sa_n)
+    return IndexReport(**{f.name: getattr(study, f.name) for f in fields(IndexStudy)})
 
 
-class IndexReport:
-    """Everything the quality-index notebook shows for one year; the numbers are those of its study.
-
-    Attributes
-    ----------
-    study : the :class:`~qindex.city_index.IndexStudy` presented; its fields (``year``, ``year_scores``,
-        ``names``, ``pillars``, ``top``, ``weights``, ``over_time``, ``ua``, ``sa``, ``availability``,
-        ``normalised``, ``imputed``, ``levels``) read as the report's own.
-    """
-
-    def __init__(self, study: IndexStudy):
-        self.study = study
-
-    def __getattr__(self, name):
-        if name == "study":
-            raise AttributeError(name)
-        return getattr(self.study, name)
+@dataclass
+class IndexReport(IndexStudy):
+    """Everything the quality-index notebook shows for one year: an :class:`~qindex.city_index.IndexStudy`
+    (its fields are the report's numbers: ``year``, ``year_scores``, ``names``, ``pillars``, ``top``,
+    ``weights``, ``over_time``, ``ua``, ``sa``, ``availability``, ``normalised``, ``imputed``, ``levels``) and
+    the sections as methods."""
 
     def comparability(self) -> pd.DataFrame:
         """Per place scored in the year: level, share of indicators with data of the year itself (before any
