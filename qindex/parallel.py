@@ -3,7 +3,7 @@
 Everything that can spread over processes (a batch of reports, uncertainty chunks, a panel assessed or an
 index built in partitions) takes ``client``: ``None`` runs the same tasks one after another in this process,
 a ``distributed.Client`` runs them on its cluster. :func:`executor` gives either one face (``submit``,
-``gather``, ``scatter``), :func:`map_tasks` maps a function over items with it, and :func:`client` starts a
+``gather``), :func:`map_tasks` maps a function over items with it, and :func:`client` starts a
 local cluster (or connects to one) for a ``with`` block.
 
 Example
@@ -67,9 +67,6 @@ class Here:
 
     def gather(self, values):
         return values
-
-    def scatter(self, data, broadcast: bool = False):
-        return data
 
 
 def executor(client=None):
