@@ -58,8 +58,6 @@ Example
 
 from __future__ import annotations
 
-import itertools
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -424,23 +422,263 @@ def cumulative_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
       the office's) base value. Stocks after the target year bound it from above: 中国质量奖 0 in 2023 means
       no award in 2019–2022, so "零突破" by 2022 was missed.
     - A row with caveat ``stock_or_addition`` is also read as a stock level; differing verdicts → unconfirmed.
+
+    Every target is decided at once from per-target aggregates of its series up to the as-of year.
     """
-    out = _blank(t)
-    for i, (_, row) in enumerate(t.iterrows()):
-        addition = _additions(row, ctx)
-        verdict = addition
-        if "stock_or_addition" in row["caveat"]:
-            stock = _stock_level(row, ctx)
-            if addition["status"] != stock["status"]:
-                verdict = {**addition, "status": "unconfirmed", "judged_year": np.nan}
-            zh = f"按新增理解:{addition['zh']};按存量理解:{stock['zh']}"
-            en = f"as additions: {addition['en']}; as a stock: {stock['en']}"
-            if verdict["status"] == "unconfirmed":
-                zh += ";两种理解结论不同,请质量强市办确认口径"
-                en += "; the readings differ: the office should confirm which is meant"
-            verdict = {**verdict, "zh": zh, "en": en}
-        _record(out, i, row, verdict)
-    return out
+    s = _Series(t, ctx, _observations_per_target(t.assign(cap=ctx.as_of), ctx.usable))
+    n, y, v, p = len(t), s.y, s.v, s.p
+    T, ty = t["target_value"].to_numpy(float), t["target_year"].to_numpy(float)
+    base = t["plan_base_year"].to_numpy(float)
+    judged = np.minimum(ty, ctx.as_of)
+    past = t["past"].to_numpy(bool)
+    sv = t["stated_base_value"].to_numpy(float)
+    stated = ~np.isnan(sv)
+    jp = judged[p]
+    is_stock = (s.any(s.flag_has("cumulative")) | stated) & ((s.count > 0) | stated)
+    add = _Verdicts(t)
+    add.col["base_year"], add.col["base_value"] = base, np.zeros(n)
+    add.col["n_points"] = s.count
+    none = (s.count == 0) & ~stated
+    add.say(
+        none,
+        lambda i: (
+            "截至" + str(ctx.as_of) + "年没有" + add.place[i] + add.name[i] + "的数据",
+            "no data for " + add.place_en[i] + " up to " + str(ctx.as_of),
+        ),
+    )
+
+    # stocks: bounds on stock(judged) − stock(base)
+    s_lo = s.max(v, y <= jp, empty=0.0)
+    s_hi = s.min(v, y >= jp, empty=np.inf)
+    b_lo = np.where(stated, sv, s.max(v, y <= base[p], empty=0.0))
+    b_hi = np.where(stated, sv, s.min(v, y >= base[p], empty=np.inf))
+    lo, hi = np.maximum(s_lo - b_hi, 0.0), s_hi - b_lo
+    after = s.min(y, y > jp, empty=np.nan)
+    bound_after = ~np.isnan(after) & (s_hi < np.inf) & ~s.any(y == jp)
+    how = np.where(
+        stated,
+        "基期存量" + _number_text(sv) + "取自方案或填报",
+        np.where(
+            b_lo == b_hi,
+            _year_text(base) + "年存量" + _number_text(b_lo),
+            np.where(
+                b_hi > 0,
+                _year_text(base) + "年存量未知",
+                "存量为0,故" + _year_text(base) + "年存量亦为0",
+            ),
+        ),
+    ).astype(object)
+    how = np.where(
+        bound_after,
+        how + ";" + _year_text(np.nan_to_num(after)) + "年存量" + _number_text(s_hi) + "为上限",
+        how,
+    )
+    exact = is_stock & (lo == hi)
+    add.schedule(exact, lo, judged)
+    at_least = is_stock & ~exact & (lo >= T)
+    at_most = is_stock & ~exact & ~at_least & past & (hi < T)
+    unsure = is_stock & ~exact & ~at_least & ~at_most
+    add.set(is_stock, latest_year=judged, latest_source=s.last_text(ctx.usable["source"]))
+    add.set(exact, latest_value=lo)
+    for mask, value, word, word_en in (
+        (at_least, lo, "至少", "at least"),
+        (at_most, hi, "至多", "at most"),
+    ):
+        add.set(
+            mask,
+            status=np.where(at_least, np.where(past, "met", "achieved"), "missed"),
+            latest_value=value,
+            judged_year=judged,
+            gap=T - value,
+            completion_ratio=value / np.where(T != 0, T, np.nan),
+        )
+        add.say(
+            mask,
+            lambda i, value=value, word=word, word_en=word_en: (
+                _year_text(base[i])
+                + "—"
+                + _year_text(judged[i])
+                + "年新增"
+                + word
+                + _number_text(value[i])
+                + "("
+                + how[i]
+                + ")",
+                "additions "
+                + _year_text(base[i])
+                + "–"
+                + _year_text(judged[i])
+                + " "
+                + word_en
+                + " "
+                + _number_text(value[i])
+                + " ("
+                + how[i]
+                + ")",
+            ),
+        )
+    need = np.where(~np.isfinite(hi) | (lo < hi), "需提供" + _year_text(base) + "年存量", "")
+    add.say(
+        unsure,
+        lambda i: (
+            "新增数只能确定在"
+            + _number_text(lo[i])
+            + "至"
+            + _number_text(hi[i])
+            + "之间("
+            + how[i]
+            + ");"
+            + need[i],
+            "additions only known to lie in ["
+            + _number_text(lo[i])
+            + ", "
+            + _number_text(hi[i])
+            + "] ("
+            + how[i]
+            + "); the "
+            + _year_text(base[i])
+            + " stock is needed",
+        ),
+    )
+
+    # annual flows over the complete years base+1 … judged
+    flows = ~none & ~is_stock
+    in_range = (y > base[p]) & (y <= jp)
+    total = s.sum(v, in_range)
+    wanted = np.maximum(judged - base, 0)
+    complete = s.count_unique_years(in_range) >= wanted
+    add.set(
+        flows,
+        latest_year=s.max(y, in_range, empty=np.nan),
+        latest_source=s.last_text(ctx.usable["source"], in_range),
+    )
+    add.schedule(flows & complete, total, judged)
+    add.set(flows & complete, latest_value=total)
+    partial_met = flows & ~complete & (total >= T)
+    empty = flows & ~complete & ~partial_met & ~s.any(in_range)
+    short = flows & ~complete & ~partial_met & ~empty
+    missing = np.full(n, "", dtype=object)
+    for i in np.flatnonzero(partial_met | short):
+        have = set(y[s.slice(i)][in_range[s.slice(i)]].astype(int).tolist())
+        missing[i] = year_ranges(
+            [yr for yr in range(int(base[i]) + 1, int(judged[i]) + 1) if yr not in have]
+        )
+    add.set(
+        partial_met,
+        status=np.where(past, "met", "achieved"),
+        latest_value=total,
+        judged_year=judged,
+        gap=T - total,
+        completion_ratio=total / np.where(T != 0, T, np.nan),
+    )
+    add.say(
+        partial_met,
+        lambda i: (
+            "已有年份合计" + _number_text(total[i]) + ",缺" + missing[i] + "年也已达到目标",
+            "the years on record already add to "
+            + _number_text(total[i])
+            + " (missing "
+            + missing[i]
+            + ")",
+        ),
+    )
+    years_zh = _year_text(base + 1) + "—" + _year_text(judged) + "年"
+    add.say(
+        empty,
+        lambda i: (
+            "没有" + add.place[i] + years_zh[i] + "逐年新增的" + add.name[i] + "数据",
+            "no annual additions for " + _year_text(base[i] + 1) + "–" + _year_text(judged[i]),
+        ),
+    )
+    add.say(
+        short,
+        lambda i: (
+            "逐年新增数缺"
+            + missing[i]
+            + "年,已有年份合计"
+            + _number_text(total[i])
+            + ",不足以判断"
+            + years_zh[i]
+            + "累计",
+            "annual additions missing for "
+            + missing[i]
+            + "; the years on record add to "
+            + _number_text(total[i]),
+        ),
+    )
+
+    # "stock or addition": also read as a stock level; differing readings → unconfirmed
+    both = t["caveat"].str.contains("stock_or_addition", regex=False).to_numpy()
+    if both.any():
+        _stock_reading(add, s, both, T, ty, judged, past)
+    add.settle()
+    return add.frame()
+
+
+def _stock_reading(add: _Verdicts, s: _Series, both, T, ty, judged, past) -> None:
+    """The stock reading of "stock or addition" targets (stock(target year) against the target), set beside
+    the addition reading; where the two differ, the status is unconfirmed and no year is judged."""
+    y, v, p = s.y, s.v, s.p
+    cum = s.flag_has("cumulative")
+    has = s.any(cum)
+    reached_year = s.min(y, cum & (y <= judged[p]) & (v >= T[p]), empty=np.nan)
+    reached_value = s.max(v, cum & (y == reached_year[p]), empty=np.nan)
+    later = s.min(v, cum & (y >= ty[p]), empty=np.nan)
+    later_year = s.min(y, cum & (y >= ty[p]), empty=np.nan)
+    last = s.last(cum)
+    last_year, last_value = np.r_[y, np.nan][last], np.r_[v, np.nan][last]
+    N, Y = _number_text, _year_text
+    reached = has & ~np.isnan(reached_year)
+    fell = has & ~reached & past & ~np.isnan(later) & (later < T)
+    status = np.where(
+        reached, np.where(past, "met", "achieved"), np.where(fell, "missed", "not_assessable")
+    )
+    zh = np.full(len(T), "没有存量数据", dtype=object)
+    en = np.full(len(T), "no stock data", dtype=object)
+    for mask, say in (
+        (
+            reached,
+            lambda i: (
+                Y(reached_year[i]) + "年存量" + N(reached_value[i]) + "已达到" + N(T[i]),
+                "the stock reached "
+                + N(reached_value[i])
+                + " ≥ "
+                + N(T[i])
+                + " in "
+                + Y(reached_year[i]),
+            ),
+        ),
+        (
+            fell,
+            lambda i: (
+                Y(later_year[i]) + "年存量" + N(later[i]) + "仍低于" + N(T[i]),
+                "the stock was still " + N(later[i]) + " < " + N(T[i]) + " after the target year",
+            ),
+        ),
+        (
+            has & ~reached & ~fell,
+            lambda i: (
+                "最新存量" + N(last_value[i]) + "(" + Y(last_year[i]) + "年)尚未达到" + N(T[i]),
+                "the latest stock "
+                + N(last_value[i])
+                + " ("
+                + Y(last_year[i])
+                + ") is below "
+                + N(T[i]),
+            ),
+        ),
+    ):
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            zh[idx], en[idx] = say(idx)
+    differ = both & (add.col["status"] != status)
+    add.set(differ, status="unconfirmed", judged_year=np.nan)
+    i = np.flatnonzero(both)
+    add.zh[i] = "按新增理解:" + add.zh[i] + ";按存量理解:" + zh[i]
+    add.en[i] = "as additions: " + add.en[i] + "; as a stock: " + en[i]
+    d = np.flatnonzero(differ)
+    add.zh[d] = add.zh[d] + ";两种理解结论不同,请质量强市办确认口径"
+    add.en[d] = add.en[d] + "; the readings differ: the office should confirm which is meant"
 
 
 def rank_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
@@ -451,10 +689,287 @@ def rank_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     :data:`RANK_RULE`: the top 10 % of the ranked set and at least the top 3. Without a published rank, a rank
     is computed from the panel only when at least ``min_peers`` same-level places have data.
     """
-    out = _blank(t)
-    for i, (_, row) in enumerate(t.iterrows()):
-        _record(out, i, row, _published_rank(row, ctx) or _panel_rank(row, ctx))
+    out = _Verdicts(t)
+    published = _published_ranks(t, ctx, out)
+    _panel_ranks(t, ctx, out, ~published)
+    out.settle()
+    return out.frame()
+
+
+def _published_ranks(t: pd.DataFrame, ctx: Context, out: _Verdicts) -> np.ndarray:
+    """Verdicts from the latest published rank of each target's scope inside the plan period; returns
+    which targets had one."""
+    n = len(t)
+    r = ctx.rankings
+    if r.empty:
+        return np.zeros(n, bool)
+    left = pd.DataFrame(
+        {
+            "i": np.arange(n),
+            "jurisdiction_id": t["jurisdiction_id"].to_numpy(),
+            "indicator_id": t["indicator_id"].to_numpy(),
+            "scope": t["scope"].replace("", "national").to_numpy(),
+            "cap": t["cap"].to_numpy(float),
+        }
+    )
+    m = left.merge(
+        r.reset_index(drop=True).reset_index(names="r"),
+        on=["jurisdiction_id", "indicator_id", "scope"],
+    )
+    m = m[m["year"].to_numpy(float) <= m["cap"].to_numpy()]
+    if m.empty:
+        return np.zeros(n, bool)
+    m = m.sort_values(["i", "year"], kind="stable")
+    count = m.groupby("i").size()
+    last = m.groupby("i").tail(1).set_index("i")
+    i = last.index.to_numpy()
+    pos, nr, year = (last[c].to_numpy(float) for c in ("rank", "n_ranked", "year"))
+    name = (last["ranking"].astype(str) + "(" + last["publisher"].astype(str) + ")").to_numpy(
+        dtype=object
+    )
+    k = _top_k(t, i, nr, ctx.rank_rule)
+    base_y = t["plan_base_year"].to_numpy(float)[i]
+    Y, P = _year_text, _year_text
+    what = name + Y(year) + "年第" + P(pos) + "名(共" + P(nr) + "个)"
+    what_en = (
+        "rank "
+        + P(pos)
+        + " of "
+        + P(nr)
+        + " in "
+        + Y(year)
+        + " ("
+        + last["ranking"].astype(str).to_numpy(dtype=object)
+        + ", "
+        + last["publisher"].astype(str).to_numpy(dtype=object)
+        + ")"
+    )
+    early = year <= base_y
+    ok = pos <= k
+    past = t["past"].to_numpy(bool)[i]
+    status = np.where(
+        early,
+        "not_assessable",
+        np.where(past, np.where(ok, "met", "missed"), np.where(ok, "achieved", "behind")),
+    )
+    out.at(
+        i,
+        rank=pos,
+        n_peers=nr,
+        ranking=name,
+        latest_year=year,
+        latest_source=last["source"].astype(str).to_numpy(dtype=object),
+        n_points=count.loc[i].to_numpy(),
+        status=status,
+        judged_year=np.where(early, np.nan, year),
+    )
+    zh = np.where(
+        early,
+        what + ",早于规划基期" + Y(base_y) + "年,仅作基期参考;需" + Y(base_y + 1) + "年以后的排名",
+        what + "," + _k_text(t, i, k, ctx.rank_rule),
+    )
+    en = np.where(
+        early,
+        what_en + ", before the plan's base year: context only; a later rank is needed",
+        what_en + "; target top " + P(k),
+    )
+    out.say_at(i, zh, en)
+    done = np.zeros(n, bool)
+    done[i] = True
+    return done
+
+
+def _panel_ranks(t: pd.DataFrame, ctx: Context, out: _Verdicts, todo: np.ndarray) -> None:
+    """Ranks computed from the panel among same-level places (same province for scope ``province``), for
+    the targets in ``todo``."""
+    jur = ctx.catalog.jurisdictions.set_index("jurisdiction_id")
+    level, parent = jur["level"].astype(str), jur["parent_id"].fillna("").astype(str)
+    place, name, place_en = out.place, out.name, out.place_en
+    scope = t["scope"].to_numpy(dtype=object)
+    no_rank = "没有" + place + name + "的公布排名"
+    tier = todo & (scope == "peer_tier")
+    out.say(
+        tier,
+        lambda i: (
+            no_rank[i] + ";“同等城市”的名单须由质量强市办确定",
+            "no published rank; the office must name the peer cities of the same tier",
+        ),
+    )
+    todo = todo & ~tier
+    if not todo.any():
+        return
+    # each observation keyed by its peer group: indicator, level, and the province for scope "province"
+    u = ctx.usable.drop_duplicates(["jurisdiction_id", "indicator_id", "year"], keep="last")
+    u_level = u["jurisdiction_id"].map(level).fillna("").to_numpy(dtype=object)
+    u_parent = u["jurisdiction_id"].map(parent).fillna("").to_numpy(dtype=object)
+    own_j = t["jurisdiction_id"].to_numpy(dtype=object)
+    t_level = pd.Series(own_j).map(level).fillna("").to_numpy(dtype=object)
+    t_parent = np.where(
+        scope == "province", pd.Series(own_j).map(parent).fillna("").to_numpy(dtype=object), "*"
+    )
+    # the year judged: the target's own latest value up to its cap
+    own = t[["jurisdiction_id", "indicator_id"]].assign(
+        i=np.arange(len(t)), cap=t["cap"].to_numpy(float)
+    )[todo]
+    mine = own.merge(
+        u[["jurisdiction_id", "indicator_id", "year", "value"]],
+        on=["jurisdiction_id", "indicator_id"],
+    )
+    mine = mine[mine["year"].to_numpy(float) <= mine["cap"].to_numpy()]
+    latest = mine.sort_values(["i", "year"], kind="stable").groupby("i").tail(1).set_index("i")
+    none = todo.copy()
+    none[latest.index.to_numpy()] = False
+    out.say(
+        none,
+        lambda i: (
+            no_rank[i] + ",也没有" + place[i] + name[i] + "的数据",
+            "no published rank and no data for " + place_en[i],
+        ),
+    )
+    i = latest.index.to_numpy()
+    if not len(i):
+        return
+    year, own_value = latest["year"].to_numpy(float), latest["value"].to_numpy(float)
+    # peers: one value per place in the group and year; queries: each target's own value in its group
+    value = u["value"].to_numpy(float)
+    peer = [u["indicator_id"].to_numpy(dtype=object), u_level, u_parent, u["year"].to_numpy(float)]
+    query = [t["indicator_id"].to_numpy(dtype=object)[i], t_level[i], t_parent[i], year]
+    national = [peer[0], peer[1], np.full(len(u), "*", dtype=object), peer[3]]
+    if (scope == "province").any():
+        peer, value = (
+            [np.r_[a, b] for a, b in zip(national, peer, strict=True)],
+            np.r_[value, value],
+        )
+    else:
+        peer = national
+    pc, qc = _group_codes(peer, query)
+    wanted = np.isin(pc, qc)  # only the groups some target is ranked in
+    pc, value = pc[wanted], value[wanted]
+    n_peers = np.bincount(pc, minlength=qc.max() + 1)[qc]
+    d = t["direction"].to_numpy(float)[i]
+    better = _count_beyond(pc, value, qc, own_value, d)
+    rank = better + 1.0
+    few = n_peers < ctx.min_peers
+    k = _top_k(t, i, n_peers, ctx.rank_rule)
+    ok = rank <= k
+    past = t["past"].to_numpy(bool)[i]
+    status = np.where(
+        few,
+        "not_assessable",
+        np.where(past, np.where(ok, "met", "missed"), np.where(ok, "achieved", "behind")),
+    )
+    Y, P = _year_text, _year_text
+    lvl = t_level[i]
+    out.at(i, n_peers=n_peers)
+    ranked = i[~few]
+    out.at(
+        ranked,
+        status=status[~few],
+        rank=rank[~few],
+        ranking="据面板数据计算",
+        latest_year=year[~few],
+        judged_year=year[~few],
+    )
+    zh = np.where(
+        few,
+        no_rank[i]
+        + ";"
+        + Y(year)
+        + "年只有"
+        + P(n_peers)
+        + "个同级地区有数据,自行计算排名至少需要"
+        + str(ctx.min_peers)
+        + "个",
+        "据面板数据计算,"
+        + Y(year)
+        + "年在"
+        + P(n_peers)
+        + "个同级地区中第"
+        + P(rank)
+        + "名,"
+        + _k_text(t, i, k, ctx.rank_rule),
+    )
+    en = np.where(
+        few,
+        "no published rank; only "
+        + P(n_peers)
+        + " "
+        + lvl
+        + "(s) with data in "
+        + Y(year)
+        + ", a computed rank needs "
+        + str(ctx.min_peers),
+        "computed from the panel: rank "
+        + P(rank)
+        + " of "
+        + P(n_peers)
+        + " in "
+        + Y(year)
+        + " (target: top "
+        + P(k)
+        + ")",
+    )
+    out.say_at(i, zh, en)
+
+
+def _group_codes(a: list, b: list) -> tuple[np.ndarray, np.ndarray]:
+    """One integer code per distinct combination of the key columns, shared by two sets of rows ``a`` and
+    ``b`` (lists of equal-length columns): each column factorised on its own, then combined arithmetically."""
+    n = len(a[0])
+    key = np.zeros(n + len(b[0]), dtype=np.int64)
+    for col_a, col_b in zip(a, b, strict=True):
+        codes, uniques = pd.factorize(np.r_[col_a, col_b])
+        key, _ = pd.factorize(key * (len(uniques) + 1) + codes)  # stays below the number of rows
+    return key[:n], key[n:]
+
+
+def _count_beyond(
+    group: np.ndarray,
+    values: np.ndarray,
+    query_group: np.ndarray,
+    query: np.ndarray,
+    direction: np.ndarray,
+) -> np.ndarray:
+    """For each query, how many values of its group lie strictly beyond it in its direction (above for
+    direction +1, below for −1): one sort of values and queries together, no pairwise comparison."""
+    n_v, n_q = len(values), len(query)
+    out = np.zeros(n_q)
+    for sign in (1.0, -1.0):
+        pick = direction == sign
+        if not pick.any():
+            continue
+        # sort by group, then by signed value descending; a query sorts before the values equal to it, so
+        # the values before it in its group are those strictly beyond it
+        g = np.r_[group, query_group[pick]]
+        x = np.r_[-sign * values, -sign * query[pick]]
+        kind = np.r_[np.ones(n_v), np.zeros(pick.sum())]
+        order = np.lexsort((kind, x, g))
+        is_value = kind[order] == 1
+        seen = np.cumsum(is_value) - is_value
+        g_sorted = g[order]
+        start = np.r_[0, np.flatnonzero(g_sorted[1:] != g_sorted[:-1]) + 1]
+        first = np.repeat(start, np.diff(np.r_[start, len(order)]))
+        before = seen - (np.cumsum(is_value) - is_value)[first]
+        q = order[~is_value] - n_v
+        out[np.flatnonzero(pick)[q]] = before[~is_value]
     return out
+
+
+def _top_k(t: pd.DataFrame, i: np.ndarray, n: np.ndarray, rule: Mapping[str, float]) -> np.ndarray:
+    """k of "前k名": the catalogue's value, else the "前列" rule on ``n`` ranked places."""
+    stated = t["target_value"].to_numpy(float)[i]
+    rule_k = np.maximum(int(rule["min_k"]), np.ceil(rule["top_share"] * np.asarray(n, float)))
+    return np.where(np.isnan(stated), rule_k, np.trunc(stated))
+
+
+def _k_text(t: pd.DataFrame, i: np.ndarray, k: np.ndarray, rule) -> np.ndarray:
+    stated = ~np.isnan(t["target_value"].to_numpy(float)[i])
+    K = _year_text(k)
+    return np.where(
+        stated,
+        "目标为前" + K + "名",
+        f"“前列”按前{rule['top_share']:.0%}且至少前{int(rule['min_k'])}名计,即前" + K + "名",
+    )
 
 
 def trend_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
@@ -467,60 +982,106 @@ def trend_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     test is reported in the note as confidence, never used as a gate: with three values it has one degree of
     freedom and no power.
     """
-    out = _blank(t)
-    for i, (_, row) in enumerate(t.iterrows()):
-        pts = ctx.per_target[ctx.per_target["tcode"] == row["tcode"]]
-        pts = pts[pts["year"] >= row["plan_base_year"]]
-        years, values = pts["year"].to_numpy(float), pts["value"].to_numpy(float)
-        if pd.notna(row["stated_base_value"]) and row["stated_base_year"] not in years:
-            years = np.r_[row["stated_base_year"], years]
-            values = np.r_[row["stated_base_value"], values]
-        out.iloc[i, out.columns.get_loc("n_points")] = len(years)
-        word = "上升" if row["comparator"] == ">=" else "下降"
-        if len(years) < 2:
-            _no_data(out, i, row, row["cap"], need=f"至少两个年份的数据才能判断是否持续{word}")
-            _settle(out, i, row)
-            continue
-        want = 1.0 if row["comparator"] == ">=" else -1.0
-        steps = want * np.diff(values)
-        slack = np.array([_rounding(a) + _rounding(b) for a, b in itertools.pairwise(values)])
-        reversals = [f"{int(years[k])}→{int(years[k + 1])}" for k in np.flatnonzero(steps < -slack)]
-        overall = want * (values[-1] - values[0]) > 0
-        holds = overall and not reversals
-        if row["past"]:
-            status = "met" if holds else "missed"
-        else:
-            status = "achieved" if holds else ("behind" if overall else "regressing")
-        p = _one_sided_p(years, values, want)
-        series = "、".join(
-            f"{int(y)}年{number_text(v)}" for y, v in zip(years, values, strict=True)
+    n = len(t)
+    m = ctx.per_target
+    p = pd.Index(t["tcode"].to_numpy()).get_indexer(m["tcode"].to_numpy())
+    keep = (p >= 0) & (m["year"].to_numpy(float) >= m["plan_base_year"].to_numpy(float))
+    p, y, v = p[keep], m["year"].to_numpy(float)[keep], m["value"].to_numpy(float)[keep]
+    # a stated base value comes first when its year is not among the series' own
+    sy, sv = t["stated_base_year"].to_numpy(float), t["stated_base_value"].to_numpy(float)
+    stated = np.flatnonzero(~np.isnan(sv))
+    seen = np.isin(
+        stated * 100_000 + np.nan_to_num(sy[stated]).astype(np.int64),
+        p * 100_000 + y.astype(np.int64),
+    )
+    extra = stated[~seen]
+    p, y, v = np.r_[extra, p], np.r_[sy[extra], y], np.r_[sv[extra], v]
+    order = np.lexsort((y, np.r_[np.zeros(len(extra)), np.ones(len(y) - len(extra))], p))
+    p, y, v = p[order], y[order], v[order]
+    count = np.bincount(p, minlength=n)
+    end = np.cumsum(count)
+    start = end - count
+    enough = count >= 2
+    up = t["comparator"].to_numpy() == ">="
+    want = np.where(up, 1.0, -1.0)
+    word = np.where(up, "上升", "下降").astype(object)
+    at_first, at_last = np.where(count > 0, start, len(v)), np.where(count > 0, end - 1, len(v))
+    first, last = np.r_[v, np.nan][at_first], np.r_[v, np.nan][at_last]
+    y0, y1 = np.r_[y, np.nan][at_first], np.r_[y, np.nan][at_last]
+    # year-on-year reversals beyond the published rounding of the two values
+    pair = np.flatnonzero(p[1:] == p[:-1])
+    uniq, inverse = np.unique(v, return_inverse=True)
+    rounding = np.array([_rounding(x) for x in uniq])[inverse]
+    reversed_ = want[p[pair]] * (v[pair + 1] - v[pair]) < -(rounding[pair] + rounding[pair + 1])
+    rev = pair[reversed_]
+    has_rev = np.bincount(p[rev], minlength=n) > 0
+    overall = want * (last - first) > 0
+    holds = overall & ~has_rev
+    past = t["past"].to_numpy(bool)
+    status = np.where(
+        past,
+        np.where(holds, "met", "missed"),
+        np.where(holds, "achieved", np.where(overall, "behind", "regressing")),
+    )
+    out = _Verdicts(t)
+    out.col["n_points"] = count
+    out.set(
+        enough,
+        status=status,
+        latest_year=y1,
+        latest_value=last,
+        base_year=y0,
+        base_value=first,
+        judged_year=y1,
+    )
+    fit = ols_by_group(p, y, v, n)
+    slope, se = want * fit["slope"], fit["se_slope"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pv = np.where(
+            se > 0,
+            stats.t.sf(slope / np.where(se > 0, se, 1.0), np.maximum(count - 2, 1)),
+            np.where(slope > 0, 0.0, 1.0),
         )
-        zh = f"{series}:" + (
-            f"持续{word}"
-            if holds
-            else (f"总体{word}但{'、'.join(reversals)}反向" if overall else f"未{word}")
-        )
-        en = f"{len(years)} values {int(years[0])}–{int(years[-1])}: " + (
-            "moving as wanted throughout"
-            if holds
-            else (
-                f"right overall, reversed {', '.join(reversals)}" if overall else "wrong direction"
+    pv = np.where(count >= 3, pv, np.nan)
+    reversals: dict[int, list[str]] = {}
+    for k in rev.tolist():
+        reversals.setdefault(int(p[k]), []).append(f"{int(y[k])}→{int(y[k + 1])}")
+    points = [f"{int(a)}年{number_text(b)}" for a, b in zip(y.tolist(), v.tolist(), strict=True)]
+    for i in np.flatnonzero(enough).tolist():
+        w = word[i]
+        r = reversals.get(i, [])
+        zh = (
+            "、".join(points[start[i] : end[i]])
+            + ":"
+            + (
+                f"持续{w}"
+                if holds[i]
+                else (f"总体{w}但{'、'.join(r)}反向" if overall[i] else f"未{w}")
             )
         )
-        if not np.isnan(p):
-            zh += f"(斜率单侧检验 p = {p:.3f},仅作参考)"
-            en += f" (one-sided slope test p = {p:.3f}, for information)"
-        for key, value in {
-            "status": status,
-            "latest_year": years[-1],
-            "latest_value": values[-1],
-            "base_year": years[0],
-            "base_value": values[0],
-            "judged_year": years[-1],
-        }.items():
-            out.iloc[i, out.columns.get_loc(key)] = value
-        _say(out, i, zh, en)
-    return out
+        en = f"{count[i]} values {int(y0[i])}–{int(y1[i])}: " + (
+            "moving as wanted throughout"
+            if holds[i]
+            else (f"right overall, reversed {', '.join(r)}" if overall[i] else "wrong direction")
+        )
+        if not np.isnan(pv[i]):
+            zh += f"(斜率单侧检验 p = {pv[i]:.3f},仅作参考)"
+            en += f" (one-sided slope test p = {pv[i]:.3f}, for information)"
+        out.zh[i], out.en[i] = zh, en
+    cap = t["cap"].to_numpy(float)
+    out.say(
+        ~enough,
+        lambda i: (
+            out.place[i] + out.name[i] + ":至少两个年份的数据才能判断是否持续" + word[i],
+            "no data for "
+            + out.place_en[i]
+            + " up to "
+            + _year_text(cap[i])
+            + " (two years are needed)",
+        ),
+    )
+    out.settle()
+    return out.frame()
 
 
 def unscored_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
@@ -627,274 +1188,167 @@ def definition_check(tg: pd.DataFrame, res: pd.DataFrame, ctx: Context) -> pd.Da
     return res
 
 
-# ------------------------------------------------------------------ cumulative: flows and stocks
+# ------------------------------------------------------------------ columns of verdicts, filled by masks
 
 
-def _additions(row, ctx: Context) -> dict:
-    """The addition reading of a cumulative target; see :func:`cumulative_rule`."""
-    base, ty, T = int(row["plan_base_year"]), int(row["target_year"]), row["target_value"]
-    judged = int(min(ty, ctx.as_of))
-    series = _series_rows(row, ctx, ctx.as_of)
-    is_stock = series["flag"].str.contains("cumulative").any() or pd.notna(row["stated_base_value"])
-    out = {"base_year": base, "base_value": 0.0, "judged_year": np.nan, "n_points": len(series)}
-    if series.empty and pd.isna(row["stated_base_value"]):
-        return out | {
-            "status": "not_assessable",
-            "zh": f"截至{ctx.as_of}年没有{row['place_zh']}{row['name_zh']}的数据",
-            "en": f"no data for {row['place_en']} up to {ctx.as_of}",
-        }
-    if is_stock:
-        lo, hi, how = _stock_bounds(series, judged, base, row)
-        out |= {"latest_year": judged, "latest_source": _last(series, "source")}
-        if lo == hi:
-            return out | _schedule_additions(row, lo, judged, ctx) | {"latest_value": lo}
-        if lo >= T:
-            status = "met" if row["past"] else "achieved"
-            return out | {
-                "status": status,
-                "latest_value": lo,
-                "judged_year": judged,
-                "zh": f"{base}—{judged}年新增至少{number_text(lo)}({how})",
-                "en": f"additions {base}–{judged} at least {number_text(lo)} ({how})",
-                "gap": T - lo,
-                "completion_ratio": lo / T,
-            }
-        if row["past"] and hi < T:
-            return out | {
-                "status": "missed",
-                "latest_value": hi,
-                "judged_year": judged,
-                "zh": f"{base}—{judged}年新增至多{number_text(hi)}({how})",
-                "en": f"additions {base}–{judged} at most {number_text(hi)} ({how})",
-                "gap": T - hi,
-                "completion_ratio": hi / T,
-            }
-        need = f"需提供{base}年存量" if not np.isfinite(hi) or lo < hi else ""
-        return out | {
-            "status": "not_assessable",
-            "zh": f"新增数只能确定在{number_text(lo)}至{'∞' if np.isinf(hi) else f'{number_text(hi)}'}之间({how});{need}",
-            "en": f"additions only known to lie in [{number_text(lo)}, {number_text(hi)}] ({how}); the {base} stock is needed",
-        }
-    flows = series[(series["year"] > base) & (series["year"] <= judged)]
-    wanted = list(range(base + 1, judged + 1))
-    missing = [y for y in wanted if y not in set(flows["year"].astype(int))]
-    total = float(flows["value"].sum())
-    out |= {"latest_year": flows["year"].max() if len(flows) else np.nan}
-    out |= {"latest_source": _last(flows, "source")}
-    years = f"{base + 1}—{judged}年"
-    if not missing:
-        return out | _schedule_additions(row, total, judged, ctx) | {"latest_value": total}
-    if total >= T:
-        return out | {
-            "status": "met" if row["past"] else "achieved",
-            "latest_value": total,
-            "judged_year": judged,
-            "gap": T - total,
-            "completion_ratio": total / T,
-            "zh": f"已有年份合计{number_text(total)},缺{year_ranges(missing)}年也已达到目标",
-            "en": f"the years on record already add to {number_text(total)} (missing {year_ranges(missing)})",
-        }
-    if flows.empty:
-        return out | {
-            "status": "not_assessable",
-            "zh": f"没有{row['place_zh']}{years}逐年新增的{row['name_zh']}数据",
-            "en": f"no annual additions for {base + 1}–{judged}",
-        }
-    return out | {
-        "status": "not_assessable",
-        "latest_value": np.nan,
-        "zh": f"逐年新增数缺{year_ranges(missing)}年,已有年份合计{number_text(total)},不足以判断{years}累计",
-        "en": f"annual additions missing for {year_ranges(missing)}; the years on record add to {number_text(total)}",
-    }
+class _Verdicts:
+    """The result columns of one rule for the rows of ``t``, filled for many rows at a time.
 
+    ``set(mask, col=values)`` writes full-length arrays (or scalars) where ``mask`` holds; ``at(i, ...)``
+    writes values aligned with the positions ``i``; ``say`` appends a Chinese and an English sentence to the
+    rows of a mask, as :func:`_say` does for one row. Rules build their verdicts column-wise with these, so
+    that their time grows with the number of targets, not with targets × observations.
+    """
 
-def _schedule_additions(row, additions: float, judged: int, ctx: Context) -> dict:
-    """An exact count of additions: met/missed for a past target, else the 序时进度 ladder."""
-    T, base, ty = row["target_value"], row["plan_base_year"], row["target_year"]
-    progress, elapsed = additions / T, (judged - base) / (ty - base)
-    if row["past"]:
-        status = "met" if additions >= T else "missed"
-    elif additions >= T:
-        status = "achieved"
-    elif additions <= 0:
-        status = "regressing"
-    else:
-        status = "ahead" if progress >= elapsed else "behind"
-    return {
-        "status": status,
-        "judged_year": judged,
-        "gap": T - additions,
-        "completion_ratio": progress,
-        "progress_ratio": progress if not row["past"] else np.nan,
-        "elapsed_share": elapsed,
-        "zh": f"{int(base)}—{judged}年新增{number_text(additions)}",
-        "en": f"additions {int(base)}–{judged}: {number_text(additions)}",
-    }
+    TEXT = ("status", "latest_source", "ranking")
 
-
-def _stock_bounds(series: pd.DataFrame, judged: int, base: int, row) -> tuple[float, float, str]:
-    """Bounds on stock(judged) − stock(base) for a non-decreasing stock."""
-    y, v = series["year"].to_numpy(), series["value"].to_numpy(float)
-    s_lo = v[y <= judged].max() if (y <= judged).any() else 0.0
-    s_hi = v[y >= judged].min() if (y >= judged).any() else np.inf
-    if pd.notna(row["stated_base_value"]):
-        b_lo = b_hi = float(row["stated_base_value"])
-        how = f"基期存量{number_text(b_lo)}取自方案或填报"
-    else:
-        b_lo = v[y <= base].max() if (y <= base).any() else 0.0
-        b_hi = v[y >= base].min() if (y >= base).any() else np.inf
-        how = (
-            f"{base}年存量{number_text(b_lo)}"
-            if b_lo == b_hi
-            else (f"{base}年存量未知" if b_hi > 0 else f"存量为0,故{base}年存量亦为0")
+    def __init__(self, t: pd.DataFrame):
+        n = len(t)
+        self.t = t
+        self.col = {c: np.full(n, np.nan) for c in RESULT if c not in ("note", "note_en")}
+        for c in self.TEXT:
+            self.col[c] = np.full(n, "", dtype=object)
+        self.col["status"][:] = "not_assessable"
+        self.col["inferred"] = np.zeros(n, bool)
+        self.col["n_points"] = np.zeros(n)
+        self.zh, self.en = np.full(n, "", dtype=object), np.full(n, "", dtype=object)
+        self.place, self.name = (t[c].to_numpy(dtype=object) for c in ("place_zh", "name_zh"))
+        self.place_en, self.holder = (
+            t[c].to_numpy(dtype=object) for c in ("place_en", "data_holder")
         )
-    parts = []
-    if (y > judged).any() and s_hi < np.inf and not (y == judged).any():
-        parts.append(f"{y[y > judged].min()}年存量{number_text(s_hi)}为上限")
-    how = ";".join([how, *parts])
-    return max(s_lo - b_hi, 0.0), s_hi - b_lo, how
+
+    def set(self, mask, **cols) -> None:
+        self.at(np.flatnonzero(mask), **{k: _pick(v, mask) for k, v in cols.items()})
+
+    def at(self, i, **cols) -> None:
+        for key, value in cols.items():
+            self.col[key][i] = value
+
+    def say(self, mask, say) -> None:
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            self.say_at(idx, *say(idx))
+
+    def say_at(self, idx, zh, en) -> None:
+        for arr, sep, text in ((self.zh, ";", zh), (self.en, "; ", en)):
+            text = np.broadcast_to(np.asarray(text, dtype=object), idx.shape)
+            old = arr[idx]
+            arr[idx] = np.where(old == "", text, old + sep + text)
+
+    def schedule(self, mask, additions: np.ndarray, judged: np.ndarray) -> None:
+        """An exact count of additions: met/missed for a past target, else the 序时进度 ladder."""
+        t = self.t
+        T, ty = t["target_value"].to_numpy(float), t["target_year"].to_numpy(float)
+        base, past = t["plan_base_year"].to_numpy(float), t["past"].to_numpy(bool)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            progress, elapsed = additions / T, (judged - base) / (ty - base)
+        live = np.where(
+            additions >= T,
+            "achieved",
+            np.where(
+                additions <= 0, "regressing", np.where(progress >= elapsed, "ahead", "behind")
+            ),
+        )
+        self.set(
+            mask,
+            status=np.where(past, np.where(additions >= T, "met", "missed"), live),
+            judged_year=judged,
+            gap=T - additions,
+            completion_ratio=progress,
+            progress_ratio=np.where(past, np.nan, progress),
+            elapsed_share=elapsed,
+        )
+        Y, N = _year_text, _number_text
+        self.say(
+            mask,
+            lambda i: (
+                Y(base[i]) + "—" + Y(judged[i]) + "年新增" + N(additions[i]),
+                "additions " + Y(base[i]) + "–" + Y(judged[i]) + ": " + N(additions[i]),
+            ),
+        )
+
+    def settle(self) -> None:
+        """Name what would settle a target that cannot be assessed: the holder of the data."""
+        h = self.holder
+        self.say(
+            (self.col["status"] == "not_assessable") & (h != ""),
+            lambda i: ("可向" + h[i] + "索取", "held by " + h[i]),
+        )
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame({**self.col, "note": self.zh, "note_en": self.en})[RESULT]
 
 
-def _stock_level(row, ctx: Context) -> dict:
-    """The stock reading of a "stock or addition" target: stock(target year) against the target."""
-    T, ty = row["target_value"], int(row["target_year"])
-    judged = int(min(ty, ctx.as_of))
-    series = _series_rows(row, ctx, ctx.as_of)
-    series = series[series["flag"].str.contains("cumulative")]
-    if series.empty:
-        return {"status": "not_assessable", "zh": "没有存量数据", "en": "no stock data"}
-    y, v = series["year"].to_numpy(), series["value"].to_numpy(float)
-    reached = y[(y <= judged) & (v >= T)]
-    if len(reached):
-        year = int(reached.min())
-        return {
-            "status": "met" if row["past"] else "achieved",
-            "zh": f"{year}年存量{number_text(v[y == year].max())}已达到{number_text(T)}",
-            "en": f"the stock reached {number_text(v[y == year].max())} ≥ {number_text(T)} in {year}",
-        }
-    later = v[y >= ty]
-    if row["past"] and len(later) and later.min() < T:
-        return {
-            "status": "missed",
-            "zh": f"{int(y[y >= ty].min())}年存量{number_text(later.min())}仍低于{number_text(T)}",
-            "en": f"the stock was still {number_text(later.min())} < {number_text(T)} after the target year",
-        }
-    return {
-        "status": "not_assessable",
-        "zh": f"最新存量{number_text(v[-1])}({int(y[-1])}年)尚未达到{number_text(T)}",
-        "en": f"the latest stock {number_text(v[-1])} ({int(y[-1])}) is below {number_text(T)}",
-    }
+def _pick(value, mask):
+    value = np.asarray(value, dtype=object if isinstance(value, str) else None)
+    return value[mask] if value.ndim else value
 
 
-# ------------------------------------------------------------------ rank
+class _Series:
+    """The observations of each target's series as flat arrays sorted by target and year (``p`` the
+    target's position in ``t``), with per-target reductions that each take one pass over them."""
 
+    def __init__(self, t: pd.DataFrame, ctx: Context, rows: pd.DataFrame):
+        p = pd.Index(t["tcode"].to_numpy()).get_indexer(rows["tcode"].to_numpy())
+        keep = p >= 0
+        year, value = rows["year"].to_numpy(float)[keep], rows["value"].to_numpy(float)[keep]
+        srow = rows["srow"].to_numpy()[keep].astype(int)
+        order = np.lexsort((year, p[keep]))
+        self.p, self.y, self.v, self.srow = p[keep][order], year[order], value[order], srow[order]
+        self.n = len(t)
+        self.count = np.bincount(self.p, minlength=self.n)
+        self.end = np.cumsum(self.count)
+        self.start = self.end - self.count
+        self.usable = ctx.usable
 
-def _published_rank(row, ctx: Context) -> dict | None:
-    """The verdict from the latest published rank of the target's scope inside the plan period."""
-    r = ctx.rankings
-    if r.empty:
-        return None
-    scope = row["scope"] or "national"
-    mine = r[
-        (r["jurisdiction_id"] == row["jurisdiction_id"])
-        & (r["indicator_id"] == row["indicator_id"])
-        & (r["scope"] == scope)
-        & (r["year"] <= row["cap"])
-    ].sort_values("year")
-    if mine.empty:
-        return None
-    last = mine.iloc[-1]
-    pos, n, year = int(last["rank"]), int(last["n_ranked"]), int(last["year"])
-    k = _top_k(row, n, ctx.rank_rule)
-    what = f"{last['ranking']}({last['publisher']}){year}年第{pos}名(共{n}个)"
-    what_en = f"rank {pos} of {n} in {year} ({last['ranking']}, {last['publisher']})"
-    base = {
-        "rank": pos,
-        "n_peers": n,
-        "ranking": f"{last['ranking']}({last['publisher']})",
-        "latest_year": year,
-        "latest_source": last["source"],
-        "n_points": len(mine),
-    }
-    if year <= row["plan_base_year"]:
-        return base | {
-            "status": "not_assessable",
-            "zh": f"{what},早于规划基期{int(row['plan_base_year'])}年,仅作基期参考;需{int(row['plan_base_year']) + 1}年以后的排名",
-            "en": f"{what_en}, before the plan's base year: context only; a later rank is needed",
-        }
-    ok = pos <= k
-    status = ("met" if ok else "missed") if row["past"] else ("achieved" if ok else "behind")
-    return base | {
-        "status": status,
-        "judged_year": year,
-        "zh": f"{what},{_k_text(row, k, n, ctx.rank_rule)}",
-        "en": f"{what_en}; target top {k}",
-    }
+    def flag_has(self, word: str) -> np.ndarray:
+        flags = self.usable["flag"].to_numpy(dtype=object)[self.srow]
+        codes, uniques = pd.factorize(pd.Series(flags, dtype=object).fillna(""))
+        return (
+            np.array([word in str(u) for u in uniques], dtype=bool)[codes]
+            if len(codes)
+            else codes > 0
+        )
 
+    def any(self, mask) -> np.ndarray:
+        return np.bincount(self.p[mask], minlength=self.n) > 0
 
-def _panel_rank(row, ctx: Context) -> dict:
-    """A rank computed from the panel among same-level places (same province for scope ``province``)."""
-    jur = ctx.catalog.jurisdictions.set_index("jurisdiction_id")
-    j = row["jurisdiction_id"]
-    level_j = jur.at[j, "level"]
-    peers = jur.index[jur["level"] == level_j]
-    if row["scope"] == "province":
-        peers = jur.index[(jur["level"] == level_j) & (jur["parent_id"] == jur.at[j, "parent_id"])]
-    u = ctx.usable
-    s = u[(u["indicator_id"] == row["indicator_id"]) & u["jurisdiction_id"].isin(peers)]
-    s = s[s["year"] <= row["cap"]]
-    own = s[s["jurisdiction_id"] == j]
-    no_rank = f"没有{row['place_zh']}{row['name_zh']}的公布排名"
-    if row["scope"] == "peer_tier":
-        return {
-            "status": "not_assessable",
-            "zh": f"{no_rank};“同等城市”的名单须由质量强市办确定",
-            "en": "no published rank; the office must name the peer cities of the same tier",
-        }
-    if own.empty:
-        return {
-            "status": "not_assessable",
-            "zh": f"{no_rank},也没有{row['place_zh']}{row['name_zh']}的数据",
-            "en": f"no published rank and no data for {row['place_en']}",
-        }
-    year = int(own["year"].max())
-    same_year = s[s["year"] == year]
-    n = same_year["jurisdiction_id"].nunique()
-    if n < ctx.min_peers:
-        return {
-            "status": "not_assessable",
-            "n_peers": n,
-            "zh": f"{no_rank};{year}年只有{n}个同级地区有数据,自行计算排名至少需要{ctx.min_peers}个",
-            "en": f"no published rank; only {n} {level_j}(s) with data in {year}, a computed rank needs {ctx.min_peers}",
-        }
-    d = row["direction"]
-    values = same_year.groupby("jurisdiction_id")["value"].last()
-    pos = int((d * values > d * values[j]).sum() + 1)
-    k = _top_k(row, n, ctx.rank_rule)
-    ok = pos <= k
-    status = ("met" if ok else "missed") if row["past"] else ("achieved" if ok else "behind")
-    return {
-        "status": status,
-        "rank": pos,
-        "n_peers": n,
-        "ranking": "据面板数据计算",
-        "latest_year": year,
-        "judged_year": year,
-        "zh": f"据面板数据计算,{year}年在{n}个同级地区中第{pos}名,{_k_text(row, k, n, ctx.rank_rule)}",
-        "en": f"computed from the panel: rank {pos} of {n} in {year} (target: top {k})",
-    }
+    def sum(self, x, mask) -> np.ndarray:
+        return np.bincount(self.p[mask], x[mask], minlength=self.n)
 
+    def max(self, x, mask, empty: float) -> np.ndarray:
+        return self._reduce(np.maximum, -np.inf, x, mask, empty)
 
-def _top_k(row, n: int, rule: Mapping[str, float]) -> int:
-    if pd.notna(row["target_value"]):
-        return int(row["target_value"])
-    return max(int(rule["min_k"]), math.ceil(rule["top_share"] * n))
+    def min(self, x, mask, empty: float) -> np.ndarray:
+        return self._reduce(np.minimum, np.inf, x, mask, empty)
 
+    def _reduce(self, ufunc, start, x, mask, empty) -> np.ndarray:
+        out = np.full(self.n, start)
+        ufunc.at(out, self.p[mask], x[mask])
+        return np.where(self.any(mask), out, empty)
 
-def _k_text(row, k: int, n: int, rule) -> str:
-    if pd.notna(row["target_value"]):
-        return f"目标为前{k}名"
-    return f"“前列”按前{rule['top_share']:.0%}且至少前{int(rule['min_k'])}名计,即前{k}名"
+    def last(self, mask) -> np.ndarray:
+        """Position (in the flat arrays) of each target's last row where ``mask`` holds; −1 if none."""
+        out = np.full(self.n, -1)
+        np.maximum.at(out, self.p[mask], np.flatnonzero(mask))
+        return out
+
+    def last_text(self, column: pd.Series, mask=None) -> np.ndarray:
+        """The text of ``column`` (a column of the usable observations) on each target's last row."""
+        last = self.last(np.ones(len(self.p), bool) if mask is None else mask)
+        out = np.full(self.n, "", dtype=object)
+        has = last >= 0
+        values = column.to_numpy(dtype=object)[self.srow[last[has]]]
+        out[has] = [str(x) for x in values]
+        return out
+
+    def count_unique_years(self, mask) -> np.ndarray:
+        p, y = self.p[mask], self.y[mask]
+        new = np.r_[True, (p[1:] != p[:-1]) | (y[1:] != y[:-1])] if len(p) else np.zeros(0, bool)
+        return np.bincount(p[new], minlength=self.n)
+
+    def slice(self, i: int) -> slice:
+        return slice(self.start[i], self.end[i])
 
 
 # ------------------------------------------------------------------ shared machinery
@@ -942,16 +1396,6 @@ def _series_state(t: pd.DataFrame, ctx: Context) -> dict:
         "inferred_note": np.where(inferred, notes, ""),
         "base_stated": stated,
     }
-
-
-def _series_rows(row, ctx: Context, up_to: int) -> pd.DataFrame:
-    u = ctx.usable
-    s = u[
-        (u["jurisdiction_id"] == row["jurisdiction_id"])
-        & (u["indicator_id"] == row["indicator_id"])
-        & (u["year"] <= up_to)
-    ]
-    return s.sort_values("year")
 
 
 def _observations_per_target(tg: pd.DataFrame, usable: pd.DataFrame) -> pd.DataFrame:
@@ -1046,16 +1490,6 @@ def known_implications(implications: pd.DataFrame, cat: Catalog) -> pd.DataFrame
     return implications[keep]
 
 
-def _record(out: pd.DataFrame, i: int, row, verdict: dict) -> None:
-    """Write one row's verdict (result columns, its sentences, and who holds the data when undecided)."""
-    for key, value in verdict.items():
-        if key in out.columns:
-            out.iloc[i, out.columns.get_loc(key)] = value
-    _say(out, i, verdict["zh"], verdict["en"])
-    if verdict["status"] == "not_assessable":
-        _settle(out, i, row)
-
-
 def _blank(t: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=range(len(t)), columns=RESULT, dtype=object)
     for col in RESULT:
@@ -1077,22 +1511,6 @@ def _say(out: pd.DataFrame, i: int, zh: str, en: str) -> None:
         out.iat[i, j] = (
             f"{old};{text}" if col == "note" and old else (f"{old}; {text}" if old else text)
         )
-
-
-def _no_data(out, i, row, cap, need: str = "") -> None:
-    cap = int(cap)
-    zh = f"截至{cap}年没有{row['place_zh']}{row['name_zh']}的数据"
-    en = f"no data for {row['place_en']} up to {cap}"
-    if need:
-        zh, en = f"{row['place_zh']}{row['name_zh']}:{need}", f"{en} (two years are needed)"
-    _say(out, i, zh, en)
-
-
-def _settle(out, i, row) -> None:
-    """Name what would settle a target that cannot be assessed: the holder of the data."""
-    holder = row.get("data_holder", "") or ""
-    if holder:
-        _say(out, i, f"可向{holder}索取", f"held by {holder}")
 
 
 def _year_text(years: np.ndarray) -> np.ndarray:
@@ -1125,20 +1543,6 @@ def _rounding(value: float) -> float:
     text = f"{value:.6f}".rstrip("0").rstrip(".")
     decimals = len(text.split(".")[1]) if "." in text else 0
     return 0.5 * 10.0**-decimals
-
-
-def _one_sided_p(years, values, want) -> float:
-    if len(years) < 3:
-        return float("nan")
-    fit = ols_by_group(np.zeros(len(years), dtype=int), years, values, 1)
-    slope, se = fit["slope"][0], fit["se_slope"][0]
-    if not se > 0:
-        return 0.0 if want * slope > 0 else 1.0
-    return float(stats.t.sf(want * slope / se, fit["n"][0] - 2))
-
-
-def _last(frame: pd.DataFrame, col: str) -> str:
-    return str(frame[col].iloc[-1]) if len(frame) and col in frame.columns else ""
 
 
 def _typed(out: pd.DataFrame) -> pd.DataFrame:

@@ -141,6 +141,115 @@ def synthetic_panel(
     return cat, panel, tg
 
 
+#: Target types :func:`synthetic_rule_panel` makes.
+RULE_KINDS = ("level", "cumulative", "rank", "trend")
+
+
+def synthetic_rule_panel(
+    kind: str, n_units: int = 100, n_indicators: int = 10, n_years: int = 12, seed: int = 0
+) -> tuple[Catalog, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`synthetic_panel` with every target of one type, and the cases each rule distinguishes.
+
+    Used to check the rules against the per-target reference and to time them (``benchmarks/bench_rules.py``).
+    A seeded ~10 % of values is dropped, so that series have gaps; 5 % of the series have no data and 5 % only
+    their last year.
+
+    - ``cumulative``: even indicators are stocks (flag ``cumulative``, made non-decreasing), odd ones annual
+      flows; a fifth of the targets state a base value, a tenth carry the ``stock_or_addition`` caveat; the
+      target asks for a seeded share of the additions the series makes.
+    - ``rank``: top-k targets (k 1–10, a third "前列" without k), a quarter of them with a published rank
+      in the returned rankings, a fifth of scope ``province`` (units fall into 7 provinces), a few ``peer_tier``.
+    - ``trend``: "持续上升/下降" in the indicator's direction; a fifth state a base value.
+
+    Returns
+    -------
+    (Catalog, panel, targets, rankings)
+        ``rankings`` is empty except for ``rank``.
+    """
+    from dataclasses import replace
+
+    if kind not in RULE_KINDS:
+        raise ValueError(f"kind must be one of {RULE_KINDS}, got {kind!r}")
+    cat, panel, tg = synthetic_panel(n_units, n_indicators, n_years, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    series = panel.groupby(["jurisdiction_id", "indicator_id"], sort=False).ngroup().to_numpy()
+    fate = rng.random(series.max() + 1)[series]  # < 0.05: no data; < 0.10: the last year only
+    last_year = panel["year"].to_numpy() == panel["year"].max()
+    keep = (rng.random(len(panel)) > 0.1) & (fate >= 0.05) & ((fate >= 0.10) | last_year)
+    panel = panel[keep].reset_index(drop=True)
+    n = len(tg)
+    tg = tg.assign(target_type=kind, scope="", caveat="")
+    rankings = pd.DataFrame(columns=["jurisdiction_id", "indicator_id", "year", "rank", "n_ranked"])
+    if kind == "cumulative":
+        ind_no = panel["indicator_id"].str[-3:].astype(int).to_numpy()
+        stock = ind_no % 2 == 0
+        panel["flag"] = np.where(stock, "cumulative", "")
+        panel = panel.sort_values(["jurisdiction_id", "indicator_id", "year"], kind="stable")
+        running = panel.groupby(["jurisdiction_id", "indicator_id"])["value"].cummax()
+        panel["value"] = np.where(stock, running, panel["value"]).round(1)
+        panel = panel.reset_index(drop=True)
+        totals = panel.groupby(["jurisdiction_id", "indicator_id"])["value"].agg(
+            ["min", "max", "sum"]
+        )
+        key = pd.MultiIndex.from_frame(tg[["jurisdiction_id", "indicator_id"]])
+        t_stock = tg["indicator_id"].str[-3:].astype(int).to_numpy() % 2 == 0
+        made = np.where(
+            t_stock,
+            totals["max"].reindex(key).to_numpy() - totals["min"].reindex(key).to_numpy(),
+            totals["sum"].reindex(key).to_numpy(),
+        )
+        tg["target_value"] = np.round(
+            np.nan_to_num(made, nan=10.0) * rng.uniform(0.5, 1.5, n) + 1, 0
+        )
+        tg["comparator"] = ">="
+        stated = rng.random(n) < 0.2
+        tg["base_value"] = np.where(stated, np.round(rng.uniform(0, 50, n), 0), np.nan)
+        tg["base_year"] = np.where(stated, float(panel["year"].min()), np.nan)
+        tg["caveat"] = np.where(rng.random(n) < 0.1, "stock_or_addition", "")
+        tg["target_year"] = int(panel["year"].max()) - rng.integers(-3, 4, n)
+    elif kind == "rank":
+        tg["target_value"] = np.where(rng.random(n) < 0.33, np.nan, rng.integers(1, 11, n))
+        tg["comparator"] = "<="
+        tg["scope"] = rng.choice(
+            ["", "national", "province", "peer_tier"], n, p=[0.4, 0.35, 0.2, 0.05]
+        )
+        tg["target_year"] = int(panel["year"].max()) - rng.integers(-3, 4, n)
+        units = cat.jurisdictions["jurisdiction_id"].to_numpy()
+        parents = np.array([f"SYN-PROVINCE-{i % 7}" for i in range(len(units))])
+        cat = replace(cat, jurisdictions=cat.jurisdictions.assign(parent_id=parents))
+        published = tg[rng.random(n) < 0.25]
+        years = panel["year"].unique()
+        rows = published.loc[published.index.repeat(2)].reset_index(drop=True)
+        rankings = pd.DataFrame(
+            {
+                "jurisdiction_id": rows["jurisdiction_id"],
+                "indicator_id": rows["indicator_id"],
+                "year": rng.choice(years, len(rows)),
+                "rank": rng.integers(1, 30, len(rows)),
+                "n_ranked": 30,
+                "scope": rows["scope"].replace("", "national"),
+                "ranking": "示例排名",
+                "publisher": "示例发布机构",
+                "source": SOURCE.format(seed=seed),
+                "quote": "",
+                "flag": "",
+                "note": "",
+            }
+        ).drop_duplicates(["jurisdiction_id", "indicator_id", "scope", "year"])
+        for col in ("year", "rank", "n_ranked"):
+            rankings[col] = rankings[col].astype("Int64")
+    elif kind == "trend":
+        tg["target_value"] = np.nan
+        panel["value"] = panel["value"].round(1)
+        stated = rng.random(n) < 0.2
+        tg["base_value"] = np.where(stated, np.round(rng.uniform(1, 90, n), 1), np.nan)
+        tg["base_year"] = np.where(stated, float(panel["year"].min()), np.nan)
+        tg["target_year"] = int(panel["year"].max()) - rng.integers(-3, 4, n)
+    tg["target_year"] = tg["target_year"].astype(int)
+    cat = replace(cat, targets=tg)
+    return cat, panel, tg, rankings.reset_index(drop=True)
+
+
 #: The fictional district of the synthetic example.
 EXAMPLE_JURISDICTION = "SYN-DISTRICT"
 
