@@ -422,3 +422,34 @@ def test_a_sobol_design_on_too_few_rows_is_refused_not_read_as_no_sensitivity():
     study = load_study({"assumptions": [{"name": "w", "kind": "weights", "noise": 0.25}]}, fw)
     with pytest.raises(SpecError, match="replications ≥ 8"):
         sensitivity(data, fw, study, n=1)
+
+
+def test_replications_run_on_one_blas_thread_whatever_the_environment_says(asem, monkeypatch):
+    # The replication loop makes many small matrix products; BLAS threads on top of chunks and workers only
+    # fight each other (issue 30). Inside the loop the limit is one thread; outside it nothing is changed.
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from qindex.composite.sensitivity import engine
+
+    data, fw = asem
+    study = load_study(ALL_KINDS, fw)
+    seen = []
+    real = engine.chunk_ranks
+
+    def spy(*args):
+        seen.extend(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+        return real(*args)
+
+    monkeypatch.setattr("qindex.composite.sensitivity.montecarlo.chunk_ranks", spy)
+    u = np.random.default_rng(5).random((130, len(study.assumptions)))
+    with warnings.catch_warnings(), threadpool_limits(limits=2, user_api="blas"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        two = run_replications(data, fw, study, u)[0]
+        after = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    assert seen and set(seen) == {1}
+    assert after and set(after) == {2}  # restored
+    monkeypatch.setattr("qindex.composite.sensitivity.montecarlo.chunk_ranks", real)
+    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        one = run_replications(data, fw, study, u)[0]
+    np.testing.assert_array_equal(one, two)

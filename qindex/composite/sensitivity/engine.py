@@ -19,6 +19,7 @@ from qindex.composite.normalise import normalise_column
 from qindex.composite.sensitivity.study import Study
 from qindex.composite.treat import treat
 from qindex.errors import Problem, SpecError
+from qindex.parallel import one_blas_thread
 
 
 class Engine:
@@ -389,7 +390,8 @@ def chunk_on_worker(token: str, data, framework, study, u: np.ndarray) -> np.nda
     eng = _WORKER_ENGINES.get(token)
     if eng is None:
         eng = _WORKER_ENGINES[token] = Engine(data, framework, study)
-    return chunk_ranks(eng, study, u)
+    with one_blas_thread():
+        return chunk_ranks(eng, study, u)
 
 
 def forget(token: str) -> None:
