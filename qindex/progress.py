@@ -68,22 +68,9 @@ from scipy import stats
 from qindex.catalog import UNSCORED_TYPES, Catalog, load_catalog
 from qindex.observations import off_definition_flag, split_by_definition, year_ranges
 from qindex.rankings import infer_at_bounds, load_implications, load_rankings
-from qindex.schema import ASSESSMENT_COLUMNS, ASSESSMENT_EXTRA, RULE_COLUMNS
+from qindex.schema import ASSESSMENT_COLUMNS, ASSESSMENT_EXTRA, RULE_COLUMNS, STATUS_ZH
 from qindex.trend import cagr, ols_by_group, project
 
-STATUS_ZH = {
-    "achieved": "已达标",
-    "ahead": "快于序时进度",
-    "behind": "滞后于序时进度",
-    "regressing": "未有进展或倒退",
-    "met": "已完成",
-    "missed": "未完成",
-    "baseline_only": "仅有基期值",
-    "not_comparable": "口径不一致",
-    "unconfirmed": "待核实",
-    "not_assessable": "无法评估",
-    "not_scored": "不评分",
-}
 STATUS_EN = {
     "achieved": "achieved",
     "ahead": "ahead of schedule",

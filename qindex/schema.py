@@ -130,3 +130,23 @@ RULE_COLUMNS = [
     "note",
     "note_en",
 ]
+
+#: The status of an assessed target in Chinese, in the order of tables and charts (``qindex.progress``
+#: documents what each means). Here, with the columns, so that the gallery of reports reads it without
+#: importing the assessment and its statistics.
+STATUS_ZH = {
+    "achieved": "已达标",
+    "ahead": "快于序时进度",
+    "behind": "滞后于序时进度",
+    "regressing": "未有进展或倒退",
+    "met": "已完成",
+    "missed": "未完成",
+    "baseline_only": "仅有基期值",
+    "not_comparable": "口径不一致",
+    "unconfirmed": "待核实",
+    "not_assessable": "无法评估",
+    "not_scored": "不评分",
+}
+
+#: Projection models of :func:`qindex.trend.project` (a run's ``model`` parameter is checked against them).
+MODELS = ("linear", "loglinear", "logit", "holt")

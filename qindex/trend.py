@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-MODELS = ("linear", "loglinear", "logit", "holt")
+from qindex.schema import MODELS
+
 #: Fewest points for an OLS prediction interval (n − 2 ≥ 1 degree of freedom).
 MIN_POINTS = 3
 

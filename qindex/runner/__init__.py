@@ -13,11 +13,20 @@ Example
 ['gongshu-2025']
 """
 
-from qindex import paths
-from qindex.errors import ParamsError, RunError
-from qindex.runner.execute import RunResult, run
-from qindex.runner.params import RunSpec, load_spec, load_specs, notebook_parameters, params_files
-from qindex.runner.provenance import check_committed, lock_record, locked_versions, notebook_state
+import sys
+
+# nbformat validates notebooks with jsonschema, whose format checkers build the IRI grammar of rfc3987_syntax
+# when jsonschema is imported: 0.8–1.9 s of every run's start-up, for a check (the "iri" string format) that
+# the notebook schema never makes. Marked absent before nbformat is first imported, jsonschema leaves that one
+# checker out (it imports each optional checker under ``suppress(ImportError)``); nothing qindex runs checks
+# IRIs. A process that imported it already keeps it.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+from qindex import paths  # noqa: E402
+from qindex.errors import ParamsError, RunError  # noqa: E402
+from qindex.runner.execute import RunResult, run  # noqa: E402
+from qindex.runner.params import RunSpec, load_spec, load_specs, notebook_parameters, params_files  # noqa: E402
+from qindex.runner.provenance import check_committed, lock_record, locked_versions, notebook_state  # noqa: E402
 
 __all__ = [
     "ParamsError",

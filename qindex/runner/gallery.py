@@ -19,8 +19,8 @@ import os
 from pathlib import Path
 
 from qindex import paths
-from qindex.progress import STATUS_ZH
 from qindex.runner import publish
+from qindex.schema import STATUS_ZH
 
 #: Status words shown in the gallery, in the house order of the plan reports.
 STATUS_ORDER = tuple(STATUS_ZH.values())

@@ -34,7 +34,7 @@ from qindex import paths
 from qindex.catalog import load_catalog
 from qindex.checks import Problems, closest
 from qindex.errors import ParamsError, Problem
-from qindex.trend import MODELS
+from qindex.schema import MODELS
 
 TOP_KEYS = {"notebook", "title", "parameters", "cell_timeout", "framework", "study", "max_runs"}
 #: The largest params file read (a real one is a few hundred bytes).
