@@ -429,3 +429,63 @@ def test_a_panel_index_with_imputation_within_places_partitioned(cluster):
     parts = _by_place(data, 3)
     whole = build_index(pd.concat(parts), fw)
     _same_index(whole, build_index_partitioned(parts, fw, client=client, block=10))
+
+
+#: A notebook that tells which kernel ran it and whether anything of an earlier run is left in it.
+FRESH_NB = {
+    **BATCH_NB,
+    "cells": [
+        _cell('output_dir: str = ""\nlabel: str = ""', tags=["parameters"]),
+        _cell(
+            "import os, pathlib, sys\n"
+            "left = 'marker' in globals()\n"
+            "marker = label\n"
+            "pathlib.Path(output_dir, 'kernel.csv').write_text(\n"
+            "    f'pid,left,warm\\n{os.getpid()},{left},{\"qindex.reports.plan\" in sys.modules}\\n')"
+        ),
+    ],
+}
+
+
+def test_a_batch_gives_every_run_a_fresh_kernel_started_ahead(at_project):
+    # Issue 30: one after another, each run takes a kernel the pool started (and warmed) while the previous
+    # run executed; no kernel runs two reports, nothing of one run is left for the next, the cells are
+    # numbered from 1 as on a cold kernel, and no kernel outlives the batch.
+    import psutil
+
+    (at_project / "notebooks" / "fresh.ipynb").write_text(json.dumps(FRESH_NB), encoding="utf-8")
+    p = _params(
+        at_project,
+        "fresh.yaml",
+        "notebook: fresh.ipynb\ntitle: 新内核 {label}\nparameters:\n  label: [k1, k2, k3]\n",
+    )
+    before = {c.pid for c in psutil.Process().children(recursive=True)}
+    outcomes = run_batch(load_specs(p), workers=1)
+    assert [o.ok for o in outcomes] == [True, True, True], [o.error for o in outcomes]
+    rows = [
+        pd.read_csv(at_project / "data" / "processed" / f"fresh-{k}" / "kernel.csv").iloc[0]
+        for k in ("k1", "k2", "k3")
+    ]
+    assert len({r["pid"] for r in rows}) == 3  # three kernels
+    assert not any(r["left"] for r in rows)  # no state from an earlier run
+    assert all(r["warm"] for r in rows)  # each was past the common imports before its first cell
+    for k in ("k1", "k2", "k3"):
+        nb = json.loads(
+            (at_project / "reports" / f"fresh-{k}" / f"fresh-{k}.ipynb").read_text(encoding="utf-8")
+        )
+        counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]
+        assert counts[:3] == [1, 2, 3], counts
+    after = {c.pid for c in psutil.Process().children(recursive=True)}
+    assert after - before == set()  # no kernel left running
+
+
+def test_a_pool_whose_kernel_cannot_start_fails_the_run_with_a_message(at_project):
+    from qindex.errors import RunError
+    from qindex.runner.pool import KernelPool
+
+    with (
+        KernelPool(kernel_name="no-such-kernel-for-qindex") as pool,
+        pytest.raises(RunError) as info,
+    ):
+        pool.take()
+    assert "the kernel 'no-such-kernel-for-qindex' could not be started" in str(info.value)

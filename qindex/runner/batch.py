@@ -30,6 +30,7 @@ from qindex.checks import Problems
 from qindex.errors import ClusterError, QIndexError
 from qindex.parallel import client
 from qindex.runner import lock_record, run
+from qindex.runner.pool import KernelPool
 
 
 @dataclass
@@ -97,7 +98,13 @@ def check_workers(c) -> int:
     return len(facts)
 
 
-def _render(spec, allow_modified: bool, where: str, progress_bar: bool | None = False) -> Outcome:
+def _render(
+    spec,
+    allow_modified: bool,
+    where: str,
+    progress_bar: bool | None = False,
+    pool: KernelPool | None = None,
+) -> Outcome:
     """One run, with every failure turned into an :class:`Outcome` (runs on a worker or locally)."""
     started = time.perf_counter()
     try:
@@ -107,7 +114,13 @@ def _render(spec, allow_modified: bool, where: str, progress_bar: bool | None = 
             notebook=paths.NOTEBOOKS / spec.notebook.name,
             params_file=paths.ROOT / spec.params_file,
         )
-        result = run(spec, progress_bar=progress_bar, allow_modified=allow_modified, gallery=False)
+        result = run(
+            spec,
+            progress_bar=progress_bar,
+            allow_modified=allow_modified,
+            gallery=False,
+            pool=pool,
+        )
     except Exception as exc:
         if isinstance(exc, QIndexError):  # RunError and the rest: the runner's own message
             error = str(exc)
@@ -123,10 +136,22 @@ def _render(spec, allow_modified: bool, where: str, progress_bar: bool | None = 
     return Outcome(spec.name, True, result.seconds, html=html, worker=where)
 
 
+#: This worker's kernels started ahead (one pool per worker process, kept between the runs it is given and
+#: closed by :func:`_close_worker_pool` when the batch ends).
+_WORKER_POOL: list[KernelPool] = []
+
+
 def _render_on_worker(spec, allow_modified: bool) -> Outcome:
     from distributed import get_worker
 
-    return _render(spec, allow_modified, get_worker().address)
+    if not _WORKER_POOL:
+        _WORKER_POOL.append(KernelPool())
+    return _render(spec, allow_modified, get_worker().address, pool=_WORKER_POOL[0])
+
+
+def _close_worker_pool() -> None:
+    while _WORKER_POOL:
+        _WORKER_POOL.pop().close()
 
 
 def _portable(spec):
@@ -154,10 +179,14 @@ def run_batch(
     specs = [_portable(s) for s in specs]
     outcomes: dict[str, Outcome] = {}
     if scheduler is None and workers == 1:
-        for spec in specs:
-            outcomes[spec.name] = _render(spec, allow_modified, "local", progress_bar)
-            if log:
-                log(outcomes[spec.name])
+        # one kernel warms while the previous run executes
+        with KernelPool(size=1) as pool:
+            for i, spec in enumerate(specs):
+                if i == len(specs) - 1:
+                    pool.size = 0  # the last run: no kernel started that no run would use
+                outcomes[spec.name] = _render(spec, allow_modified, "local", progress_bar, pool)
+                if log:
+                    log(outcomes[spec.name])
         return [outcomes[s.name] for s in specs]
     from distributed import as_completed
 
@@ -191,6 +220,7 @@ def run_batch(
             outcomes[spec.name] = outcome
             if log:
                 log(outcome)
+        c.run(_close_worker_pool)
     return [outcomes[s.name] for s in specs]
 
 

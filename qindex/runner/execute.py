@@ -25,6 +25,7 @@ from qindex.errors import RunError
 from qindex.runner import gallery as gallery_page
 from qindex.runner import publish
 from qindex.runner.params import RunSpec
+from qindex.runner.pool import KERNEL_ARGUMENTS, KernelPool, default_kernel, shutdown
 from qindex.runner.provenance import changed_inputs, check_committed, input_hashes, provenance
 from qindex.runner.render import check_offline, record_cell, render_html
 
@@ -74,6 +75,7 @@ def run(
     kernel: str | None = None,
     allow_modified: bool = False,
     gallery: bool = True,
+    pool: KernelPool | None = None,
 ) -> RunResult:
     """Execute one validated run; see the module docstring for what is written where.
 
@@ -84,6 +86,8 @@ def run(
     kernel : the Jupyter kernel (default: this environment's).
     allow_modified : run a notebook that differs from git's (recorded in the report and ``run.json``).
     gallery : rewrite ``reports/index.html`` after publishing (a batch writes it once at its end).
+    pool : a :class:`~qindex.runner.pool.KernelPool` to take the run's kernel from (a batch's: started
+        ahead, past the common imports); default a kernel started for this run.
 
     Returns
     -------
@@ -126,7 +130,7 @@ def run(
         try:
             with _terminate_raises():
                 result = _execute(
-                    spec, folder, run_id, started, progress_bar, kernel, papermill, source
+                    spec, folder, run_id, started, progress_bar, kernel, papermill, source, pool
                 )
         except BaseException:
             # nothing of this run is published: remove it whole (Ctrl-C and SIGTERM included)
@@ -137,7 +141,9 @@ def run(
     return result
 
 
-def _execute(spec, folder, run_id, started, progress_bar, kernel, papermill, source) -> RunResult:
+def _execute(
+    spec, folder, run_id, started, progress_bar, kernel, papermill, source, pool
+) -> RunResult:
     from papermill.exceptions import PapermillExecutionError
 
     report_dir, data_dir = folder / "report", folder / "data"
@@ -152,19 +158,21 @@ def _execute(spec, folder, run_id, started, progress_bar, kernel, papermill, sou
     clock = time.perf_counter()
     try:
         for attempt in range(1, KERNEL_START_TRIES + 1):
+            # a kernel of the batch's pool, started ahead and used for this run only; else papermill starts one
+            km = None
             try:
+                km = pool.take() if pool is not None else None
                 papermill.execute_notebook(
                     str(notebook),
                     str(executed),
                     parameters=parameters,
-                    kernel_name=kernel or _kernel_name(),
+                    kernel_name=kernel or default_kernel(),
                     cwd=str(paths.NOTEBOOKS),
                     progress_bar=sys.stderr.isatty() if progress_bar is None else progress_bar,
                     execution_timeout=spec.cell_timeout,
                     log_output=False,
-                    # the kernel's own start-up warnings (e.g. "running over TCP without encryption", a
-                    # loopback-only kernel) stay out of the log of scheduled runs; errors still show
-                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                    extra_arguments=KERNEL_ARGUMENTS,
+                    km=km,
                 )
                 break
             except PapermillExecutionError:
@@ -175,6 +183,9 @@ def _execute(spec, folder, run_id, started, progress_bar, kernel, papermill, sou
                 if attempt == KERNEL_START_TRIES or _cells_started(executed):
                     raise
                 time.sleep(attempt)
+            finally:
+                if km is not None:
+                    shutdown(km)
     except PapermillExecutionError as exc:
         kept = _keep_failed(executed, spec)
         cell = _failed_cell_number(kept)
@@ -260,12 +271,6 @@ def _timings(nb, executing: float, recording: float, rendering: float) -> dict:
         "run_record": round(recording, 3),
         "html_export": round(rendering, 3),
     }
-
-
-def _kernel_name() -> str:
-    from jupyter_client.kernelspec import find_kernel_specs
-
-    return "qindex" if "qindex" in find_kernel_specs() else "python3"
 
 
 def _cells_started(executed: Path) -> bool:
