@@ -1,8 +1,9 @@
 # The two commands a newcomer needs (see README):
 #   make report   set up .venv and run the main job
 #   make test     set up .venv and run the whole test suite
-# and one for maintainers:
+# and for maintainers:
 #   make lock     re-resolve requirements.lock from pyproject.toml (needs the network)
+#   make bench    the benchmarks, each figure beside its floor (run on demand)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -11,7 +12,7 @@ UV_VERSION := 0.13.9
 LOCK_ARGS  := pyproject.toml --extra notebooks --extra test --python-version 3.11 \
               --python-platform x86_64-unknown-linux-gnu --generate-hashes
 
-.PHONY: report test lab lock
+.PHONY: report test lab lock bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +34,13 @@ test: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# speed against the floor of each measurement, measured in the same run (see README, "Benchmarks"); not in CI
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench_rules.py
+	$(BIN)/python benchmarks/bench_uncertainty.py --threads --replications 10000
+	$(BIN)/python benchmarks/bench_runs.py
+	$(BIN)/python benchmarks/bench_extract.py
 
 # JupyterLab at the project root (notebooks, data, params and reports in reach), on the project's kernel;
 # scratch notebooks go to work/ (git-ignored, not collected by the tests)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -94,7 +95,7 @@ def _targets(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from qindex.runner import ParamsError, RunError, check_committed, load_specs, params_files
+    from qindex.runner import params_files
 
     files = params_files() if args.all else [Path(p) for p in args.params]
     if not files:
@@ -103,6 +104,20 @@ def _run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         print("error: --workers is a whole number ≥ 1 (1: one run after another)", file=sys.stderr)
         return 2
+    # runs in this process, one after another: their first kernel starts (and imports) now, while the params,
+    # the notebooks and the data are checked; nothing runs on it before they are
+    here = args.scheduler is None and (args.workers == 1 or len(files) == 1)
+    from qindex.runner.pool import KernelPool
+
+    with KernelPool(size=1) if here else contextlib.nullcontext() as pool:
+        if pool is not None:
+            pool.start()
+        return _run_checked(args, files, pool)
+
+
+def _run_checked(args: argparse.Namespace, files: list[Path], pool) -> int:
+    from qindex.runner import ParamsError, RunError, check_committed, load_specs
+
     specs, invalid = [], []
     for f in files:
         try:
@@ -159,6 +174,7 @@ def _run(args: argparse.Namespace) -> int:
         allow_modified=args.allow_modified,
         log=report,
         progress_bar=False if args.no_progress else None,
+        pool=pool if workers == 1 else None,
     )
     index = gallery.write_index() if any(o.ok for o in outcomes) else paths.REPORTS / "index.html"
     failed = [o for o in outcomes if not o.ok]

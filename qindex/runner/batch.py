@@ -19,6 +19,7 @@ Where the work runs:
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from collections.abc import Callable
@@ -171,16 +172,19 @@ def run_batch(
     allow_modified: bool = False,
     log: Callable[[Outcome], None] | None = None,
     progress_bar: bool | None = False,
+    pool: KernelPool | None = None,
 ) -> list[Outcome]:
     """Render every run of ``specs`` (validated :class:`qindex.runner.RunSpec`) and return one
     :class:`Outcome` each, in the order given. ``log`` is called as each run ends. The gallery is not
     written here: the caller writes it once (:func:`qindex.runner.gallery.write_index`). ``progress_bar``: papermill's
-    cell progress bar, shown only when runs go one after another (``None``: when stderr is a terminal)."""
+    cell progress bar, shown only when runs go one after another (``None``: when stderr is a terminal).
+    ``pool``: the :class:`~qindex.runner.pool.KernelPool` of runs one after another (default one of its own,
+    closed at the end; a pool passed in is left to its owner)."""
     specs = [_portable(s) for s in specs]
     outcomes: dict[str, Outcome] = {}
     if scheduler is None and workers == 1:
         # one kernel warms while the previous run executes
-        with KernelPool(size=1) as pool:
+        with KernelPool(size=1) if pool is None else contextlib.nullcontext(pool) as pool:
             for i, spec in enumerate(specs):
                 if i == len(specs) - 1:
                     pool.size = 0  # the last run: no kernel started that no run would use

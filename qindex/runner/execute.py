@@ -27,7 +27,7 @@ from qindex.runner import publish
 from qindex.runner.params import RunSpec
 from qindex.runner.pool import KERNEL_ARGUMENTS, KernelPool, default_kernel, shutdown
 from qindex.runner.provenance import changed_inputs, check_committed, input_hashes, provenance
-from qindex.runner.render import check_offline, record_cell, render_html
+from qindex.runner.render import check_offline, prepare, record_cell, render_html
 
 # ---------------------------------------------------------------- validation
 
@@ -161,7 +161,11 @@ def _execute(
             # a kernel of the batch's pool, started ahead and used for this run only; else papermill starts one
             km = None
             try:
-                km = pool.take() if pool is not None else None
+                if pool is not None:
+                    prepare(
+                        spec.language
+                    )  # while the kernel starts: the export's templates compile
+                    km = pool.take()
                 papermill.execute_notebook(
                     str(notebook),
                     str(executed),

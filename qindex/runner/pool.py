@@ -109,6 +109,11 @@ class KernelPool:
         while len(self.waiting) < self.size and not self.closed:
             self.waiting.append(_Warm(self.kernel_name, self.extra))
 
+    def start(self) -> None:
+        """Start the first ``size`` kernels now (before the first :meth:`take`)."""
+        with self.lock:
+            self._fill()
+
     def take(self) -> AsyncKernelManager:
         """A started kernel past :data:`WARM_UP`, for one run only; the next one starts warming now."""
         with self.lock:
@@ -124,9 +129,9 @@ class KernelPool:
         with self.lock:
             self.closed = True
             waiting, self.waiting = list(self.waiting), deque()
-        for warm in waiting:
-            warm.thread.join(READY_TIMEOUT + 5)
+        for warm in waiting:  # not waited for: a kernel still importing is stopped as it is
             shutdown(warm.km)
+            warm.thread.join(1.0)
 
     def __enter__(self) -> KernelPool:
         return self

@@ -6,6 +6,7 @@ code is hidden, and the page is checked to load nothing from the network.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html as htmllib
 import html.parser as htmllib_parser
 import re
@@ -164,6 +165,25 @@ def render_html(nb, title: str, language: str = "zh") -> str:
     """Self-contained HTML for readers: no code, no prompts, parameters cells and the other edition's cells
     removed, images inline with alt text, ``lang`` set, nothing loaded from the network (see
     ``qindex/templates/qindex_html``)."""
+    alt = "图表" if language == "zh" else "chart"
+    body, _ = _exporter(language).from_notebook_node(
+        nb, resources={"metadata": {"name": title}, "figure_alt": alt}
+    )
+    return body
+
+
+def prepare(language: str = "zh") -> None:
+    """Build the exporter of ``language`` and compile its templates now (a run does it while its kernel
+    starts), so that the run's own export does not pay for it."""
+    import nbformat
+
+    render_html(nbformat.v4.new_notebook(), "", language)
+
+
+@functools.cache
+def _exporter(language: str):
+    """One exporter per edition, kept for the process: its templates are compiled once, not once per run
+    (an exporter holds no state from one notebook to the next)."""
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
@@ -186,11 +206,7 @@ def render_html(nb, title: str, language: str = "zh") -> str:
         extra_template_basedirs=[str(Path(__file__).parent / "templates")],
     )
     exporter.language_code = LANGUAGES[language]
-    alt = "图表" if language == "zh" else "chart"
-    body, _ = exporter.from_notebook_node(
-        nb, resources={"metadata": {"name": title}, "figure_alt": alt}
-    )
-    return body
+    return exporter
 
 
 #: What would make a browser go to the network while opening a report.
