@@ -375,7 +375,9 @@ class _Checker:
                 y = year.iloc[i]
                 # a qualitative outlook ("到2035年") may look beyond the plan period
                 last = 2100 if typ == "qualitative" else plan.target_year
-                if pd.notna(y) and not (plan.base_year < y <= last):
+                # a plan without its years is reported once, in plans.csv; its targets cannot be placed
+                known = pd.notna(plan.base_year) and pd.notna(last)
+                if known and pd.notna(y) and not (plan.base_year < y <= last):
                     self.add(
                         t,
                         line,
