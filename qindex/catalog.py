@@ -34,10 +34,24 @@ DOMAINS = (
     "infrastructure",
     "governance",
 )
-TARGET_TYPES = ("level", "growth", "cumulative", "rank", "trend", "procedural", "qualitative")
+TARGET_TYPES = (
+    "level",
+    "growth",
+    "cumulative",
+    "rank",
+    "trend",
+    "relative",
+    "procedural",
+    "qualitative",
+)
 #: Target types that are listed and never scored.
 UNSCORED_TYPES = ("procedural", "qualitative")
 COMPARATORS = (">=", "<=", "==")
+#: A relative target compares two series: "不低于" (>=), "高于" (>), "不高于" (<=), "低于" (<).
+RELATIVE_COMPARATORS = (">=", ">", "<=", "<")
+#: The columns that name a relative target's benchmark: another place (全国/全省平均), another indicator of
+#: the same place (GDP growth), or both.
+BENCHMARK_COLUMNS = ("benchmark_jurisdiction_id", "benchmark_indicator_id")
 #: Target types whose target value is a number on the indicator's own scale.
 NUMERIC_TYPES = ("level", "growth", "cumulative")
 #: Chinese labels for reports.
@@ -47,6 +61,7 @@ TARGET_TYPES_ZH = {
     "cumulative": "累计",
     "rank": "排名",
     "trend": "趋势",
+    "relative": "相对",
     "procedural": "程序性",
     "qualitative": "定性",
 }
@@ -128,7 +143,7 @@ def read_catalog(raw: Path) -> Catalog:
     jur = checker.jurisdictions(frames["jurisdictions"])
     ind = checker.indicators(frames["indicators"])
     plans = checker.plans(frames["plans"], jur)
-    tgt = checker.targets(frames["targets"], plans, ind)
+    tgt = checker.targets(frames["targets"], plans, ind, set(jur.jurisdiction_id))
     problems.raise_if_any(CatalogError)
     return Catalog(jur, ind, plans, tgt)
 
@@ -296,7 +311,9 @@ class _Checker:
         out["base_year"], out["target_year"] = base, year
         return out.reset_index(drop=True)
 
-    def targets(self, f: pd.DataFrame, plans: pd.DataFrame, ind: pd.DataFrame) -> pd.DataFrame:
+    def targets(
+        self, f: pd.DataFrame, plans: pd.DataFrame, ind: pd.DataFrame, jur_ids: set
+    ) -> pd.DataFrame:
         t = "targets"
         self.unique(f, t, "target_id")
         self.member(f, t, "plan_id", set(plans.plan_id))
@@ -329,8 +346,25 @@ class _Checker:
                     row.indicator_id,
                     f"an id from indicators.csv{closest(row.indicator_id, ind_by_id.index)}",
                 )
+            # benchmark: a relative target names one, no other target does
+            bench = {c: getattr(row, c, "") for c in BENCHMARK_COLUMNS}
+            if typ == "relative":
+                self._benchmark(t, line, row, bench, jur_ids, ind_by_id)
+            else:
+                for col, v in bench.items():
+                    if v:
+                        self.add(t, line, col, v, "empty unless target_type is relative")
             # comparator
-            if typ == "qualitative":
+            if typ == "relative":
+                if row.comparator not in RELATIVE_COMPARATORS:
+                    self.add(
+                        t,
+                        line,
+                        "comparator",
+                        row.comparator,
+                        f"one of {list(RELATIVE_COMPARATORS)} for a relative target",
+                    )
+            elif typ == "qualitative":
                 if row.comparator != "":
                     self.add(t, line, "comparator", row.comparator, "empty for a qualitative goal")
             elif row.comparator not in COMPARATORS:
@@ -354,7 +388,7 @@ class _Checker:
             v = value.iloc[i]
             if typ in NUMERIC_TYPES and pd.isna(v) and row.target_value == "":
                 self.add(t, line, "target_value", "", f"a number for a {typ} target")
-            if typ in ("trend", "qualitative") and row.target_value != "":
+            if typ in ("trend", "relative", "qualitative") and row.target_value != "":
                 self.add(t, line, "target_value", row.target_value, f"empty for a {typ} target")
             if typ == "rank" and pd.notna(v) and (v < 1 or v != int(v)):
                 self.add(t, line, "target_value", row.target_value, "a rank: a whole number >= 1")
@@ -435,10 +469,48 @@ class _Checker:
         out = f.drop(columns="source_line").copy()
         out["target_value"], out["target_year"] = value, year
         out["base_year"], out["base_value"] = base_year, base_value
-        for opt in ("scope", "note", "caveat"):
+        for opt in ("scope", "note", "caveat", *BENCHMARK_COLUMNS):
             if opt not in out.columns:
                 out[opt] = ""
         return out.reset_index(drop=True)
+
+    def _benchmark(self, t, line, row, bench, jur_ids, ind_by_id) -> None:
+        """A relative target's benchmark: a known place and/or a known indicator in the target's unit."""
+        place, other = bench["benchmark_jurisdiction_id"], bench["benchmark_indicator_id"]
+        if not place and not other:
+            self.add(
+                t,
+                line,
+                "benchmark_jurisdiction_id",
+                "",
+                "the place compared with (e.g. CN for 全国平均) or a benchmark_indicator_id",
+            )
+        if place and place not in jur_ids:
+            self.add(
+                t,
+                line,
+                "benchmark_jurisdiction_id",
+                place,
+                f"an id from jurisdictions.csv{closest(place, sorted(jur_ids))}",
+            )
+        if other and other not in ind_by_id.index:
+            self.add(
+                t,
+                line,
+                "benchmark_indicator_id",
+                other,
+                f"an id from indicators.csv{closest(other, ind_by_id.index)}",
+            )
+        elif other and row.indicator_id in ind_by_id.index:
+            mine, theirs = ind_by_id.at[row.indicator_id, "unit"], ind_by_id.at[other, "unit"]
+            if mine != theirs:
+                self.add(
+                    t,
+                    line,
+                    "benchmark_indicator_id",
+                    other,
+                    f"an indicator in the target's unit ({mine}; '{other}' is in {theirs})",
+                )
 
     def _source_text(self, name: str) -> str | None:
         path = self.raw / "sources" / name

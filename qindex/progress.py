@@ -13,6 +13,8 @@ cumulative     :func:`cumulative_rule`     additions since the base year: comple
 rank           :func:`rank_rule`           a published rank (position of n in a named ranking) against top-k
 trend          :func:`trend_rule`          "持续下降/提升": direction from base to latest, no reversal beyond
                                            the published rounding
+relative       :func:`relative_rule`       "低于全国平均水平", "不低于GDP增幅": the series against its benchmark's
+                                           (another place, or another indicator) in the latest common year
 procedural,    :func:`unscored_rule`       listed, never scored
 qualitative
 =============  ==========================  ====================================================================
@@ -65,7 +67,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from qindex.catalog import UNSCORED_TYPES, Catalog, load_catalog
+from qindex.catalog import BENCHMARK_COLUMNS, UNSCORED_TYPES, Catalog, load_catalog
 from qindex.observations import off_definition_flag, split_by_definition, year_ranges
 from qindex.rankings import infer_at_bounds, load_implications, load_rankings
 from qindex.schema import ASSESSMENT_COLUMNS, ASSESSMENT_EXTRA, RULE_COLUMNS, STATUS_ZH
@@ -175,6 +177,7 @@ def assess(
         part.reset_index(drop=True)
         for part in split_by_definition(pd.concat([panel, inferred], ignore_index=True))
     )
+    tg["benchmark_zh"] = _benchmark_names(tg, cat)
     tg["cap"] = np.minimum(tg["target_year"].to_numpy(dtype=float), as_of)
     tg["past"] = tg["target_year"].to_numpy(dtype=float) <= as_of
     ctx = Context(
@@ -1071,6 +1074,139 @@ def trend_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     return out.frame()
 
 
+def relative_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """Relative targets ("低于全国平均水平", "质量投入增幅不低于GDP增幅"): the target's series against its
+    benchmark's, year by year.
+
+    The benchmark is the same indicator at another place (``benchmark_jurisdiction_id``), another indicator of
+    the same place (``benchmark_indicator_id``), or both. The verdict rests on the latest year up to the target
+    year with a value of both: a past target year → met/missed; a live one → achieved (holds now) or behind.
+    The note gives both values and how many of the years with both held. Without a common year: not assessable,
+    naming the series that is missing.
+    """
+    n = len(t)
+    out = _Verdicts(t)
+    own_j, own_i = t["jurisdiction_id"].to_numpy(object), t["indicator_id"].to_numpy(object)
+    b_j = np.where(t["benchmark_jurisdiction_id"] != "", t["benchmark_jurisdiction_id"], own_j)
+    b_i = np.where(t["benchmark_indicator_id"] != "", t["benchmark_indicator_id"], own_i)
+    u = ctx.usable[["jurisdiction_id", "indicator_id", "year", "value", "source"]]
+    u = u.drop_duplicates(["jurisdiction_id", "indicator_id", "year"], keep="last")
+    cap = t["cap"].to_numpy(float)
+
+    def series(j, i):
+        keys = pd.DataFrame(
+            {"i": np.arange(n), "jurisdiction_id": j, "indicator_id": i, "cap": cap}
+        )
+        m = keys.merge(u, on=["jurisdiction_id", "indicator_id"])
+        return m[m["year"].to_numpy(float) <= m["cap"].to_numpy()]
+
+    own, bench = series(own_j, own_i), series(b_j, b_i)
+    both = own.merge(bench[["i", "year", "value"]], on=["i", "year"], suffixes=("", "_b"))
+    both = both.sort_values(["i", "year"], kind="stable")
+    comp = t["comparator"].to_numpy(object)[both["i"].to_numpy()]
+    a, b = both["value"].to_numpy(float), both["value_b"].to_numpy(float)
+    both["holds"] = np.select(
+        [comp == ">=", comp == ">", comp == "<="], [a >= b, a > b, a <= b], default=a < b
+    )
+    last = both.groupby("i").tail(1).set_index("i")
+    counts = both.groupby("i")["holds"].agg(["size", "sum"])
+    i = last.index.to_numpy()
+    holds = last["holds"].to_numpy(bool)
+    past = t["past"].to_numpy(bool)[i]
+    status = np.where(past, np.where(holds, "met", "missed"), np.where(holds, "achieved", "behind"))
+    a, b, year = (last[c].to_numpy(float) for c in ("value", "value_b", "year"))
+    up = np.isin(t["comparator"].to_numpy(object)[i], (">=", ">"))
+    out.at(
+        i,
+        status=status,
+        latest_year=year,
+        latest_value=a,
+        judged_year=year,
+        n_points=counts.loc[i, "size"].to_numpy(),
+        gap=np.where(up, b - a, a - b),
+        latest_source=last["source"].astype(str).to_numpy(object),
+    )
+    names = t["benchmark_zh"].to_numpy(object)
+    word = {">=": "不低于", ">": "高于", "<=": "不高于", "<": "低于"}
+    want = np.array([word[c] for c in t["comparator"]], dtype=object)
+    Y, N = _year_text, _number_text
+    held = counts.loc[i, "sum"].to_numpy().astype(int)
+    size = counts.loc[i, "size"].to_numpy().astype(int)
+    zh = (
+        Y(year)
+        + "年"
+        + out.place[i]
+        + out.name[i]
+        + N(a)
+        + ","
+        + names[i]
+        + N(b)
+        + ";目标为"
+        + want[i]
+        + names[i]
+        + ";有两者数据的"
+        + size.astype(str)
+        + "个年份中"
+        + held.astype(str)
+        + "个达到"
+    )
+    en = (
+        Y(year)
+        + ": "
+        + N(a)
+        + " against the benchmark's "
+        + N(b)
+        + "; held in "
+        + held.astype(str)
+        + " of "
+        + size.astype(str)
+        + " years with both"
+    )
+    out.say_at(i, zh, en)
+    done = np.zeros(n, bool)
+    done[i] = True
+    has_own = np.bincount(own["i"], minlength=n) > 0
+    has_bench = np.bincount(bench["i"], minlength=n) > 0
+    out.say(
+        ~done & ~has_own,
+        lambda k: (
+            "没有" + out.place[k] + out.name[k] + "的数据",
+            "no data for the target's series",
+        ),
+    )
+    out.say(
+        ~done & ~has_bench,
+        lambda k: (
+            "没有比较基准" + names[k] + "的数据",
+            "no data for the benchmark's series",
+        ),
+    )
+    out.say(
+        ~done & has_own & has_bench,
+        lambda k: (
+            out.place[k] + out.name[k] + "与比较基准" + names[k] + "没有同一年份的数据",
+            "the target's and the benchmark's series share no year",
+        ),
+    )
+    out.settle()
+    return out.frame()
+
+
+def _benchmark_names(t: pd.DataFrame, cat: Catalog) -> np.ndarray:
+    """How reports name each relative target's benchmark: 全国平均水平, 本地GDP增长, 全省X ("" for others)."""
+    own_j, own_i = t["jurisdiction_id"].to_numpy(object), t["indicator_id"].to_numpy(object)
+    b_j = np.where(t["benchmark_jurisdiction_id"] != "", t["benchmark_jurisdiction_id"], own_j)
+    b_i = np.where(t["benchmark_indicator_id"] != "", t["benchmark_indicator_id"], own_i)
+    jur = cat.jurisdictions.set_index("jurisdiction_id")["name_zh"]
+    ind = cat.indicators.set_index("indicator_id")["name_zh"]
+    place = pd.Series(b_j).map(jur).fillna(pd.Series(b_j)).astype(str).to_numpy(object)
+    what = pd.Series(b_i).map(ind).fillna(pd.Series(b_i)).astype(str).to_numpy(object)
+    names = np.where(
+        b_i == own_i, place + "平均水平", np.where(b_j == own_j, "本地" + what, place + what)
+    )
+    return np.where(t["target_type"].to_numpy(object) == "relative", names, "").astype(object)
+
+
 def unscored_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     """Procedural thresholds (hz15-18 自查得分) and qualitative goals: listed, never scored."""
     out = _blank(t)
@@ -1094,6 +1230,7 @@ RULES = [
     (("cumulative",), cumulative_rule),
     (("rank",), rank_rule),
     (("trend",), trend_rule),
+    (("relative",), relative_rule),
     (UNSCORED_TYPES, unscored_rule),
 ]
 
@@ -1439,7 +1576,7 @@ def _prepare(targets: pd.DataFrame, cat: Catalog) -> pd.DataFrame:
     tg["direction"] = tg["direction"].astype(float)
     tg["target_year"] = tg["target_year"].astype(int)
     tg["target_value"] = pd.to_numeric(tg["target_value"], errors="coerce").astype(float)
-    for col in ("scope", "caveat", "note"):
+    for col in ("scope", "caveat", "note", *BENCHMARK_COLUMNS):
         tg[col] = tg[col].fillna("").astype(str) if col in tg.columns else ""
     # R7: a base stated in the catalogue (or supplied by the office) is used, not dropped
     tg["stated_base_year"] = pd.to_numeric(tg.get("base_year"), errors="coerce").astype(float)

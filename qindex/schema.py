@@ -63,6 +63,9 @@ FILE_COLUMNS = {
         *REQUIRED["targets"][REQUIRED["targets"].index("quote") :],
         "note",
         "caveat",
+        # a relative target ("低于全国平均水平", "不低于GDP增幅"): what it is compared with
+        "benchmark_jurisdiction_id",
+        "benchmark_indicator_id",
     ],
 }
 
@@ -107,6 +110,7 @@ ASSESSMENT_EXTRA = [
     "fit_from",
     "fit_to",
     "note_en",
+    "benchmark_zh",  # a relative target's benchmark in words (全国平均水平, 本地GDP增长); else empty
 ]
 #: Columns each rule of :mod:`qindex.progress` fills (the rest come from the catalogue or the projection).
 RULE_COLUMNS = [

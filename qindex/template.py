@@ -62,6 +62,7 @@ def template_rows(
     place = plan.jurisdiction_id
     published = load_panel(office=False)  # settled by precedence.yaml, without the office's files
     rows, ranks, events = [], [], []
+    tg = pd.concat([tg, _benchmark_rows(tg, place)], ignore_index=True)
     for k, g in tg.groupby("indicator_id", sort=False):
         types = set(g.target_type)
         wording = ";".join(dict.fromkeys(g.quote))
@@ -86,6 +87,7 @@ def template_rows(
             f"已公开{int(r.year)}年{'累计' if 'cumulative' in r.flag else '不低于'}{r.value:g}{meta.unit}"
             for r in special
         )
+        remark = "; ".join(filter(None, [remark, *_elsewhere(g, cat, published, years)]))
         definition = str(meta.definition or "")
         if "cumulative" in types:
             definition = "填当年新增数(不是累计数);如只有累计数,在“标记”列选“累计值”。" + definition
@@ -104,6 +106,46 @@ def template_rows(
             }
         )
     return pd.DataFrame(rows), pd.DataFrame(ranks), pd.DataFrame(events)
+
+
+def _benchmark_rows(tg: pd.DataFrame, place: str) -> pd.DataFrame:
+    """A relative target compared with another indicator of the same place ("不低于GDP增幅") needs that
+    indicator's values too: one row each, worded as the benchmark of the target that names it."""
+    if "benchmark_indicator_id" not in tg.columns:
+        return tg.iloc[:0]
+    rel = tg[
+        (tg.target_type == "relative")
+        & (tg.benchmark_indicator_id != "")
+        & tg.benchmark_jurisdiction_id.isin(["", place])
+    ]
+    return rel.assign(
+        indicator_id=rel.benchmark_indicator_id,
+        target_type="benchmark",
+        quote="比较基准:" + rel.quote,
+    )
+
+
+def _elsewhere(g: pd.DataFrame, cat, published: pd.DataFrame, years: list[int]) -> list[str]:
+    """For relative targets compared with another place ("低于全国平均水平"): the benchmark values already
+    published for the template's years, or that none is (the office names its source in 备注)."""
+    out = []
+    if "benchmark_jurisdiction_id" not in g.columns:
+        return out
+    names = cat.jurisdictions.set_index("jurisdiction_id")["name_zh"]
+    for r in g[(g.target_type == "relative") & (g.benchmark_jurisdiction_id != "")].itertuples():
+        ind = r.benchmark_indicator_id or r.indicator_id
+        s = published[
+            (published.jurisdiction_id == r.benchmark_jurisdiction_id)
+            & (published.indicator_id == ind)
+            & published.year.isin(years)
+        ].sort_values("year")
+        where = names.get(r.benchmark_jurisdiction_id, r.benchmark_jurisdiction_id)
+        if len(s):
+            values = "、".join(f"{int(y)}年{v:g}" for y, v in zip(s.year, s.value, strict=True))
+            out.append(f"比较基准{where}已公布:{values}")
+        else:
+            out.append(f"比较基准{where}尚无已公布数据,如有请在备注注明数值和来源")
+    return out
 
 
 def parse_years(text: str) -> list[int]:

@@ -322,3 +322,59 @@ def test_unreadable_catalogue_files_are_problems(mini_raw):
 def test_a_plan_text_that_is_not_utf8_is_a_problem(mini_raw):
     (mini_raw / "sources" / "plan.txt").write_bytes("制造业产品质量合格率达到94%".encode("gb18030"))
     assert any("a readable UTF-8 plan text" in p for p in _problems(mini_raw))
+
+
+# ------------------------------------------------------------------ relative targets (issue 29)
+
+
+def _relative(raw, comparator="<", place="CN", indicator=""):
+    """Line 2 becomes "合格率低于全国平均水平"-style: a relative target of the same indicator."""
+    rows = read_csv(raw / "targets.csv")
+    header, body = rows[0], rows[1:]
+    if "benchmark_jurisdiction_id" not in header:
+        header = [*header, "benchmark_jurisdiction_id", "benchmark_indicator_id"]
+        body = [[*r, "", ""] for r in body]
+    body[0][header.index("target_type")] = "relative"
+    body[0][header.index("comparator")] = comparator
+    body[0][header.index("target_value")] = ""
+    body[0][header.index("benchmark_jurisdiction_id")] = place
+    body[0][header.index("benchmark_indicator_id")] = indicator
+    write_csv(raw / "targets.csv", [header, *body])
+
+
+def test_a_relative_target_names_its_benchmark(mini_raw):
+    _relative(mini_raw, ">", "CN")
+    t = load_catalog(mini_raw).targets.set_index("target_id")
+    assert t.loc["t1", "target_type"] == "relative"
+    assert t.loc["t1", "benchmark_jurisdiction_id"] == "CN"
+    assert t.loc["t2", "benchmark_jurisdiction_id"] == ""
+
+
+def test_a_relative_target_without_a_benchmark_or_with_a_bad_one_is_refused(mini_raw):
+    _relative(mini_raw, "==", "", "")
+    problems = _problems(mini_raw)
+    assert any(
+        "line 2, column 'benchmark_jurisdiction_id': got an empty value; expected the place compared"
+        in p
+        for p in problems
+    )
+    assert any(
+        "line 2, column 'comparator': got '=='; expected one of ['>=', '>', '<=', '<']" in p
+        for p in problems
+    )
+    _relative(mini_raw, ">=", "CN-Z", "pm25")
+    problems = _problems(mini_raw)
+    assert any("'benchmark_jurisdiction_id': got 'CN-Z'" in p for p in problems)
+    # a benchmark in another unit (µg/m³ against %) cannot be compared
+    assert any("an indicator in the target's unit (%; 'pm25' is in µg/m³)" in p for p in problems)
+
+
+def test_benchmark_columns_on_another_target_type_are_refused(mini_raw):
+    _relative(mini_raw, ">", "CN")
+    rows = read_csv(mini_raw / "targets.csv")
+    rows[2][rows[0].index("benchmark_jurisdiction_id")] = "CN"
+    write_csv(mini_raw / "targets.csv", rows)
+    assert _problems(mini_raw) == [
+        "targets.csv, line 3, column 'benchmark_jurisdiction_id': got 'CN'; "
+        "expected empty unless target_type is relative"
+    ]

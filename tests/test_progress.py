@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from qindex.catalog import load_catalog, targets
 from qindex.panel import load_panel
 from qindex.progress import COLUMNS, assess, summarise
+from qindex.reports.text import target_text
 from tests.conftest import read_csv, write_csv
 
 
@@ -682,3 +683,85 @@ def test_notes_name_places_and_indicators_not_ids():
     assert (unscored.note != "").all() and (unscored.note_en != "").all()
     for tid_like in ("CN-ZJ-HZ", "CN-SC-CD", "manufacturing_product_pass_rate", "pm25"):
         assert not unscored.note.str.contains(tid_like, regex=False).any(), tid_like
+
+
+# ------------------------------------------------------------------ relative targets (issue 29)
+
+
+def _relative_target(cat, **cols):
+    """A chengdu-2027 target "空气质量优良天数比例不低于全国平均水平" (written for this test)."""
+    row = {
+        "target_id": "rel-1",
+        "plan_id": "chengdu-2027",
+        "indicator_id": "good_air_days_share",
+        "target_type": "relative",
+        "comparator": ">=",
+        "target_value": np.nan,
+        "target_year": 2027,
+        "base_year": np.nan,
+        "base_value": np.nan,
+        "scope": "",
+        "quote": "空气质量优良天数比例不低于全国平均水平",
+        "source_file": "",
+        "note": "",
+        "caveat": "",
+        "benchmark_jurisdiction_id": "CN",
+        "benchmark_indicator_id": "",
+    }
+    return pd.DataFrame([{**row, **cols}])
+
+
+def test_a_relative_target_against_the_national_level():
+    cat = load_catalog()
+    # Shipped data: 成都 64.4 (2017), 81.9 (2021), 80.6 (2024); 全国 78.0 (2017), no 2021, 87.2 (2024).
+    # Years with both: 2017 (64.4 < 78.0) and 2024 (80.6 < 87.2): not held in either; the latest, 2024,
+    # decides: the target year 2027 is ahead, so "behind"; gap 87.2 − 80.6 = 6.6.
+    a = assess(load_panel(), _relative_target(cat), as_of=2024, catalog=cat).iloc[0]
+    assert a.status == "behind" and a.judged_year == 2024
+    assert a.latest_value == 80.6 and a.gap == pytest.approx(6.6)
+    assert a.n_points == 2
+    assert "2024年成都市空气质量优良天数比例80.6,全国平均水平87.2" in a.note
+    assert "2个年份中0个达到" in a.note
+    assert target_text(a) == "不低于全国平均水平"
+
+
+def test_a_relative_target_against_another_indicator_of_the_place():
+    cat = load_catalog()
+    # 质量投入增幅不低于GDP增幅, written with two % series of a fictional panel: own 5.0, 7.0; benchmark
+    # 6.0, 6.5 (2021, 2022). 2022: 7.0 >= 6.5 holds; 2021 did not: 1 of 2. Target year 2022, as of 2022: met.
+    panel = pd.DataFrame(
+        {
+            "jurisdiction_id": "CN-SC-CD",
+            "indicator_id": ["rnd_intensity_gdp"] * 2 + ["digital_economy_share"] * 2,
+            "year": [2021, 2022, 2021, 2022],
+            "value": [5.0, 7.0, 6.0, 6.5],
+            "source": "test",
+        }
+    )
+    tg = _relative_target(
+        cat,
+        indicator_id="rnd_intensity_gdp",
+        target_year=2022,
+        plan_id="chengdu-2027",
+        benchmark_jurisdiction_id="",
+        benchmark_indicator_id="digital_economy_share",
+    )
+    a = assess(panel, tg, as_of=2022, catalog=cat).iloc[0]
+    assert a.status == "met" and a.latest_value == 7.0 and a.gap == pytest.approx(-0.5)
+    assert "成都市全社会R&D经费投入强度7,本地数字经济核心产业增加值占GDP比重6.5" in a.note
+    assert "2个年份中1个达到" in a.note
+    # strictly higher ("高于"): 7.0 > 6.5 still holds; with the benchmark at 7.0 it does not
+    panel.loc[3, "value"] = 7.0
+    a = assess(panel, tg.assign(comparator=">"), as_of=2022, catalog=cat).iloc[0]
+    assert a.status == "missed"
+
+
+def test_a_relative_target_without_the_benchmark_says_which_series_is_missing():
+    cat = load_catalog()
+    panel = load_panel()
+    panel = panel[
+        ~((panel.jurisdiction_id == "CN") & (panel.indicator_id == "good_air_days_share"))
+    ]
+    a = assess(panel, _relative_target(cat), as_of=2024, catalog=cat).iloc[0]
+    assert a.status == "not_assessable"
+    assert a.note.startswith("没有比较基准全国平均水平的数据")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
@@ -112,3 +113,49 @@ def test_filled_template_with_messy_entries_reads_back_exactly(tmp_path):
     assert ranks[["indicator_id", "year", "rank", "n_ranked", "scope"]].values.tolist() == [
         ["quality_competitiveness", 2021, 3, 36, "national"]
     ]
+
+
+def test_relative_targets_ask_for_their_benchmark_or_show_the_published_one():
+    # Issue 29: "优良天数比例不低于全国平均水平" shows the national values already published (data/raw:
+    # 全国 86.5, 85.5, 87.2 in 2022–2024); "R&D强度不低于数字经济占比" (same place, another indicator, a
+    # pairing written for this test) asks for the benchmark indicator in a row of its own.
+    from dataclasses import replace
+
+    from qindex.template import template_rows
+
+    cat = load_catalog()
+    base = cat.targets[cat.targets.plan_id == "chengdu-2027"].iloc[0]
+    extra = pd.DataFrame(
+        [
+            {
+                **base.to_dict(),
+                "target_id": "rel-a",
+                "indicator_id": "good_air_days_share",
+                "target_type": "relative",
+                "comparator": ">=",
+                "target_value": float("nan"),
+                "quote": "优良天数比例不低于全国平均水平",
+                "benchmark_jurisdiction_id": "CN",
+                "benchmark_indicator_id": "",
+            },
+            {
+                **base.to_dict(),
+                "target_id": "rel-b",
+                "indicator_id": "rnd_intensity_gdp",
+                "target_type": "relative",
+                "comparator": ">=",
+                "target_value": float("nan"),
+                "quote": "R&D经费投入强度不低于数字经济核心产业增加值占比",
+                "benchmark_jurisdiction_id": "",
+                "benchmark_indicator_id": "digital_economy_share",
+            },
+        ]
+    )
+    cat = replace(cat, targets=pd.concat([cat.targets, extra], ignore_index=True))
+    values, _ranks, _events = template_rows("chengdu-2027", [2022, 2023, 2024], catalog=cat)
+    rows = values.set_index("indicator_id")
+    assert (
+        "比较基准全国已公布:2022年86.5、2023年85.5、2024年87.2"
+        in rows.loc["good_air_days_share", "remark"]
+    )
+    assert rows.loc["digital_economy_share", "wording"].startswith("比较基准:R&D经费投入强度不低于")

@@ -75,6 +75,7 @@ _TYPE_EN = {
     "累计": "cumulative",
     "排名": "rank",
     "趋势": "trend",
+    "相对": "relative",
     "程序性": "procedural",
     "定性": "qualitative",
 }
@@ -530,6 +531,8 @@ def _target_text_en(r) -> str:
         return "keep rising" if r.comparator == ">=" else "keep falling"
     if r.target_type == "rank":
         return f"top {int(r.target_value)}" if pd.notna(r.target_value) else "among the leaders"
+    if r.target_type == "relative":
+        return f"{r.comparator} the benchmark"
     unit = "%/yr" if r.target_type == "growth" else (r.unit or "")
     prefix = "+" if r.target_type == "cumulative" else ""
     return f"{r.comparator} {prefix}{r.target_value:g} {unit}".strip()

@@ -124,6 +124,9 @@ def target_text(r) -> str:
         return "定性" if r.target_type == "qualitative" else "程序性"
     if r.target_type == "trend":
         return "持续上升" if r.comparator == ">=" else "持续下降"
+    if r.target_type == "relative":
+        word = {">=": "不低于", ">": "高于", "<=": "不高于", "<": "低于"}.get(r.comparator, "")
+        return f"{word}{getattr(r, 'benchmark_zh', '') or '比较基准'}"
     scope = SCOPE_ZH.get(str(getattr(r, "scope", "") or ""), "")
     if r.target_type == "rank":
         if pd.isna(r.target_value):
