@@ -262,10 +262,18 @@ def _extract(args: argparse.Namespace) -> int:
         n = extract.check_draft(args.check)
         print(f"{args.check}: {n} rows pass the catalogue's checks")
         return 0
-    if not (args.text and args.plan_id and args.place):
-        raise extract.ExtractError("qindex extract PLAN.txt --plan-id ID --place PLACE is needed")
+    if not (args.text and args.plan_id and (args.place or args.new_place)):
+        raise extract.ExtractError(
+            "qindex extract PLAN.txt --plan-id ID --place PLACE is needed "
+            "(a place not in jurisdictions.csv yet: --new-place NAME --parent ID)"
+        )
     parts = extract.draft(
-        args.text, plan_id=args.plan_id, place=args.place, base_year=args.base_year
+        args.text,
+        plan_id=args.plan_id,
+        place=args.place,
+        base_year=args.base_year,
+        new_place=args.new_place,
+        parent=args.parent,
     )
     out = (
         Path(args.output)
@@ -273,13 +281,15 @@ def _extract(args: argparse.Namespace) -> int:
         else paths.DATA_PROCESSED / "drafts" / f"{args.plan_id}.csv"
     )
     written = extract.write_draft(parts, out)
-    targets, new, _plan, skipped = parts
+    targets, new, skipped = parts.targets, parts.indicators, parts.skipped
     doubtful = int((targets.confidence.astype(float) < 0.6).sum())
     kinds = ", ".join(f"{k} {v}" for k, v in targets.target_type.value_counts().items())
     print(f"{out}: {len(targets)} draft targets ({kinds}); {doubtful} with confidence < 0.6")
     print(f"{written[1]}: {len(new)} proposed new indicators")
     print(f"{written[2]}: the plan row")
     print(f"{written[3]}: {len(skipped)} figures read as not targets, with the reason")
+    if len(parts.jurisdictions):
+        print(f"{written[4]}: the new place, to add to jurisdictions.csv with the draft")
     print(f"review, then: qindex extract --check {out}")
     return 0
 
@@ -386,6 +396,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--place", help="the plan's place: a jurisdiction id or name (see jurisdictions.csv)"
     )
+    p.add_argument(
+        "--new-place",
+        metavar="NAME",
+        help="a place not yet in jurisdictions.csv (its Chinese name); give --parent too",
+    )
+    p.add_argument("--parent", metavar="ID", help="with --new-place: the id of the place above it")
     p.add_argument(
         "--base-year", type=int, help="the year before the plan period (default: plans.csv)"
     )

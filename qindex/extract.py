@@ -48,6 +48,7 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -220,6 +221,8 @@ def _year_marks(norm: str, base_year: int | None) -> list[_YearMark]:
             continue  # 较2020年下降: a base year, read by the growth rule
         if month and not before and re.match(r"\d{1,2}日", tail):
             continue  # a date
+        if not before and re.match(r"(?:起|开始|以来)", tail):
+            continue  # "2024年起每年…" opens a task or a period: not a goal year, not a fact
         if re.search(r"(到|至|力争|争取|在)$", lead) or before:
             found.append(_YearMark(m.start(), year, m.group(0)))
         elif re.search(r"(截至|截止|截止到)$", lead):
@@ -277,13 +280,29 @@ def _at(marks: list[tuple[int, str]], where: int) -> tuple[int, str]:
 
 _UNITS = (
     "万元/人·年|万元/人年|万元/人|万元/亩|元/人|微克/立方米|μg/m3|µg/m³|ug/m3|个百分点|百分点|万平方米|平方米"
-    "|亿元|万元|万人|%|‰|家|个月|个|项|件|座|所|条|名|次|批|张|户|人|分|天|倍|公里|吨|位|年|月|日|号|岁|元"
+    "|亿元|万元|万人|%|‰|家|个月|个|项|件|座|所|条|名|次|场|批|张|户|人|分|天|倍|公里|吨|位|年|月|日|号|岁|元"
 )
 _FIGURE = re.compile(
     r"(?<![\dA-Za-z.])(\d+(?:\.\d+)?)(?![\d.]*[A-Za-z])\s*(" + _UNITS + r")?"
     r"(及以上|以上|及以下|以下|以内|左右|多)?"
 )
-_COUNT_UNITS = {"家", "个", "项", "件", "座", "所", "条", "名", "次", "批", "张", "户", "人", "位"}
+_COUNT_UNITS = {
+    "家",
+    "个",
+    "项",
+    "件",
+    "座",
+    "所",
+    "条",
+    "名",
+    "次",
+    "场",
+    "批",
+    "张",
+    "户",
+    "人",
+    "位",
+}
 _LIST_NOUNS = re.compile(
     r"^(?:大)?(?:方面|领域|任务|重点任务|环节|措施|部分|阶段|步|类|重点|方向|原则|体系|中心建设)"
 )
@@ -291,6 +310,9 @@ _CUMULATIVE = re.compile(
     r"(新增|新培育|培育|新建|建成|建设|创建|打造|制定|制\(修\)订|制修订|修订|新认证|认证|新获|获得|引进|"
     r"主导制定|参与制定|形成|累计|争创|评选|新评|增加|落地|实施)"
 )
+#: An amount of work done (an area built, money spent) is a flow over the plan period, not a standing level.
+_AMOUNT_UNITS = {"平方米", "万平方米", "公里", "吨", "亿元", "万元"}
+_FLOW = re.compile(r"(新开工|新建|建成|完成|改造|新增|累计)")
 _STOCK = re.compile(r"(共|总数|总量|拥有|保有|总计|合计)")
 _GE_AFTER = ("以上", "及以上", "多")
 _LE_AFTER = ("以下", "及以下", "以内")
@@ -323,6 +345,36 @@ _RANK = re.compile(
     r"(同等城市|同类城市|副省级城市)?"
     r"(前列|前茅|领先|第一方阵|第一|前(\d+)(?:位|名)?)"
 )
+#: What a plan says "持续改善/明显提升" of and is measured by a standard series (水质: the share of sections
+#: at grade III or better; 空气质量: the share of good days): a trend target, though the name has no 率.
+_IMPROVES = re.compile(r"(?:水质|空气质量|环境质量|声环境质量)$")
+#: "低于全国平均水平", "高于全省平均水平": a target relative to another place's level.
+_RELATIVE_PLACE = re.compile(
+    r"(不低于|不高于|高于|低于|快于|优于|好于|超过)(?:同期)?(全国|全省|全市|国内|省内)(?:同期)?(?:的)?"
+    r"(?:平均)?(?:水平|值|均值)"
+)
+#: "增幅不低于地区生产总值增长幅度": a target relative to another indicator of the place (a growth rate).
+_RELATIVE_GROWTH = re.compile(
+    r"(不低于|高于|快于|超过)(?:同期)?((?:GDP|地区生产总值|经济|财政收入|一般公共预算收入|财政支出)(?:的)?"
+    r"(?:增长|增速|增幅)(?:幅度|速度)?)"
+)
+_RELATIVE_WORDS = {
+    "不低于": ">=",
+    "不高于": "<=",
+    "高于": ">",
+    "快于": ">",
+    "优于": ">",
+    "好于": ">",
+    "超过": ">",
+    "低于": "<",
+}
+_BENCHMARK_SCOPES = {"全国": "national", "国内": "national", "全省": "province", "省内": "province"}
+_BENCHMARK_SCOPES["全市"] = "city"
+#: A goal sentence without a figure: completing, passing or reaching what an assessment or a title asks.
+_GOAL_SENTENCE = re.compile(
+    r"^(?:争取|力争|确保|努力)?(?:全面|基本|顺利|如期)?(?:完成|达到|通过|建成|创成|成功创建|获得)"
+    r".{2,40}?(?:工作|要求|验收|目标|城市|称号|示范区|示范市|示范县|考核)"
+)
 _FIRST_CITY = re.compile(r"争创(.{1,12}?)第一城")
 _BREAKTHROUGH = re.compile(r"(零突破|零的突破|(?<!创)新突破)")
 _NONE_OCCUR = re.compile(r"(?:不发生|杜绝|无)(重特大|重大|较大)?(.{2,16}?(?:事故|事件|问题))")
@@ -346,6 +398,10 @@ class Row:
     scope: str = ""
     note: str = ""
     indicator_id: str = ""
+    benchmark_scope: str = ""  # a relative target against another place: national, province or city
+    benchmark_subject: str = (
+        ""  # ... or against another indicator of the place ("地区生产总值增长幅度")
+    )
     confidence: float = 0.9
     why: list[str] = field(default_factory=list)
     at: int = 0
@@ -537,7 +593,12 @@ class _Extractor:
             return "列举数(几个方面/任务),非目标"
         if re.match(r"^[+＋]", after) or before.endswith("+"):
             return "名称中的数字(如1+N),非目标"
-        indexed = r"(指数|得分|分值|评分|价值|水平)(?:分别|均)?(?:达到|达|为|在|保持在|稳定在|提高到|提升到)?$"
+        # a score without a unit ("满意度达到75以上"): what precedes names a score, and a verb or a bound
+        # frames the figure
+        indexed = (
+            r"(指数|得分|分值|评分|价值|水平|满意度|测评)(?:分别|均)?"
+            r"(?:达到|达|为|在|保持在|稳定在|提高到|提升到|不低于|不少于|超过)?$"
+        )
         if not unit and not re.search(indexed, before) and not re.search(r"指数|分", before[-12:]):
             return "无单位的数字,非目标"
         return ""
@@ -629,6 +690,9 @@ class _Extractor:
                 val = -value if comp == "<=" else value
                 note = "percentage points: a change in points, not a yearly rate; set the level from the base value"
                 why.append("规则:提高X个百分点→变化量(需按基期值换算)")
+            elif unit in _AMOUNT_UNITS and (flow := _FLOW.search(prefix)):
+                typ = "cumulative"
+                why.append(f"规则:{flow.group(1)}…X{unit}→工作量(规划期累计),非存量水平")
             elif unit in _COUNT_UNITS:
                 verb = _CUMULATIVE.search(prefix)
                 if _STOCK.search(prefix) and not re.search(r"新增|新培育|新建|新认证", prefix):
@@ -692,6 +756,9 @@ class _Extractor:
             # one figure for several measurable names: "A、B达到95%以上"
             if len(figs) == 1 and typ == "level" and not respectively:
                 parts = [p for p in re.split(r"、|和(?!Ⅲ)", subject) if p]
+                if len(parts) > 1 and not all(_SUFFIX_MEASURABLE.search(p) for p in parts):
+                    # "A工程、B工程、C工程质量安全监督覆盖率达到100%": each name with the shared tail
+                    parts = _share_tail(parts) or parts
                 if (
                     len(parts) > 1
                     and all(_SUFFIX_MEASURABLE.search(p) for p in parts)
@@ -746,6 +813,26 @@ class _Extractor:
                 self.finish(r, section)
             return r
 
+        m = _RELATIVE_PLACE.search(stripped) or _RELATIVE_GROWTH.search(stripped)
+        if m and _clean_subject(stripped[: m.start()]):
+            place = m.re is _RELATIVE_PLACE
+            r = row(
+                "relative",
+                _RELATIVE_WORDS[m.group(1)],
+                None,
+                stripped[: m.start()],
+                lead,
+                lead + m.end(),
+                f"规则:{m.group(0)}→相对目标(与"
+                + ("其他地区同一指标" if place else "本地另一指标")
+                + "比较)",
+            )
+            if place:
+                r.benchmark_scope = _BENCHMARK_SCOPES[m.group(2)]
+            else:
+                r.benchmark_subject = m.group(2)
+            r.doubt(0.1, "相对目标:比较基准请核对")
+            return
         m = _FIRST_CITY.search(text)
         if m:
             r = row(
@@ -823,7 +910,8 @@ class _Extractor:
         if m:
             subject = stripped[: m.start()]
             known = self.matcher.match(_clean_subject(subject), "")
-            if known[0] or _SUFFIX_MEASURABLE.search(_clean_subject(subject)):
+            name = _clean_subject(subject)
+            if known[0] or _SUFFIX_MEASURABLE.search(name) or _IMPROVES.search(name):
                 down = m.group(2) in ("下降", "降低", "减少")
                 r = row(
                     "trend",
@@ -845,7 +933,16 @@ class _Extractor:
             r"(?:\d{1,2}月)?(?:底|末)?前)[,:]?",
             n[s:e],
         )
-        if not m or section == "background":
+        year = None
+        if m:
+            year = int(m.group(1) or m.group(2))
+            why = f"年份:{m.group(0).rstrip(',:')}"
+        elif section == "goal" and _GOAL_SENTENCE.match(n[s:e]):
+            # "争取全面完成…创建工作", "达到…考核要求": a goal of the paragraph's year, without a figure
+            year, why = self.year_at(s, s)
+            if year is None:
+                return
+        if year is None or section == "background":
             return
         clauses = _clauses(n, s, e)
         end = clauses[min(len(clauses), 5) - 1][1]
@@ -854,11 +951,16 @@ class _Extractor:
             "qualitative",
             "",
             None,
-            int(m.group(1) or m.group(2)),
+            year,
             self.v.quote(s, end),
             "",
             base_year=self.base_year,
-            why=[f"年份:{m.group(0).rstrip(',:')}", "规则:到20XX年+无数字的目标句→定性"],
+            why=[
+                why,
+                "规则:目标部分无数字的目标句→定性"
+                if not m
+                else "规则:到20XX年+无数字的目标句→定性",
+            ],
             at=s,
         )
         r.doubt(0.3, "定性目标:请核对是否列入")
@@ -909,6 +1011,29 @@ class _Extractor:
             del self._first[same]
 
 
+def _share_tail(parts: list[str]) -> list[str] | None:
+    """Names listed before one measurable name share its tail: ["新建住宅工程", "公共建筑工程",
+    "市政基础设施工程质量安全监督覆盖率"] → each "…工程质量安全监督覆盖率". The tail starts after the ending the
+    listed names share ("工程"; "品" of 食品、药品抽检合格率); None when the list does not read that way."""
+    *heads, last = parts
+    if not _SUFFIX_MEASURABLE.search(last) or any(_SUFFIX_MEASURABLE.search(h) for h in heads):
+        return None
+    if any(len(h) > 12 for h in heads):
+        return None
+    ending = heads[0]
+    for h in heads[1:]:  # the ending every listed name shares
+        while ending and not h.endswith(ending):
+            ending = ending[1:]
+    for k in range(len(ending), 0, -1):
+        at = last.find(ending[-k:])
+        if at > 0:
+            tail = last[at + k :]
+            if tail and _SUFFIX_MEASURABLE.search(tail) and len(tail) >= 2:
+                return [h + tail for h in heads] + [last]
+            return None
+    return None
+
+
 def _same_target(row: Row) -> tuple:
     """What makes two rows one target: the indicator (or the subject), type, comparator, value, year, scope."""
     return (
@@ -926,6 +1051,15 @@ def _same_target(row: Row) -> tuple:
 _LOWER_BETTER = re.compile(
     r"浓度|能耗|消耗|事故|死亡|排放|投诉|不合格率|发生率|下降|PM2\.?5|故障|损失率|延误"
 )
+
+
+#: Words that make a measure of another kind from the same name: per unit of land, per person, per unit of GDP,
+#: a share or a growth rate. An indicator matches a plan's wording only when both carry the same ones.
+_KIND_WORDS = ("亩均", "人均", "单位", "每万人", "万人", "占比", "比重", "增速", "增幅", "增长率")
+
+
+def _kind(name: str) -> set[str]:
+    return {w for w in _KIND_WORDS if w in name}
 
 
 def _key(name: str) -> str:
@@ -946,8 +1080,19 @@ class _IndicatorMatcher:
             return "", 0.0, "指标:无主语"
         key = _key(subject)
         best, best_score = None, 0.0
+        other_kind, other_score = "", 0.0
         for i, k in enumerate(self.keys):
             if not _units_agree(unit, str(self.ind.at[i, "unit"])):
+                continue
+            differs = _kind(k) ^ _kind(key)
+            if (
+                differs
+            ):  # 亩均增加值 is not 增加值: a per-unit measure, a share or a rate of another kind
+                near = difflib.SequenceMatcher(None, key, k, autojunk=False).ratio()
+                if near >= 0.72 and near > other_score:
+                    words = "、".join(sorted(differs))
+                    other_kind = f"{self.ind.at[i, 'name_zh']},口径词“{words}”不同"
+                    other_score = near
                 continue
             score = difflib.SequenceMatcher(None, key, k, autojunk=False).ratio()
             if len(k) >= 4 and k in key:
@@ -958,6 +1103,8 @@ class _IndicatorMatcher:
             name = self.ind.at[best, "name_zh"]
             how = "名称相同" if best_score >= 0.999 else f"名称近似{best_score:.2f}"
             return str(self.ind.at[best, "indicator_id"]), best_score, f"指标:{how}({name})"
+        if other_kind:
+            return "", best_score, f"指标:未匹配(近似{other_kind}),建议新增“{subject}”"
         return "", best_score, f"指标:未匹配,建议新增“{subject}”"
 
     def joint(self, subject: str, unit: str) -> bool:
@@ -976,7 +1123,7 @@ class _IndicatorMatcher:
         return -1 if _LOWER_BETTER.search(subject) else 1
 
 
-_COUNTS = {"个", "家", "项", "件", "座", "所", "条", "名", "次", "批", "张", "户", "位"}
+_COUNTS = {"个", "家", "项", "件", "座", "所", "条", "名", "次", "场", "批", "张", "户", "位"}
 
 
 _UNIT_OUT = {
@@ -1046,18 +1193,38 @@ def _extract(text, plan_id, base_year, target_year, indicators):
     return ex.rows, ex.skipped, ex.matcher
 
 
+class Draft(NamedTuple):
+    """A drafted plan: its target rows, the indicators and the place it proposes, the plan row and the
+    figures read as not targets (each written to a file of its own by :func:`write_draft`)."""
+
+    targets: pd.DataFrame
+    indicators: pd.DataFrame
+    plan: pd.DataFrame
+    skipped: pd.DataFrame
+    jurisdictions: pd.DataFrame
+
+
+#: The level below each level: a new place under ``--parent``.
+CHILD_LEVEL = {"national": "province", "province": "city", "city": "district"}
+
+
 def draft(
     path: Path | str,
     *,
     plan_id: str,
-    place: str,
+    place: str | None = None,
     base_year: int | None = None,
     raw_dir: Path | str | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The draft of one plan text: (targets, proposed indicators, the plan row, skipped figures).
+    new_place: str | None = None,
+    parent: str | None = None,
+) -> Draft:
+    """The draft of one plan text (:class:`Draft`).
 
-    ``place`` is a jurisdiction id or its Chinese name. The plan's base and target year come from
-    ``plans.csv`` when ``plan_id`` is already there, else from ``base_year`` and the text.
+    ``place`` is a jurisdiction id or its Chinese name. A place not yet in ``jurisdictions.csv`` is given as
+    ``new_place`` (its Chinese name) with its ``parent`` (an id): the draft proposes its row, with an id made
+    from the parent's and the plan id's first part (``CN-ZJ-HZ`` + ``yh-2026`` → ``CN-ZJ-HZ-YH``) and the level
+    below the parent's. The plan's base and target year come from ``plans.csv`` when ``plan_id`` is already
+    there, else from ``base_year`` and the text.
     """
     path = Path(path)
     if not PLAN_ID.fullmatch(str(plan_id)):
@@ -1068,13 +1235,21 @@ def draft(
     text = read_plan_text(path)
     cat = load_catalog(raw_dir)
     jur = cat.jurisdictions
-    hit = jur[(jur.jurisdiction_id == place) | (jur.name_zh == place)]
-    if hit.empty:
-        raise ExtractError(
-            f"--place {place!r}: expected a jurisdiction id or name from jurisdictions.csv"
-            f"{closest(place, list(jur.jurisdiction_id) + list(jur.name_zh))}"
-        )
-    place_id = str(hit.jurisdiction_id.iloc[0])
+    new_jur = pd.DataFrame(columns=FILE_COLUMNS["jurisdictions"])
+    if new_place:
+        new_jur = _new_place(new_place, parent, plan_id, jur)
+        place_id = str(new_jur.jurisdiction_id.iloc[0])
+        jur = pd.concat([jur, new_jur], ignore_index=True)
+    else:
+        hit = jur[(jur.jurisdiction_id == place) | (jur.name_zh == place)]
+        if hit.empty:
+            raise ExtractError(
+                f"--place {place!r}: expected a jurisdiction id or name from jurisdictions.csv"
+                f"{closest(str(place), list(jur.jurisdiction_id) + list(jur.name_zh))}. A place not there "
+                f"yet: --new-place {place} --parent ID (the id of the city or province above it; the "
+                "draft proposes its row in draft.jurisdictions.csv, checked and added with the draft)"
+            )
+        place_id = str(hit.jurisdiction_id.iloc[0])
     known = cat.plans[cat.plans.plan_id == plan_id]
     plan_target = int(known.target_year.iloc[0]) if len(known) else None
     if base_year is None and len(known):
@@ -1095,22 +1270,14 @@ def draft(
                 r.why.append(f"指标:名称相同但单位不同({same_name.unit.iloc[0]}),请核对")
                 r.confidence = max(0.05, round(r.confidence - 0.1, 2))
             if not ind and key not in proposals:
-                unit = _UNIT_OUT.get(r.unit, r.unit) or ("指数" if "指数" in r.subject else "")
-                proposals[key] = {
-                    "indicator_id": f"new_{re.sub(r'[^0-9a-z]+', '_', plan_id.lower())}_{len(proposals) + 1:02d}",
-                    "name_zh": r.subject,
-                    "name_en": "",
-                    "unit": unit,
-                    "direction": str(matcher.direction("", r.subject, r.quote)),
-                    "domain": _domain(r.subject),
-                    "lower_limit": "0" if unit in ("%", "‰") or unit in _COUNTS else "",
-                    "upper_limit": "100" if unit == "%" else "",
-                    "definition": f"proposed by qindex extract from: {r.quote}",
-                    "data_holder": "",
-                }
+                unit = _UNIT_OUT.get(r.unit, r.unit) or _unit_of_name(r.subject)
+                proposals[key] = _proposal(r.subject, unit, r.quote, plan_id, proposals, matcher)
             if not ind:
                 ind = proposals[key]["indicator_id"]
                 r.why.append(f"建议新指标 {ind}")
+        bench_place, bench_ind = "", ""
+        if r.target_type == "relative":
+            bench_place, bench_ind = _benchmark(r, place_id, jur, matcher, proposals, plan_id)
         value = "" if r.target_value is None else f"{r.target_value:g}"
         records.append(
             {
@@ -1128,6 +1295,8 @@ def draft(
                 "source_file": source_file,
                 "note": r.note,
                 "caveat": "",
+                "benchmark_jurisdiction_id": bench_place,
+                "benchmark_indicator_id": bench_ind,
                 "subject": r.subject,
                 "unit": _UNIT_OUT.get(r.unit, r.unit),
                 "confidence": f"{r.confidence:.2f}",
@@ -1163,26 +1332,105 @@ def draft(
         [{"quote": s.quote, "reason": s.reason} for s in sorted(skipped, key=lambda s: s.at)],
         columns=["quote", "reason"],
     )
-    return targets, new, plan, skip
+    return Draft(targets, new, plan, skip, new_jur)
+
+
+def _unit_of_name(name: str) -> str:
+    """The unit a name implies when the figure gives none: a rate, share or growth in %, an index."""
+    if re.search(r"(?:率|比重|占比|比例|增幅|增速|增长)$", name):
+        return "%"
+    return "指数" if "指数" in name else ""
+
+
+def _proposal(name: str, unit: str, quote: str, plan_id: str, proposals: dict, matcher) -> dict:
+    """A proposed row of ``indicators.csv`` for a name no indicator matches."""
+    return {
+        "indicator_id": f"new_{re.sub(r'[^0-9a-z]+', '_', plan_id.lower())}_{len(proposals) + 1:02d}",
+        "name_zh": name,
+        "name_en": "",
+        "unit": unit,
+        "direction": str(matcher.direction("", name, quote)),
+        "domain": _domain(name),
+        "lower_limit": "0" if unit in ("%", "‰") or unit in _COUNTS else "",
+        "upper_limit": "100" if unit == "%" else "",
+        "definition": f"proposed by qindex extract from: {quote}",
+        "data_holder": "",
+    }
+
+
+def _new_place(name: str, parent: str | None, plan_id: str, jur: pd.DataFrame) -> pd.DataFrame:
+    """The proposed row of a place not yet in ``jurisdictions.csv`` (see :func:`draft`)."""
+    up = jur[jur.jurisdiction_id == parent] if parent else jur.iloc[:0]
+    if up.empty:
+        raise ExtractError(
+            f"--parent {parent!r}: expected the id of the place above {name} in jurisdictions.csv"
+            f"{closest(str(parent or ''), list(jur.jurisdiction_id))}"
+        )
+    if (jur.name_zh == name).any():
+        known = jur[jur.name_zh == name].jurisdiction_id.iloc[0]
+        raise ExtractError(
+            f"--new-place {name!r}: already in jurisdictions.csv as {known}; use --place"
+        )
+    level = CHILD_LEVEL.get(str(up.level.iloc[0]))
+    if level is None:
+        raise ExtractError(f"--parent {parent!r}: a {up.level.iloc[0]} has no places below it here")
+    suffix = re.sub(r"[^0-9A-Za-z]+", "", plan_id.split("-")[0]).upper() or "NEW"
+    new_id = f"{parent}-{suffix}"
+    if new_id in set(jur.jurisdiction_id):
+        raise ExtractError(
+            f"--new-place {name!r}: the id {new_id} is taken; choose another --plan-id"
+        )
+    row = {"jurisdiction_id": new_id, "name_zh": name, "name_en": "", "level": level}
+    return pd.DataFrame([{**row, "parent_id": parent}], columns=FILE_COLUMNS["jurisdictions"])
+
+
+def _benchmark(
+    r: Row, place_id: str, jur, matcher, proposals: dict, plan_id: str
+) -> tuple[str, str]:
+    """A relative row's benchmark as ids: the place above (全国 → the national row, 全省/全市 → the province
+    or city that holds the plan's place), or the indicator named (matched, else proposed)."""
+    if r.benchmark_scope:
+        parents = jur.set_index("jurisdiction_id")
+        here = place_id
+        while here in parents.index and parents.at[here, "level"] != r.benchmark_scope:
+            here = parents.at[here, "parent_id"]
+        if here in parents.index:
+            return str(here), ""
+        r.doubt(0.3, f"比较基准:{place_id}之上没有{r.benchmark_scope}一级的地区")
+        return "", ""
+    ind, score, why = matcher.match(r.benchmark_subject, "")
+    if ind and score >= 0.85:
+        r.why.append("比较基准" + why)
+        return "", ind
+    key = _key(r.benchmark_subject)
+    if key not in proposals:
+        proposals[key] = _proposal(r.benchmark_subject, "%", r.quote, plan_id, proposals, matcher)
+    r.why.append(f"比较基准:建议新指标 {proposals[key]['indicator_id']}")
+    return "", proposals[key]["indicator_id"]
 
 
 def sibling(draft_path: Path | str, kind: str) -> Path:
-    """``draft.csv`` → ``draft.indicators.csv`` / ``draft.plan.csv`` / ``draft.skipped.csv``."""
+    """``draft.csv`` → ``draft.indicators.csv`` / ``draft.plan.csv`` / ``draft.skipped.csv`` /
+    ``draft.jurisdictions.csv``."""
     p = Path(draft_path)
     return p.with_name(f"{p.stem}.{kind}{p.suffix or '.csv'}")
 
 
 def write_draft(parts, output: Path | str) -> list[Path]:
-    """Write the draft and its three companions atomically (UTF-8 with BOM, for Excel)."""
-    targets, new, plan, skipped = parts
+    """Write the draft and its companions atomically (UTF-8 with BOM, for Excel): proposed indicators, the
+    plan row, the skipped figures, and the proposed place when the draft has one."""
+    targets, new, plan, skipped, places = parts
     out = Path(output)
     written = []
-    for frame, path in (
+    files = [
         (targets, out),
         (new, sibling(out, "indicators")),
         (plan, sibling(out, "plan")),
         (skipped, sibling(out, "skipped")),
-    ):
+    ]
+    if len(places):
+        files.append((places, sibling(out, "jurisdictions")))
+    for frame, path in files:
         written.append(
             atomic_write(
                 path, lambda tmp, f=frame: f.to_csv(tmp, index=False, encoding="utf-8-sig")
@@ -1215,6 +1463,7 @@ def check_draft(draft_path: Path | str, raw_dir: Path | str | None = None) -> in
     rows = _read_rows(draft_path, REQUIRED["targets"], problems)
     plan_rows = _read_rows(sibling(draft_path, "plan"), [], problems, required=False)
     new_ind = _read_rows(sibling(draft_path, "indicators"), [], problems, required=False)
+    new_jur = _read_rows(sibling(draft_path, "jurisdictions"), [], problems, required=False)
     if problems:
         raise ValidationError(problems, f"draft {draft_path.name}")
     for i, r in enumerate(rows, start=2):
@@ -1235,6 +1484,8 @@ def check_draft(draft_path: Path | str, raw_dir: Path | str | None = None) -> in
         shutil.copytree(raw / "sources", tmp / "sources")
         if new_ind:
             _append(tmp / "indicators.csv", new_ind)
+        if new_jur:
+            _append(tmp / "jurisdictions.csv", new_jur)
         if plan_rows:
             _replace_plans(tmp / "plans.csv", plan_rows)
             for p in plan_rows:
@@ -1246,27 +1497,81 @@ def check_draft(draft_path: Path | str, raw_dir: Path | str | None = None) -> in
                     and Path(where).is_file()
                 ):
                     (tmp / "sources" / src).write_text(read_plan_text(where), encoding="utf-8")
+        for p in plan_rows:
+            text = tmp / "sources" / p.get("source_file", "")
+            if p.get("source_file") and text.is_file():
+                _goal_years(draft_path.name, rows, text.read_text(encoding="utf-8"), problems, p)
         cols = TARGETS_FILE_COLUMNS
         with open(tmp / "targets.csv", "w", encoding="utf-8", newline="") as f:
             w = csv.writer(f)
             w.writerow(cols)
             for r in rows:
                 w.writerow([r.get(c, "") for c in cols])
+        # the draft's own rows sit at the end of each merged file: a problem there names the draft's file
+        ends = {
+            f"{name}.csv": (
+                _line_count(tmp / f"{name}.csv"),
+                len(added),
+                sibling(draft_path, kind).name,
+            )
+            for name, kind, added in (
+                ("plans", "plan", plan_rows),
+                ("indicators", "indicators", new_ind),
+                ("jurisdictions", "jurisdictions", new_jur),
+            )
+        }
         try:
             read_catalog(tmp.resolve())
         except CatalogError as exc:
-            problems += [
-                Problem(
-                    draft_path.name if p.file == "targets.csv" else p.file,
-                    p.line,
-                    p.column,
-                    p.value,
-                    p.expected,
-                )
-                for p in exc.problems
-            ]
+            for p in exc.problems:
+                file, line = p.file, p.line
+                if file == "targets.csv":
+                    file = draft_path.name
+                elif file in ends and line and line > ends[file][0] - ends[file][1]:
+                    total, added, own = ends[file]
+                    file, line = own, line - (total - added) + 1
+                problems.append(Problem(file, line, p.column, p.value, p.expected))
     problems.raise_if_any(CatalogError)
     return len(rows)
+
+
+def _line_count(path: Path) -> int:
+    """Lines of a CSV file as an editor numbers them (the header is line 1)."""
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return sum(1 for _ in csv.reader(f))
+
+
+def _goal_years(name: str, rows: list[dict], text: str, problems: Problems, plan: dict) -> None:
+    """A draft row's target year must be one the plan's goal sentences name (到20XX年, 20XX年底前): a year
+    read from a task ("2024年起每年…") or carried from the wrong paragraph is plausible and wrong."""
+    norm = _view(text).norm
+    goals = sorted(
+        {
+            m.year
+            for m in _year_marks(norm, None)
+            if m.year
+            and re.search(r"(?:^|[到至取在])\d{4}年|前$", norm[max(0, m.at - 1) : m.at] + m.words)
+        }
+    )
+    if not goals:
+        return
+    said = "、".join(f"到{y}年" for y in goals)
+    first = int(plan["base_year"]) + 1 if str(plan.get("base_year", "")).isdigit() else 0
+    last = int(plan["target_year"]) if str(plan.get("target_year", "")).isdigit() else 9999
+    for i, r in enumerate(rows, start=2):
+        y = r.get("target_year", "")
+        if not y.isdigit() or not first <= int(y) <= last:
+            continue  # outside the plan period: the catalogue's check says so
+        if int(y) not in goals and r.get("target_type") != "qualitative":
+            problems.append(
+                Problem(
+                    name,
+                    i,
+                    "target_year",
+                    y,
+                    f"a year the plan sets goals for ({said}); the plan's goal sentences name no other",
+                )
+            )
 
 
 def _read_rows(path: Path, columns: list[str], problems: list[Problem], required: bool = True):

@@ -178,7 +178,7 @@ def test_draft_write_and_check_a_new_plan(tmp_path):
         "培育区域公用品牌8个，PM2.5年均浓度持续下降。".encode("gb18030")
     )
     parts = draft(plan, plan_id="example-2026", place="拱墅区", base_year=2023)
-    targets, new, plan_row, _skipped = parts
+    targets, new, plan_row = parts.targets, parts.indicators, parts.plan
     assert list(targets.target_type) == ["level", "cumulative", "trend"]
     assert plan_row.title_zh.iloc[0] == "某区质量强区建设实施方案"
     assert (
@@ -221,10 +221,10 @@ def test_check_lists_every_problem_of_a_reviewed_draft(tmp_path):
 
 # ----------------------------------------------------------------------------- the reviewed seed plans
 
-# Measured on 2026-11-23 with this rule set: 92 of the 98 reviewed rows found, 95 drafted (recall 0.94,
-# precision 0.97); every level, growth, cumulative, procedural and rank row found. The floors leave room for
-# rule changes that trade one row, not for a regression across a type.
-FLOORS = {"recall": 0.90, "precision": 0.90, "numeric_recall": 0.97}
+# Measured on 2026-12-03 with this rule set: 94 of the 98 reviewed rows found, 97 drafted (recall 0.959,
+# precision 0.969; before the rules of issue 29: 92 of 98, 95 drafted, 0.939 and 0.968); every level, growth,
+# cumulative, procedural and rank row found. The floors keep those figures: one row lost in either fails.
+FLOORS = {"recall": 0.95, "precision": 0.965, "numeric_recall": 1.0}
 
 
 def test_drafts_reproduce_the_reviewed_catalogue_of_the_seeds():
@@ -343,3 +343,142 @@ def test_seeded_plan_texts_draft_or_fail_cleanly_and_quote_only_what_the_text_sa
         assert pd.to_numeric(targets.target_value, errors="coerce").notna().sum() <= len(targets)
         outcomes.append(len(targets))
     assert sum(outcomes) > 0 and min(outcomes) == 0  # texts with and without targets were generated
+
+
+# --------------------------------------------------------------- wording the rules did not read (issue 29)
+# Every sentence below is written for this test, after the kinds of wording the unseen plans use; none is
+# taken from a plan text. Expected rows follow data/raw/README.md, "How the plan texts were read".
+
+NEW_RULES = [
+    # relative to a benchmark: another place's level, or another indicator of the place
+    ("到2026年，出口商品遭境外通报比率低于全国平均水平。", [("relative", "<", None, 2026)]),
+    ("到2026年，区域质量竞争力指数高于全省平均水平。", [("relative", ">", None, 2026)]),
+    ("到2026年，质量建设投入增幅不低于地区生产总值增长幅度。", [("relative", ">=", None, 2026)]),
+    # one figure for several named subjects
+    (
+        "到2026年，新建住宅工程、公共建筑工程、市政基础设施工程质量安全监督覆盖率达到100%。",
+        [("level", ">=", 100.0, 2026)] * 3,
+    ),
+    # a score without a unit
+    ("到2026年，服务质量满意度达到75以上。", [("level", ">=", 75.0, 2026)]),
+    ("到2026年，公共服务质量满意度测评得分不低于80。", [("level", ">=", 80.0, 2026)]),
+    # trends worded as improvement
+    ("到2026年，全市地表水水质持续改善。", [("trend", ">=", None, 2026)]),
+    ("到2026年，全区空气质量明显提升。", [("trend", ">=", None, 2026)]),
+    # an amount of work (a flow over the period), not a standing level
+    ("到2026年，全市新开工装配式建筑面积达5000平方米以上。", [("cumulative", ">=", 5000.0, 2026)]),
+    ("到2026年，完成老旧小区改造投资12亿元。", [("cumulative", ">=", 12.0, 2026)]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NEW_RULES)
+def test_new_reading_rule(text, expected):
+    assert rows(text, target_year=2026) == expected
+
+
+def test_relative_rows_name_their_benchmark():
+    out = extract_text(
+        "到2026年，出口商品遭境外通报比率低于全国平均水平，质量建设投入增幅不低于地区生产总值增长幅度。",
+        plan_id="t-2026",
+        base_year=2022,
+    )
+    assert [(r.benchmark_scope, r.benchmark_subject) for r in out] == [
+        ("national", ""),
+        ("", "地区生产总值增长幅度"),
+    ]
+    assert out[0].subject == "出口商品遭境外通报比率"
+    assert out[1].subject == "质量建设投入增幅"
+
+
+def test_one_figure_for_several_subjects_gives_each_its_full_name():
+    out = extract_text(
+        "到2026年，新建住宅工程、公共建筑工程、市政基础设施工程质量安全监督覆盖率达到100%。",
+        plan_id="t-2026",
+    )
+    # (the leading verb 新建 is dropped from a subject, as in every row; the quote keeps the words)
+    assert [r.subject for r in out] == [
+        "住宅工程质量安全监督覆盖率",
+        "公共建筑工程质量安全监督覆盖率",
+        "市政基础设施工程质量安全监督覆盖率",
+    ]
+
+
+def test_goal_sentences_without_a_figure_are_qualitative_goals_of_the_paragraph_year():
+    text = (
+        "二、主要目标\n到2026年，制造业产品质量合格率达到95%以上。"
+        "争取全面完成国家质量强市示范城市创建工作。达到省级质量强区建设考核要求。\n"
+        "三、重点任务\n加强质量基础设施建设。"
+    )
+    out = extract_text(text, plan_id="t-2026", base_year=2022)
+    assert [(r.target_type, r.target_year) for r in out] == [
+        ("level", 2026),
+        ("qualitative", 2026),
+        ("qualitative", 2026),
+    ]
+    assert out[1].quote == "争取全面完成国家质量强市示范城市创建工作"
+
+
+def test_a_year_that_starts_a_recurring_task_is_not_the_target_year():
+    # "2024年起每年组织…" opens a task, not a goal: the paragraph's 到2026年 holds for every figure
+    text = (
+        "二、主要目标\n到2026年，制造业产品质量合格率达到95%以上，"
+        "2024年起每年组织质量提升活动不少于10场，入库企业不少于50家。"
+    )
+    out = extract_text(text, plan_id="t-2026", base_year=2023)
+    assert {r.target_year for r in out} == {2026}
+    assert len(out) == 3
+
+
+def test_an_indicator_of_another_kind_is_not_matched():
+    # 规模以上工业增加值 (a total) is not 规模以上工业亩均增加值 (per mu): no match, a new indicator proposed
+    out = extract_text("到2026年，规模以上工业增加值年均增长7%。", plan_id="t-2026")
+    assert out[0].target_type == "growth" and out[0].indicator_id == ""
+    assert out[0].confidence < 0.9 and any("亩均" in w for w in out[0].why)
+
+
+def test_check_does_not_crash_on_a_draft_without_a_base_year_and_says_what_is_missing(tmp_path):
+    plan = tmp_path / "p.txt"
+    plan.write_text("二、主要目标\n到2026年，制造业产品质量合格率达到95%以上。", encoding="utf-8")
+    write_draft(draft(plan, plan_id="y-2026", place="CN-ZJ-HZ-GS"), tmp_path / "d.csv")
+    with pytest.raises(CatalogError) as err:
+        check_draft(tmp_path / "d.csv")
+    text = str(err.value)
+    assert "d.plan.csv" in text and "'base_year'" in text
+    assert "Traceback" not in text
+
+
+def test_check_flags_a_target_year_the_plan_sets_no_goal_for(tmp_path):
+    plan = tmp_path / "p.txt"
+    plan.write_text(
+        "二、主要目标\n到2026年，制造业产品质量合格率达到95%以上，服务质量满意度达到85分以上。",
+        encoding="utf-8",
+    )
+    write_draft(draft(plan, plan_id="z-2026", place="CN", base_year=2023), tmp_path / "d.csv")
+    with open(tmp_path / "d.csv", encoding="utf-8-sig", newline="") as f:
+        table = list(csv.DictReader(f))
+    table[1]["target_year"] = "2024"  # as a task sentence "2024年起…" once made it
+    with open(tmp_path / "d.csv", "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(table[0]))
+        w.writeheader()
+        w.writerows(table)
+    with pytest.raises(CatalogError) as err:
+        check_draft(tmp_path / "d.csv")
+    assert [str(p) for p in err.value.problems] == [
+        "d.csv, line 3, column 'target_year': got '2024'; expected a year the plan sets goals for "
+        "(到2026年); the plan's goal sentences name no other"
+    ]
+
+
+def test_a_place_not_in_the_catalogue_gets_a_way_to_add_it(tmp_path):
+    plan = tmp_path / "p.txt"
+    plan.write_text("二、主要目标\n到2026年，制造业产品质量合格率达到95%以上。", encoding="utf-8")
+    with pytest.raises(ExtractError) as err:
+        draft(plan, plan_id="yh-2026", place="余杭区")
+    assert "--new-place 余杭区 --parent" in str(err.value)
+    parts = draft(plan, plan_id="yh-2026", new_place="余杭区", parent="CN-ZJ-HZ", base_year=2023)
+    out = write_draft(parts, tmp_path / "d.csv")
+    assert [p.name for p in out][-1] == "d.jurisdictions.csv"
+    place = pd.read_csv(tmp_path / "d.jurisdictions.csv", dtype=str).iloc[0]
+    assert (place.name_zh, place.parent_id, place.level) == ("余杭区", "CN-ZJ-HZ", "district")
+    assert parts[2].jurisdiction_id.iloc[0] == place.jurisdiction_id
+    assert check_draft(tmp_path / "d.csv") == 1
