@@ -60,6 +60,19 @@ def _validate(args: argparse.Namespace) -> int:
         )
     ranks, implications = load_rankings(), load_implications()
     print(f"rankings OK: {len(ranks)} published ranks; implications OK: {len(implications)} rules")
+    from qindex.errors import ObservationError
+    from qindex.sources import UNCONFIRMED, check_citations, citations
+
+    problems = check_citations()
+    if problems:
+        raise ObservationError(problems)
+    cited = citations()
+    unconfirmed = sum(1 for c in cited.values() if c["source_title"].startswith(UNCONFIRMED))
+    reposts = sum(1 for c in cited.values() if c["repost"] == "yes")
+    print(
+        f"sources OK: {len(cited)} addresses, each naming its publication ({unconfirmed} "
+        f"{UNCONFIRMED}, {reposts} read on a repost)"
+    )
     return 0
 
 

@@ -77,11 +77,13 @@ FLAGS = {
     "definition_change": "definition differs from the indicator's standard one; see `note`",
     "series_break": "not comparable with earlier years",
     "cumulative": "a stock counted since some start, as of the year",
+    "flow": "what was added in the year (awards given, units built): a flow, not a stock",
     "unconfirmed": "which definition the value is on is not confirmed; shown as context, never scored",
 }
 #: Chinese words for flags, as the template's 标记 column offers them.
 FLAG_WORDS = {
     "累计值": "cumulative",
+    "当年新增": "flow",
     "初步数": "provisional",
     "下限(以上)": "lower_bound",
     "口径不同": "definition_change",

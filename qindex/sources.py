@@ -10,9 +10,21 @@ give is "标题未登记", and a reprint whose original is not known says so.
 
 from __future__ import annotations
 
+import csv
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from urllib.parse import urlparse
+
+from qindex import paths
+from qindex.errors import Problem
+
+#: Columns of ``data/raw/observations/*.csv`` that name the publication behind an address: its title, its
+#: publisher, its date, and whether the address is a copy on another site (``repost``: yes/no).
+CITATION_COLUMNS = ("source_title", "publisher", "published", "repost")
+#: The title of a row whose original publication could not be identified (the row is flagged low_confidence).
+UNCONFIRMED = "原始出处未能确认"
 
 #: Hosts whose pages are the publisher's own (政府网站) or a news outlet's (媒体); anything else is a copy.
 PUBLISHERS = {
@@ -68,9 +80,29 @@ class Source:
     date: str  # YYYY-MM-DD from the address, else ""
     kind: str  # official / media / reprint / citation
     original: str  # what is known of the original of a reprint, else ""
+    registered: bool = (
+        False  # title, publisher and date come from the observation's citation columns
+    )
 
     def text(self, language: str = "zh") -> str:
-        """One line for a reader: 《标题》,发布者,日期 — or for a copy: 转载网站 … (原始出处 …)."""
+        """One line for a reader: the publication first (《标题》,发布者,日期), then where it was read ("转载于
+        网站"), or that its original is not known."""
+        if self.registered:
+            return self._cited(language)
+        return self._parsed(language)
+
+    def _cited(self, language: str) -> str:
+        if language == "en":
+            head = ", ".join(x for x in (self.title, self.publisher, self.date) if x)
+            where = f"; reposted on {self.host}" if self.kind == "reprint" and self.host else ""
+            return head + where
+        publisher = "" if self.publisher and self.publisher in self.title else self.publisher
+        head = ",".join(x for x in (self.title, publisher, self.date) if x)
+        if self.kind == "reprint" and self.host:
+            head += f"(转载于网站 {self.host})"
+        return head
+
+    def _parsed(self, language: str) -> str:
         date = (
             f",{self.date}"
             if self.date and language == "zh"
@@ -113,8 +145,114 @@ def _titles(text: str) -> list[str]:
 
 
 def describe(source: str) -> Source:
-    """Read one ``source`` field (see the module docstring)."""
+    """Read one ``source`` field (see the module docstring). A source the observation files cite
+    (:data:`CITATION_COLUMNS`) is described by its publication; any other is read from the field itself."""
     source = (source or "").strip()
+    cited = citations().get(source)
+    parsed = _describe(source)
+    if cited is None:
+        return parsed
+    return replace(
+        parsed,
+        title=cited["source_title"],
+        publisher=cited["publisher"],
+        date=cited["published"] or parsed.date,
+        kind="reprint" if cited["repost"] == "yes" else parsed.kind,
+        registered=True,
+    )
+
+
+def citations(folder: Path | str | None = None) -> dict[str, dict]:
+    """The publication behind each address of ``data/raw/observations/*.csv``: ``{source: {source_title,
+    publisher, published, repost}}`` (the first row citing an address names it)."""
+    return _citations(Path(folder or paths.DATA_RAW / "observations").resolve())
+
+
+@functools.cache
+def _citations(folder: Path) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for f in sorted(folder.glob("*.csv")):
+        with open(f, encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row.get("source_title") is not None:
+                    out.setdefault(
+                        (row.get("source") or "").strip(),
+                        {c: (row.get(c) or "").strip() for c in CITATION_COLUMNS},
+                    )
+    return out
+
+
+_DATE = re.compile(r"(?:19|20)\d\d(?:-\d\d(?:-\d\d)?)?")
+
+
+def check_citations(folder: Path | str | None = None) -> list[Problem]:
+    """Every row of the published observation files names its publication (:data:`CITATION_COLUMNS`):
+
+    - a title and a publisher, or the title :data:`UNCONFIRMED` (with what is known after a colon) and the flag
+      ``low_confidence``;
+    - ``repost`` yes or no; ``published`` empty, YYYY, YYYY-MM or YYYY-MM-DD;
+    - a ``derived`` row says in ``note`` how it comes from the row(s) it is computed from ("derived: …").
+    """
+    folder = Path(folder or paths.DATA_RAW / "observations")
+    problems: list[Problem] = []
+    for f in sorted(folder.glob("*.csv")):
+        name = paths.relative(f)
+        with open(f, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in CITATION_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                problems += [Problem(name, 1, c, None, f"a column named '{c}'") for c in missing]
+                continue
+            for line, row in enumerate(reader, start=2):
+                get = {k: (v or "").strip() for k, v in row.items() if k}
+                flags = get.get("flag", "").split(";")
+                title, publisher = get["source_title"], get["publisher"]
+                if title.startswith(UNCONFIRMED):
+                    if "low_confidence" not in flags:
+                        problems.append(
+                            Problem(
+                                name,
+                                line,
+                                "flag",
+                                get.get("flag", ""),
+                                f"low_confidence, as the source title says {UNCONFIRMED}",
+                            )
+                        )
+                elif not title or not publisher:
+                    column = "source_title" if not title else "publisher"
+                    problems.append(
+                        Problem(
+                            name,
+                            line,
+                            column,
+                            "",
+                            "the original publication's title and its publisher, or the title "
+                            f"'{UNCONFIRMED}' (and the flag low_confidence)",
+                        )
+                    )
+                if get["repost"] not in ("yes", "no"):
+                    problems.append(Problem(name, line, "repost", get["repost"], "yes or no"))
+                if get["published"] and not _DATE.fullmatch(get["published"]):
+                    problems.append(
+                        Problem(
+                            name, line, "published", get["published"], "YYYY, YYYY-MM or YYYY-MM-DD"
+                        )
+                    )
+                if "derived" in flags and not get.get("note", "").startswith("derived:"):
+                    problems.append(
+                        Problem(
+                            name,
+                            line,
+                            "note",
+                            get.get("note", ""),
+                            "how the derived value comes from the row(s) it is computed from "
+                            "('derived: …')",
+                        )
+                    )
+    return problems
+
+
+def _describe(source: str) -> Source:
     if not source:
         return Source("", "", "", "", "", "citation", "")
     first, _, rest = source.partition(" ")

@@ -30,6 +30,7 @@ from qindex.observations import FLAG_WORDS, off_definition_flag
 from qindex.panel import load_panel
 from qindex.precedence import MEANING_FLAGS
 from qindex.rankings import load_rankings
+from qindex.sources import describe
 from qindex.store import atomic_write
 
 GREY = "D9D9D9"
@@ -264,7 +265,10 @@ def write_template(
             c = ws.cell(i, first_year_col + years.index(y))
             c.value = float(obs.value)
             c.fill = grey
-            note = f"已公开数值 published: {obs.source}"
+            cited = describe(str(obs.source))
+            note = f"已公开数值 published: {cited.text('zh')}"
+            if cited.link:
+                note += f"\n地址 address: {cited.link}"
             if obs.flag:
                 note += f"\n标记 flag: {obs.flag}"
             c.comment = Comment(note[:1000], "qindex")

@@ -26,6 +26,8 @@ def test_shipped_catalogue_validates():
         "national-2025",
         "zhejiang-2025",
         "sichuan-2027",
+        # the provincial plan above hangzhou-2022 (issue 25)
+        "zhejiang-2022",
     }
 
 
@@ -71,9 +73,11 @@ def test_about_65_numeric_targets_in_the_seed_plans():
 
 
 # Read off the excerpts by hand: the national 主要目标 has 4 figures (86, 98 twice, 94); Zhejiang's item 1 has 4
-# (92, 15, 3.3, 22); Sichuan's 主要目标 has 10 (88, 99, 98, 95, 新突破 ≥ 1, 30, 100, 3, 2, 5).
+# (92, 15, 3.3, 22); Sichuan's 主要目标 has 10 (88, 99, 98, 95, 新突破 ≥ 1, 30, 100, 3, 2, 5); the 2018 Zhejiang
+# 总体目标 up to its cut has 4 (全覆盖 100, 100, 35, 300).
 @pytest.mark.parametrize(
-    ("plan_id", "expected"), [("national-2025", 4), ("zhejiang-2025", 4), ("sichuan-2027", 10)]
+    ("plan_id", "expected"),
+    [("national-2025", 4), ("zhejiang-2025", 4), ("sichuan-2027", 10), ("zhejiang-2022", 4)],
 )
 def test_numeric_targets_of_the_higher_level_plans(plan_id, expected):
     t = targets(plan_id)

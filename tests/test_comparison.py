@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from qindex.comparison import ambition_by_plan, compare_plans
@@ -56,6 +57,28 @@ def test_required_change_per_year_by_hand():
     # a row with a base value: required = (target − base)/(target year − base year)
     with_base = c.dropna(subset=["base_value"])
     for r in with_base.itertuples():
+        if (
+            r.target_year == r.base_year
+        ):  # a first value in the target year: no change per year to ask
+            assert np.isnan(r.required_per_year)
+            continue
         assert r.required_per_year == pytest.approx(
             (r.target_value - r.base_value) / (r.target_year - r.base_year)
         )
+
+
+def test_the_2018_zhejiang_plan_is_the_provincial_plan_above_hangzhou_2022():
+    # Issue 25: hangzhou-2022 (2019–2022) follows 浙委发〔2018〕27号 (base 2017, to 2022); its 新产品产值率 35 %
+    # is the province's 35 % ("与上级相同"), read off both texts.
+    from qindex.reports.compare import against_higher_plans
+
+    rows = against_higher_plans()
+    hz = rows[rows["方案"] == "杭州市 2018–2022年"]
+    assert list(hz["上级方案"]) == ["省级 浙江省 2017–2022年"]
+    r = hz.iloc[0]
+    assert (r["指标"], r["本方案目标"], r["上级目标"], r["对照"]) == (
+        "规上工业新产品产值率",
+        "≥35%",
+        "≥35%",
+        "与上级相同",
+    )
