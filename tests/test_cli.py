@@ -43,8 +43,9 @@ def test_targets_csv_is_machine_readable():
     # utf-8-sig reads the rest as it was
     assert out.stdout.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(out.stdout.removeprefix("\ufeff"))))
-    # 84 + the 14 omissions of the data audit (O1-O7) + 32 of the higher-level plans (issue 15)
-    assert len(rows) == 130
+    # 84 + the 14 omissions of the data audit (O1-O7) + 32 of the higher-level plans (issue 15) + the 8 of
+    # zhejiang-2022 (issue 25)
+    assert len(rows) == 138
     assert {"target_id", "quote", "name_zh", "unit"} <= set(rows[0])
 
 
