@@ -12,6 +12,7 @@ import pytest
 from qindex import paths
 from qindex.observations import COLUMNS
 from qindex.runner import load_spec, params_files, run
+from qindex.sources import CITATION_COLUMNS
 
 
 @pytest.fixture(scope="module")
@@ -272,7 +273,8 @@ def test_html_in_every_text_field_of_an_office_file_and_the_observations_stays_t
 
     obs = shipped_raw_copy / "observations" / "gongshu.csv"
     rows = obs.read_text(encoding="utf-8").splitlines()
-    assert rows[0].split(",") == COLUMNS[:9]  # the layout the payload row follows
+    # the layout the payload row follows: the reader's columns with the citation columns after the source
+    assert rows[0].split(",") == [*COLUMNS[:6], *CITATION_COLUMNS, *COLUMNS[6:9]]
     payload_row = ",".join(
         [
             "CN-ZJ-HZ-GS",
@@ -281,6 +283,10 @@ def test_html_in_every_text_field_of_an_office_file_and_the_observations_stays_t
             "3.4",
             "%",
             '"' + PAYLOAD.format("obs-source") + ' http://example.org/a"',
+            '"' + PAYLOAD.format("obs-title") + '"',
+            '"' + PAYLOAD.format("obs-publisher") + '"',
+            "2021",
+            "yes",
             '"' + PAYLOAD.format("obs-quote") + ' 占GDP比重3.4%"',
             "",
             '"' + PAYLOAD.format("obs-note") + '"',
@@ -323,7 +329,8 @@ def test_html_in_every_text_field_of_an_office_file_and_the_observations_stays_t
     )  # refused if any were live
     page = result.html.read_text(encoding="utf-8")
     assert live_markup(page) == []
-    for where in ("obs-source", "office-source", "file-name", "params-title"):
+    # the observation's source is cited by its publication (title and publisher), as text
+    for where in ("obs-title", "obs-publisher", "office-source", "file-name", "params-title"):
         assert html_text(PAYLOAD.format(where)) in page, where
 
 
