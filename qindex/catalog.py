@@ -290,10 +290,34 @@ class _Checker:
         for line, a, b in zip(f["source_line"], lo, hi, strict=True):
             if pd.notna(a) and pd.notna(b) and a >= b:
                 self.add(t, line, "upper_limit", b, f"a number above lower_limit {a}")
+        self._aliases(f, t)
         out = f.drop(columns="source_line").copy()
         out["direction"] = pd.to_numeric(f["direction"], errors="coerce").astype("Int64")
         out["lower_limit"], out["upper_limit"] = lo, hi
         return out.reset_index(drop=True)
+
+    def _aliases(self, f: pd.DataFrame, t: str) -> None:
+        """Other wordings of an indicator (``aliases``, ";"-joined: the plans' and the bureaus' names): none may
+        be another indicator's name or alias, or an office file's row could mean either."""
+        if "aliases" not in f.columns:
+            return
+        owner = {
+            name: (k, line)
+            for k, name, line in zip(f.indicator_id, f.name_zh, f.source_line, strict=True)
+        }
+        for k, aliases, line in zip(f.indicator_id, f.aliases, f.source_line, strict=True):
+            for alias in filter(None, (a.strip() for a in str(aliases).split(";"))):
+                other = owner.get(alias)
+                if other is not None and other[0] != k:
+                    self.add(
+                        t,
+                        line,
+                        "aliases",
+                        alias,
+                        f"a wording no other indicator has ('{other[0]}' on line {other[1]} has it)",
+                    )
+                else:
+                    owner[alias] = (k, line)
 
     def plans(self, f: pd.DataFrame, jur: pd.DataFrame) -> pd.DataFrame:
         t = "plans"

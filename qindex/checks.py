@@ -38,6 +38,15 @@ class Problems(list):
         super().__init__(items)
         self.file = file
 
+    def append(self, problem: Problem) -> None:
+        """Record a problem once: the same problem again (a name repeated in every year column of one row) is
+        not a second problem."""
+        key = (problem.file, problem.line, problem.column, repr(problem.value), problem.expected)
+        seen = self.__dict__.setdefault("_seen", {})
+        if key not in seen:
+            seen[key] = None
+            super().append(problem)
+
     def bad(self, line, column, value, expected: str, file: str | None = None) -> None:
         """Record one problem (``file`` defaults to the input's)."""
         self.append(Problem(self.file if file is None else file, line, column, value, expected))

@@ -424,7 +424,8 @@ def _validate_rows(
     ind = cat.indicators.set_index("indicator_id")
     jur_ids = set(jur.jurisdiction_id)
     jur_by_name = place_names(cat)
-    ind_by_name = dict(zip(ind.name_zh, ind.index, strict=True))
+    ind_by_name = indicator_names(cat)
+    ind_units = dict(zip(ind.index, ind.unit, strict=True))
     out = []
     for r in records:
         bad = False
@@ -446,10 +447,10 @@ def _validate_rows(
             )
             bad = True
         k, name = r["indicator_id"], r.get("indicator_name", "")
-        k = k if k in ind.index else ind_by_name.get(k, k)
+        k = k if k in ind.index else find_indicator(k, ind_by_name, ind_units) or k
         if not k:  # only a name column: the name (or an id written in it) is the indicator
-            k = name if name in ind.index else ind_by_name.get(name, name)
-        elif name and k in ind.index and ind_by_name.get(name, k) != k:
+            k = name if name in ind.index else find_indicator(name, ind_by_name, ind_units) or name
+        elif name and k in ind.index and (find_indicator(name, ind_by_name, ind_units) or k) != k:
             problems.append(
                 Problem(
                     r["file"],
@@ -582,6 +583,46 @@ def _implied_unit(name: str) -> str | None:
         return "%"
     if name.endswith("天数"):
         return "天"
+    return None
+
+
+def indicator_names(cat: Catalog) -> dict[str, str]:
+    """Every name an indicator is written by, mapped to its id: its Chinese name and the wordings in its
+    ``aliases`` (the plans' own words, ";"-joined; the catalogue refuses an alias two indicators share)."""
+    ind = cat.indicators
+    names = dict(zip(ind.name_zh, ind.indicator_id, strict=True))
+    if "aliases" in ind.columns:
+        for k, aliases in zip(ind.indicator_id, ind.aliases.fillna(""), strict=True):
+            for alias in filter(None, (a.strip() for a in str(aliases).split(";"))):
+                names.setdefault(alias, k)
+    return names
+
+
+#: A unit written after an indicator's name in an office's table: "(%)", "（件）", "(单位:万元)".
+_UNIT_SUFFIX = re.compile(r"\s*[(（](?:单位[:：])?\s*([^()（）]{1,12})\s*[)）]\s*$")
+#: Abbreviations offices write, and their full forms in the catalogue's names.
+_ABBREVIATIONS = (("规上", "规模以上"), ("规模以上", "规上"))
+
+
+def find_indicator(
+    name: str, names: dict[str, str], units: dict[str, str] | None = None
+) -> str | None:
+    """The id of the indicator ``name`` names: as written, with 规上 written out (and the other way round), or
+    without a unit suffix ("合格率(%)", "（件）") when that unit converts to the indicator's (``units``: id →
+    unit); ``None`` when none matches."""
+    name = re.sub(r"\s+", "", str(name or ""))
+    if not name:
+        return None
+    forms = [name]
+    for short, full in _ABBREVIATIONS:
+        forms += [f.replace(short, full) for f in list(forms) if short in f]
+    found = next((names[f] for f in forms if f in names), None)
+    m = _UNIT_SUFFIX.search(name)
+    if found or not m:
+        return found
+    found = find_indicator(name[: m.start()], names)
+    if found and (units is None or conversion_factor(m.group(1), units.get(found, "")) is not None):
+        return found
     return None
 
 

@@ -82,7 +82,8 @@ def test_table_without_place_column_uses_jurisdiction_and_suggestions_stay_in_le
     got = read_observations(f, jurisdiction="杭州市拱墅区")
     assert set(got.jurisdiction_id) == {"CN-ZJ-HZ-GS"}  # parent + name is the district, not 杭州市
     f.write_text(
-        "地区,指标,年份,数值,来源\n杭州市拱墅,空气质量优良率,2022,88.2,x\n", encoding="utf-8"
+        # (空气质量优良率 itself is now an alias of the share: a near wording is not)
+        "地区,指标,年份,数值,来源\n杭州市拱墅,空气质量良好率,2022,88.2,x\n", encoding="utf-8"
     )
     with pytest.raises(ObservationError) as info:
         read_observations(f)
@@ -215,3 +216,61 @@ def test_seeded_office_workbooks_load_exactly_or_fail_with_one_clear_error(tmp_p
     bad = [(what, out) for what, out in outcomes if out not in ("exact", "clean")]
     assert bad == []
     assert {out for _, out in outcomes} == {"exact", "clean"}  # both kinds were generated
+
+
+# ------------------------------------------------------------------ office files as offices send them (issue 26)
+
+
+def test_bureau_names_with_units_abbreviations_and_the_plans_wording_are_read(tmp_path):
+    # a bureau's own table: units after the names, 规上 for 规模以上, the plan's wording (例行监测) and the
+    # bureau's (空气质量优良率); each maps to its indicator (aliases in indicators.csv)
+    f = tmp_path / "bureau.csv"
+    f.write_text(
+        "地区,拱墅区\n指标,单位,2021,2022\n"
+        "制造业产品质量合格率(%),%,94,95\n"
+        "空气质量优良率（%）,,80,81\n"
+        "农产品质量安全例行监测合格率,%,97,98\n"
+        "规上工业企业研发投入强度,%,2,2.1\n",
+        encoding="utf-8",
+    )
+    got = read_office([f]).observations
+    assert sorted(got.indicator_id.unique()) == [
+        "agri_product_pass_rate",
+        "good_air_days_share",
+        "industrial_rnd_intensity",
+        "manufacturing_product_pass_rate",
+    ]
+
+
+def test_a_unit_that_does_not_fit_the_indicator_is_not_stripped_and_each_name_is_one_problem(
+    tmp_path,
+):
+    f = tmp_path / "bureau.csv"
+    f.write_text(
+        "地区,拱墅区\n指标,单位,2021,2022,2023,2024\n"
+        "制造业产品质量合格率(件),,94,95,95,96\n"  # a count unit on a share: not this indicator
+        "不存在的指标,%,1,2,3,4\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ObservationError) as err:
+        read_office([f])
+    lines = [(p.line, p.value) for p in err.value.problems]
+    # one problem per name, not one per year column (4 each before)
+    assert lines == [(3, "制造业产品质量合格率(件)"), (4, "不存在的指标")]
+
+
+def test_an_alias_two_indicators_share_is_refused(shipped_raw_copy):
+    from qindex.catalog import read_catalog
+    from qindex.errors import CatalogError
+
+    path = shipped_raw_copy / "indicators.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("空气质量优良率;", "空气质量优良率;制造业产品质量合格率;"), encoding="utf-8"
+    )
+    with pytest.raises(CatalogError) as err:
+        read_catalog(shipped_raw_copy)
+    assert (
+        "column 'aliases': got '制造业产品质量合格率'; expected a wording no other indicator has"
+        in str(err.value)
+    )
