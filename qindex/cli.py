@@ -250,7 +250,7 @@ def _office(args: argparse.Namespace) -> int:
             print(line)
         print(f"OK: {len(args.files)} file(s) can be added (qindex office add ...)")
         return 0
-    done = office.add(args.files)
+    done = office.add(args.files, jurisdiction=args.place)
     for p in done:
         print(f"added {p}")
     return 0

@@ -24,6 +24,7 @@ Example
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -110,6 +111,19 @@ def office_files(folder: Path | None = None) -> list[Path]:
     )
 
 
+#: In the office folder: the place of each added file that does not name it itself (``office add --place``).
+PLACES = ".places.json"
+
+
+def added_places(folder: Path | None = None) -> dict[str, str]:
+    """``{file name: place}`` for the files ``office add --place`` copied into the office folder."""
+    f = (office_dir() if folder is None else Path(folder)) / PLACES
+    try:
+        return json.loads(f.read_text(encoding="utf-8")) if f.is_file() else {}
+    except (OSError, ValueError):
+        return {}
+
+
 def read_office(
     files: Iterable[Path | str] | None = None,
     catalog: Catalog | None = None,
@@ -135,10 +149,14 @@ def read_office(
             len(r) for r in ranks if r is not None
         )
 
+    places = added_places()
     for path in files:
         if not plain_name(path, problems) or not regular_file(path, problems):
             continue
         before = read()
+        here = jurisdiction
+        if here is None and path.parent.resolve() == office_dir().resolve():
+            here = places.get(path.name)
         if path.suffix.lower() not in SUFFIXES:
             problems.append(
                 Problem(paths.relative(path), None, None, path.suffix, "a .xlsx or .csv file")
@@ -151,7 +169,7 @@ def read_office(
             if not any(normalise_text(c) for r in grid.rows for c in r):
                 continue
             kind = _sheet_kind(grid)
-            args = (grid, cat, problems, source, jurisdiction, origin)
+            args = (grid, cat, problems, source, here, origin)
             if kind == "rankings":
                 ranks.append(_read_ranks(*args))
             elif kind == "events":
@@ -163,7 +181,7 @@ def read_office(
                         cat,
                         problems,
                         source=source,
-                        jurisdiction=jurisdiction,
+                        jurisdiction=here,
                         origin=origin,
                         notes=notes,
                     )
@@ -542,24 +560,15 @@ def check(
 def add(files: Sequence[Path | str], jurisdiction: str | None = None) -> list[Path]:
     """Check, then copy each file unchanged into ``data/raw/office/``; never overwrite a file there.
 
+    ``jurisdiction`` (``--place``): the place of files that do not name it themselves (a district's own table);
+    it is recorded beside the copies (:data:`PLACES`) and used every time they are read. The copies are
+    readable by the group, as the office's other files.
+
     Raises
     ------
     ObservationError
         a problem in the files, or a name already taken in the office folder (nothing is copied then).
     """
-    if jurisdiction:
-        raise ObservationError(
-            [
-                Problem(
-                    "qindex office add",
-                    None,
-                    "--place",
-                    jurisdiction,
-                    "a file that names its place itself (a 地区 column or a 地区 cell above the "
-                    "header): a copied file is read again on every run, without --place",
-                )
-            ]
-        )
     files = [Path(f) for f in files]
     folder = office_dir()
     taken = [
@@ -569,8 +578,10 @@ def add(files: Sequence[Path | str], jurisdiction: str | None = None) -> list[Pa
     ]
     if taken:
         raise ObservationError(taken)
-    check(files)
+    check(files, jurisdiction=jurisdiction)
     folder.mkdir(parents=True, exist_ok=True)
+    umask = os.umask(0)
+    os.umask(umask)
     done = []
     for f in files:
         target = folder / f.name
@@ -578,6 +589,7 @@ def add(files: Sequence[Path | str], jurisdiction: str | None = None) -> list[Pa
         os.close(fd)
         try:
             shutil.copyfile(f, tmp)
+            os.chmod(tmp, 0o666 & ~umask)  # as a file the office saved itself, not mkstemp's 0600
             os.link(tmp, target)  # fails if the name was taken meanwhile: never overwrites
         except FileExistsError:
             raise ObservationError(
@@ -590,6 +602,13 @@ def add(files: Sequence[Path | str], jurisdiction: str | None = None) -> list[Pa
         finally:
             os.unlink(tmp)
         done.append(target)
+    if jurisdiction:
+        places = {**added_places(folder), **{f.name: jurisdiction for f in files}}
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".places-")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(places, out, ensure_ascii=False, indent=1)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, folder / PLACES)  # one rename: readers see the old list or the new one
     return done
 
 

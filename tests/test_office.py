@@ -274,3 +274,25 @@ def test_an_alias_two_indicators_share_is_refused(shipped_raw_copy):
         "column 'aliases': got '制造业产品质量合格率'; expected a wording no other indicator has"
         in str(err.value)
     )
+
+
+def test_add_with_place_records_it_and_the_copy_is_readable_by_the_group(tmp_path, office):
+    # a district's own table without a 地区 cell: `office add --place` (issue 26; it used to be ignored)
+    import os
+    import stat
+
+    from qindex.office import add, added_places, office_files
+
+    f = tmp_path / "拱墅区报表.csv"
+    f.write_text("指标,2021,2022\n制造业产品质量合格率,94,95\n", encoding="utf-8")
+    with pytest.raises(ObservationError):
+        add([f])  # no place: it cannot be read
+    old = os.umask(0o022)  # a usual office machine's; the copy must not be narrower than it allows
+    try:
+        (copied,) = add([f], jurisdiction="拱墅区")
+    finally:
+        os.umask(old)
+    assert added_places() == {"拱墅区报表.csv": "拱墅区"}
+    assert stat.S_IMODE(copied.stat().st_mode) == 0o644  # as files the office saves, not 0600
+    got = read_office(office_files()).observations
+    assert set(got.jurisdiction_id) == {"CN-ZJ-HZ-GS"} and len(got) == 2
