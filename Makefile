@@ -22,13 +22,14 @@ $(BIN)/python:
 $(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
-	$(BIN)/python -m ipykernel install --sys-prefix --name qindex --display-name "Python (qindex)"
+	$(BIN)/python -m ipykernel install --sys-prefix --name qindex --display-name "Python (qindex)" > /dev/null
 	touch $@
 
 # `make report SHARE=/path/to/shared/folder` also writes the shared set of reports there (qindex share)
+# every line of a scheduled run's log is dated, in the reports' time zone (UTC+8)
 report: $(VENV)/.installed
-	$(BIN)/qindex validate
-	$(BIN)/qindex run --all $(if $(SHARE),--share "$(SHARE)")
+	@$(BIN)/qindex validate
+	@$(BIN)/qindex run --all $(if $(SHARE),--share "$(SHARE)")
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check .

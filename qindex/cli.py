@@ -34,7 +34,7 @@ def _validate(args: argparse.Namespace) -> int:
 
     cat = load_catalog()
     panel = load_panel()
-    print(
+    _log(
         f"catalogue OK: {len(cat.plans)} plans, {len(cat.targets)} targets, "
         f"{len(cat.indicators)} indicators, {len(cat.jurisdictions)} jurisdictions"
     )
@@ -43,7 +43,7 @@ def _validate(args: argparse.Namespace) -> int:
     from qindex.precedence import precedence_log
 
     origins = panel.origin.value_counts()
-    print(
+    _log(
         f"observations OK: {len(panel)} values ("
         + ", ".join(f"{k} {v}" for k, v in origins.items())
         + f"), {panel.indicator_id.nunique()} indicators, "
@@ -51,15 +51,15 @@ def _validate(args: argparse.Namespace) -> int:
         f"({len(panel.attrs['set_aside'])} values set aside by rule)"
     )
     office = office_files()
-    print(f"office files in {office_dir()}: {len(office)}")
+    _log(f"office files in {office_dir()}: {len(office)}")
     log = precedence_log(panel)
     for r in log.itertuples():
-        print(
+        _log(
             f"  {r.jurisdiction_id} {r.indicator_id} {r.year}: {r.kept_value:g} ({r.kept_origin}) "
             f"kept, {r.other_value:g} ({r.other_origin}) set aside: {r.rule}"
         )
     ranks, implications = load_rankings(), load_implications()
-    print(f"rankings OK: {len(ranks)} published ranks; implications OK: {len(implications)} rules")
+    _log(f"rankings OK: {len(ranks)} published ranks; implications OK: {len(implications)} rules")
     from qindex.errors import ObservationError
     from qindex.sources import UNCONFIRMED, check_citations, citations
 
@@ -69,7 +69,7 @@ def _validate(args: argparse.Namespace) -> int:
     cited = citations()
     unconfirmed = sum(1 for c in cited.values() if c["source_title"].startswith(UNCONFIRMED))
     reposts = sum(1 for c in cited.values() if c["repost"] == "yes")
-    print(
+    _log(
         f"sources OK: {len(cited)} addresses, each naming its publication ({unconfirmed} "
         f"{UNCONFIRMED}, {reposts} read on a repost)"
     )

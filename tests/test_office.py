@@ -83,7 +83,8 @@ def test_table_without_place_column_uses_jurisdiction_and_suggestions_stay_in_le
     assert set(got.jurisdiction_id) == {"CN-ZJ-HZ-GS"}  # parent + name is the district, not 杭州市
     f.write_text(
         # (空气质量优良率 itself is now an alias of the share: a near wording is not)
-        "地区,指标,年份,数值,来源\n杭州市拱墅,空气质量良好率,2022,88.2,x\n", encoding="utf-8"
+        "地区,指标,年份,数值,来源\n杭州市拱墅,空气质量良好率,2022,88.2,x\n",
+        encoding="utf-8",
     )
     with pytest.raises(ObservationError) as info:
         read_observations(f)

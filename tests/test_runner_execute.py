@@ -413,3 +413,37 @@ def test_the_runner_starts_without_what_a_run_does_not_use():
         [sys.executable, "-c", code], cwd=paths.ROOT, capture_output=True, text=True, check=True
     ).stdout.splitlines()
     assert out == ["invalid refused", "[]"]
+
+
+def test_the_log_of_a_scheduled_batch_is_dated_lines_only(tmp_path):
+    # Issue 26: a cron log carried the kernel's "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel."
+    # when a run's kernel was stopped. The batch runs in a process of its own, as cron starts it, on a copy of
+    # the project (its reports go there); every line it writes, its kernels' included, is a dated line.
+    import os
+    import subprocess
+
+    root = tmp_path / "project"
+    (root / "data").mkdir(parents=True)
+    (root / "notebooks").symlink_to(paths.NOTEBOOKS)
+    (root / "data" / "raw").symlink_to(paths.DATA_RAW)
+    (root / "params").mkdir()
+    for name in ("gongshu-2025", "hangzhou-2015"):
+        (root / "params" / f"{name}.yaml").write_text(
+            (paths.PARAMS / f"{name}.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+        )
+    env = {**os.environ, "QINDEX_ROOT": str(root), "QINDEX_DATA_RAW": str(paths.DATA_RAW)}
+    out = subprocess.run(
+        [sys.executable, "-m", "qindex.cli", "run", "--all", "--workers", "1", "--allow-modified"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    lines = [line for line in (out.stdout + out.stderr).splitlines() if line.strip()]
+    assert out.returncode == 0, lines[-5:]
+    assert len(lines) >= 4
+    undated = [
+        line for line in lines if not re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00 ", line)
+    ]
+    assert undated == []
+    assert not any("KeyboardInterrupt" in line or "ERROR" in line for line in lines)
