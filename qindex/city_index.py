@@ -14,7 +14,7 @@ FrozenList(['jurisdiction_id', 'year'])
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -178,6 +178,8 @@ class IndexStudy:
     availability : per place-year, the share of indicators with data of the year and values carried forward;
         ``normalised`` and ``imputed`` the normalised values and the carried-forward cells.
     levels : each place's level (``jurisdictions.csv``), for the comparability rule.
+    internal : per place, the indicators whose value of the year is the office's own (内部数据, not published):
+        marked wherever the place's score is shown.
     """
 
     result: IndexResult
@@ -194,6 +196,7 @@ class IndexStudy:
     normalised: pd.DataFrame
     imputed: pd.DataFrame
     levels: pd.Series
+    internal: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
 
 
 def index_study(
@@ -221,6 +224,7 @@ def index_study(
     """
     path = paths.ROOT / framework_file if framework_file else FRAMEWORK_FILE
     cat = catalog or load_catalog()
+    panel = load_panel() if panel is None else panel
     result = quality_index(panel, framework=load_framework(path))
     fw = result.framework
     scores = result.scores
@@ -258,4 +262,16 @@ def index_study(
         normalised=result.stages["normalised"],
         imputed=result.imputed_cells,
         levels=cat.jurisdictions.set_index("jurisdiction_id")["level"],
+        internal=internal_values(panel, list(fw.indicators), year),
     )
+
+
+def internal_values(panel: pd.DataFrame, indicators: list, year: int, window: int = 3) -> pd.Series:
+    """Per place, the indicators whose value in ``year`` (or the value carried forward from at most
+    ``window`` years before) is the office's own (内部数据): a list of ids, empty for none."""
+    if "origin" not in panel.columns:
+        return pd.Series(dtype=object)
+    p = panel[panel.indicator_id.isin(indicators) & panel.year.between(year - window, year)]
+    last = p.sort_values("year", kind="stable").groupby(["jurisdiction_id", "indicator_id"]).tail(1)
+    office = last[last.origin == "office"]
+    return office.groupby("jurisdiction_id")["indicator_id"].agg(lambda s: sorted(s))

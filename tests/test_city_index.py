@@ -51,3 +51,54 @@ def test_quality_index_on_the_shipped_panel_shows_its_gaps():
     assert r.notes and "see screened_out" in r.notes[0]
     # 杭州 2021 PM2.5 28 µg/m³ on goalposts 75 -> 35: (28 − 75)/(35 − 75) = 1.175, truncated to 100
     assert norm.loc[("CN-ZJ-HZ", 2021), "pm25"] == 100.0
+
+
+def test_a_score_resting_on_the_offices_own_values_is_marked_in_the_body():
+    # Issue 26: 拱墅区 entered the 2023 index on its internal file alone (35 % of the indicators) and the body
+    # marked nothing. Here the shipped panel plus seven office values of 拱墅区 for 2023 (made for this test,
+    # 7 of the framework's 20 indicators): the first screen names them and the scores table marks the place ◆.
+    from dataclasses import fields
+
+    import pandas as pd
+
+    from qindex.city_index import IndexStudy, index_study
+    from qindex.panel import load_panel
+    from qindex.reports.index import IndexReport
+
+    values = {
+        "manufacturing_product_pass_rate": (95.1, "%"),
+        "pm25": (29.0, "µg/m³"),
+        "good_air_days_share": (88.0, "%"),
+        "surface_water_class3_share": (100.0, "%"),
+        "digital_economy_share": (4.2, "%"),
+        "rnd_intensity_gdp": (3.0, "%"),
+        "new_product_output_rate": (40.0, "%"),
+    }
+    panel = load_panel()
+    extra = pd.DataFrame(
+        {
+            "jurisdiction_id": "CN-ZJ-HZ-GS",
+            "indicator_id": list(values),
+            "year": 2023,
+            "value": [v for v, _ in values.values()],
+            "unit": [u for _, u in values.values()],
+            "source": "内部数据(拱墅区填报表.xlsx)",
+            "flag": "",
+            "origin": "office",
+        }
+    )
+    study = index_study(
+        2023, replications=20, sa_n=8, panel=pd.concat([panel, extra], ignore_index=True)
+    )
+    report = IndexReport(**{f.name: getattr(study, f.name) for f in fields(IndexStudy)})
+    assert "CN-ZJ-HZ-GS" in report.year_scores.index
+    assert "拱墅区◆（7项：" in report.front()  # the first screen is in full-width punctuation
+    row = report.scores_table().set_index("地区").loc["拱墅区◆"]
+    assert row["内部数据指标数"] == 7
+    assert report.scores_table().set_index("地区").loc["杭州市", "内部数据指标数"] == 0
+    # a panel without office values marks nothing
+    plain = index_study(2023, replications=20, sa_n=8, panel=panel)
+    assert (
+        IndexReport(**{f.name: getattr(plain, f.name) for f in fields(IndexStudy)}).internal_note()
+        == ""
+    )

@@ -24,7 +24,7 @@ from qindex.city_index import (
     comparable_groups,
     index_study,
 )
-from qindex.reports.text import zh_punct
+from qindex.reports.text import MARKS, zh_punct
 
 
 def index_report(
@@ -96,6 +96,7 @@ class IndexReport(IndexStudy):
                 else ""
             )
         )
+        text += self.internal_note()
         return (
             (
                 f"<h1>城市质量竞争力指数({self.year}年)</h1>"
@@ -106,6 +107,25 @@ class IndexReport(IndexStudy):
             .replace(")", "）")
             .replace(":", "：")
         )
+
+    def internal_marks(self) -> dict:
+        """Per place scored in the year, the office's own values (内部数据) its score rests on: {place: names}."""
+        return {
+            u: [self.names.get(k, k) for k in self.internal.get(u, [])]
+            for u in self.year_scores.index
+            if len(self.internal.get(u, []))
+        }
+
+    def internal_note(self) -> str:
+        """One sentence naming the places whose score uses 内部数据, and which values ("" when none)."""
+        marks = self.internal_marks()
+        if not marks:
+            return ""
+        mark, words, _ = MARKS["office"]
+        parts = [
+            f"{self.names.get(u, u)}{mark}({len(v)}项:{'、'.join(v)})" for u, v in marks.items()
+        ]
+        return f"{'、'.join(parts)}的得分使用了{words}的数值,与只用公开数据的地区不能等同看待。"
 
     def summary(self) -> dict:
         counts = {
@@ -162,7 +182,12 @@ class IndexReport(IndexStudy):
         s.insert(0, "层级", c["level_zh"])
         if c["rankable"].any():
             s.insert(0, "组内排名", c["rank"])
-        s.insert(0, "地区", [self.names.get(u, u) for u in s.index])
+        internal = self.internal_marks()
+        mark = MARKS["office"][0]
+        s.insert(0, "内部数据指标数", [len(internal.get(u, [])) for u in s.index])
+        s.insert(
+            0, "地区", [self.names.get(u, u) + (mark if u in internal else "") for u in s.index]
+        )
         return s.rename(columns=self.names).reset_index(drop=True)
 
     def availability_table(self) -> pd.DataFrame:

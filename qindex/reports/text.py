@@ -94,7 +94,7 @@ MARKS = {
     "derived": ("※", "推算(由公布的数值和变化量算出)", "derived from a published value and change"),
     "inferred": ("▲", "推断(由包含它的较大范围指标推出)", "inferred from a wider indicator"),
     "lower_bound": ("†", "下限(来源写“以上”)", "lower bound (the source says 'at least')"),
-    "provisional": ("‡", "初步数", "provisional"),
+    "provisional": ("‡", "初步数或非年末数", "provisional or not a year-end value"),
     "low_confidence": ("?", "来源可信度低", "source of low confidence"),
     "definition_change": ("△", "口径与目标不同", "definition differs from the target's"),
     "unconfirmed": ("▽", "口径待确认", "definition to be confirmed"),
