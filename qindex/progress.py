@@ -22,7 +22,7 @@ qualitative
 After the rules, :func:`definition_check` overrides the verdict of targets whose data are on another
 definition (口径不一致) or on an unconfirmed one (待核实): they are shown as context and never scored.
 
-Conventions (``../shared/methods/progress.md`` §2, §8, §10), written down as project rules:
+Conventions (the project's method note on progress assessment, §2, §8, §10), written down here as project rules:
 
 - 完成率 ``completion_ratio``: A/T when higher is better, T/A when lower is better; uncapped.
   ``completion_capped`` is the same capped at 1; reports show the capped value, as the method text says.

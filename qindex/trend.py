@@ -1,6 +1,6 @@
 """Growth rates and projections with prediction intervals, for many short annual series at once.
 
-Models (``../shared/methods/progress.md`` §7):
+Models (the project's method note on progress assessment, §7):
 
 - ``linear``: OLS of the value on the year; Student-t prediction interval.
 - ``loglinear``: OLS of ln(value) on the year (constant growth); interval ends back-transformed with exp.

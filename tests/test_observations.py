@@ -25,7 +25,8 @@ F = "tests/fixtures/observations/"
 
 
 def test_shipped_values_match_the_shared_collection():
-    # Independent check against ../shared/data/observations_sourced.csv: every value stated there is in
+    # Independent check against the project's observations_sourced.csv (shared materials, beside a CI
+    # checkout): every value stated there is in
     # data/raw/observations/ with the same year, value and address (units as given there).
     shared = paths.ROOT.parent / "shared" / "data" / "observations_sourced.csv"
     if not shared.is_file():

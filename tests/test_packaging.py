@@ -95,3 +95,27 @@ def test_every_data_file_of_the_package_is_declared_package_data():
         if not covered:
             missing.append(str(rel))
     assert missing == []
+
+
+def test_nothing_a_clone_ships_points_to_the_shared_materials_beside_it():
+    # Issue 26: a clone has no ../shared; README, docstrings and data must not send a reader there. Tests may
+    # name it when they compare with it (and skip when it is absent).
+    import subprocess
+
+    from qindex import paths
+
+    shipped = subprocess.run(
+        ["git", "ls-files"], cwd=paths.ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    found = []
+    for name in shipped:
+        if name.startswith("tests/") and name.endswith(".py"):
+            continue
+        path = paths.ROOT / name
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        if "../shared" in text or "shared/seeds" in text:
+            found.append(name)
+    assert found == []
