@@ -44,7 +44,13 @@ def test_shipped_values_match_the_shared_collection():
     # observations_pass3.csv (15 values of the data audit): the source is shipped with its title appended
     with open(shared.with_name("observations_pass3.csv"), encoding="utf-8") as f:
         stated |= {
-            (r["year"], float(r["value"]), f"{r['source']} ({r['source_title']})")
+            (
+                r["year"],
+                float(r["value"]),
+                f"{r['source']} ({r['source_title']})".replace(
+                    "shared/seeds/", "data/raw/sources/"
+                ),
+            )
             for r in csv.DictReader(f)
         }
     raw = []
