@@ -14,7 +14,7 @@ FrozenList(['jurisdiction_id', 'year'])
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -198,6 +198,18 @@ class IndexStudy:
     levels: pd.Series
     internal: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
 
+    def comparability(self) -> pd.DataFrame:
+        """Per place scored in the year: level, share of indicators with data of the year itself, the pillars
+        it is scored on, its comparison group and whether it can be ranked (:func:`comparable_groups`)."""
+        avail = self.availability.xs(self.year, level="year")["availability"]
+        return comparable_groups(self.year_scores, self.pillars, avail, self.levels)
+
+    def ranks(self) -> pd.Series:
+        """Each place's rank in the year within its comparison group, as the reports give it; ``<NA>`` for a
+        place that cannot be ranked (``comparability().reason`` says why). The composite toolkit's
+        ``IndexResult.ranks()`` ranks every unit it is given, comparable or not."""
+        return self.comparability()["rank"].rename("rank")
+
 
 def index_study(
     year: int = 0,
@@ -207,6 +219,7 @@ def index_study(
     sa_n: int = 64,
     catalog: Catalog | None = None,
     panel: pd.DataFrame | None = None,
+    weights: str = "",
 ) -> IndexStudy:
     """Build the index over the panel and study one year: scores, uncertainty and sensitivity of its ranks.
 
@@ -217,6 +230,8 @@ def index_study(
     replications : Monte Carlo replications of the rank uncertainty; ``sa_n`` the Sobol base sample size.
     framework_file : the framework, relative to the project (default ``params/quality_index.yaml``).
     catalog, panel : the catalogue and panel to use (default: the shipped ones).
+    weights : "" for the framework's weights, "equal" for every indicator and pillar weighing the same within
+        its parent (to see how much the ranks depend on the weights).
 
     Returns
     -------
@@ -225,7 +240,12 @@ def index_study(
     path = paths.ROOT / framework_file if framework_file else FRAMEWORK_FILE
     cat = catalog or load_catalog()
     panel = load_panel() if panel is None else panel
-    result = quality_index(panel, framework=load_framework(path))
+    fw = load_framework(path)
+    if weights == "equal":
+        fw = replace(fw, nodes=fw.nodes.assign(weight=1.0))
+    elif weights:
+        raise ValueError(f"weights: expected '' (the framework's) or 'equal', got {weights!r}")
+    result = quality_index(panel, framework=fw)
     fw = result.framework
     scores = result.scores
     years = scores.index.get_level_values("year")

@@ -552,3 +552,17 @@ def _status_stack(table: pd.DataFrame, title: str):
         fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+def _fonts_on_import() -> None:
+    """Chinese text renders in any chart drawn after ``import qindex.plots`` (an analyst's own seaborn chart
+    included), without calling :func:`set_theme`. Only the fonts change globally; a machine without a CJK font
+    gets the :class:`FontError` with its install hints when a chart is drawn, not at import."""
+    try:
+        mpl.rcParams["font.family"] = ["DejaVu Sans", use_chinese_font()]
+        mpl.rcParams["axes.unicode_minus"] = False
+    except FontError:
+        pass
+
+
+_fonts_on_import()

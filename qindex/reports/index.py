@@ -21,7 +21,6 @@ from qindex.city_index import (
     MIN_CURRENT,
     MIN_RANKED,
     IndexStudy,
-    comparable_groups,
     index_study,
 )
 from qindex.reports.text import MARKS, zh_punct
@@ -65,13 +64,6 @@ class IndexReport(IndexStudy):
     (its fields are the report's numbers: ``year``, ``year_scores``, ``names``, ``pillars``, ``top``,
     ``weights``, ``over_time``, ``ua``, ``sa``, ``availability``, ``normalised``, ``imputed``, ``levels``) and
     the sections as methods."""
-
-    def comparability(self) -> pd.DataFrame:
-        """Per place scored in the year: level, share of indicators with data of the year itself (before any
-        value is carried forward), the pillars it is scored on, its comparison group and whether it can be
-        ranked. See :func:`comparable_groups`."""
-        avail = self.availability.xs(self.year, level="year")["availability"]
-        return comparable_groups(self.year_scores, self.pillars, avail, self.levels)
 
     @property
     def ranked(self) -> bool:
