@@ -41,7 +41,16 @@ class Problems(list):
     def append(self, problem: Problem) -> None:
         """Record a problem once: the same problem again (a name repeated in every year column of one row) is
         not a second problem."""
-        key = (problem.file, problem.line, problem.column, repr(problem.value), problem.expected)
+        if isinstance(problem, Problem):
+            key = (
+                problem.file,
+                problem.line,
+                problem.column,
+                repr(problem.value),
+                problem.expected,
+            )
+        else:  # a whole message (a worker that cannot render)
+            key = repr(problem)
         seen = self.__dict__.setdefault("_seen", {})
         if key not in seen:
             seen[key] = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from openpyxl import load_workbook
 
 from qindex.cli import main
@@ -23,5 +25,21 @@ def test_requests_list_has_plan_departments_and_suggestions(tmp_path):
     assert hz["提供单位"].str.endswith("(建议)").all()
     assert "hz22-20" in hz.index and hz.at["hz22-20", "reason_code"] == "reading"
     assert main(["requests", "chengdu-2027", "-o", str(tmp_path / "r.xlsx")]) == 0
-    ws = load_workbook(tmp_path / "r.xlsx")["数据需求清单"]
-    assert ws.cell(2, 1).value == "目标" and ws.max_row == len(t) + 2
+    book = load_workbook(tmp_path / "r.xlsx")
+    # issue 26: a cover that reads as a request (函), then one sheet per department with reply columns
+    cover = [r[0] for r in book["说明"].iter_rows(values_only=True) if r[0]]
+    assert cover[0].startswith("关于提供《") and cover[0].endswith("》评估所需数据的函")
+    assert any("请按本工作簿各单位分表" in line for line in cover)
+    assert "，" in cover[3] and "," not in cover[3]  # full-width punctuation in the letter
+    sheets = book.sheetnames[1:]
+    assert not any("建议" in s for s in sheets)
+    rows = 0
+    for name in sheets:
+        ws = book[name]
+        header = [c.value for c in ws[2]]
+        assert header[:4] == ["指标", "口径", "单位", "需要年份"]
+        assert header[-4:] == ["填报数值", "来源文件或文号", "联系人及电话", "填报日期"]
+        rows += ws.max_row - 2
+        for (years,) in ws.iter_rows(min_row=3, min_col=4, max_col=4, values_only=True):
+            assert int(str(years)[-4:]) < dt.date.today().year  # only years already over
+    assert rows == len(t)

@@ -16,6 +16,8 @@ Example
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +27,7 @@ from qindex.catalog import Catalog, load_catalog
 from qindex.departments import department
 from qindex.plan_assessment import assess_plan
 from qindex.progress import SCORED_STATUSES
+from qindex.reports.text import zh_punct
 from qindex.template import write_workbook
 
 #: Why a target cannot be judged, as the request list says it (code → Chinese).
@@ -137,12 +140,125 @@ def reader_columns(table: pd.DataFrame) -> pd.DataFrame:
     return table.drop(columns=["reason_code", "target_id", "indicator_id", "口径", "说明"])
 
 
+#: The columns a department fills in, beside each request.
+REPLY_COLUMNS = ["填报数值", "来源文件或文号", "联系人及电话", "填报日期"]
+#: The request columns a department reads (the rest of :func:`requests_table` is for the office).
+LETTER_COLUMNS = ["指标", "口径", "单位", "需要年份", "原因", "目标", "可能的公开出处", "依据"]
+
+
 def write_requests(plan_id: str, path: Path | str | None = None, as_of: int | None = None) -> Path:
-    """Write the data-request list as XLSX (default ``data/processed/requests/<plan_id>.xlsx``), atomically."""
+    """Write the data-request list as XLSX (default ``data/processed/requests/<plan_id>.xlsx``), atomically:
+    a cover sheet that reads as the office's request (函), then one sheet per department with its indicators,
+    the years it is asked for (past years only: nothing is asked of a year not yet over), why, and columns for
+    its reply (value, source document, contact, date)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    this_year = dt.date.today().year
     table = requests_table(plan_id, assess_plan(plan_id, as_of=as_of).assessment, as_of=as_of)
+    table = _past_years_only(table, this_year - 1)
     cat = load_catalog()
     plan = cat.plans.set_index("plan_id").loc[plan_id]
+    name = str(plan.title_zh).replace("《", "〈").replace("》", "〉")  # a title inside 《…》
     out = Path(path) if path else paths.DATA_PROCESSED / "requests" / f"{plan_id}.xlsx"
-    visible = table.drop(columns=["reason_code", "target_id", "indicator_id"])
-    title = f"{plan.title_zh}:数据需求清单({len(visible)}项)"
-    return write_workbook(out, [("数据需求清单", title, visible, {})])
+    book = Workbook()
+    cover = book.active
+    cover.title = "说明"
+    departments = _by_department(table)
+    lines = [
+        f"关于提供《{name}》评估所需数据的函",
+        "",
+        "各有关单位:",
+        f"　　为开展《{name}》目标进展评估,请按本工作簿各单位分表,提供所列指标在“需要年份”中各年"
+        "的数据,在“填报数值”“来源文件或文号”“联系人及电话”“填报日期”四列填写后,于　　月　　日前反馈。",
+        "　　没有数据的年份请留空,不要填0;统计口径与“口径”一栏不同的,请在“来源文件或文号”中注明所用口径。",
+        "　　“依据”一栏注明“建议”的,是方案未列明责任单位、按职能建议的提供单位;如不属本单位职责,请告知"
+        "并说明应向哪个单位索取。",
+        "",
+        f"本次共{len(table)}项,涉及{len(departments)}个单位:"
+        + "、".join(f"{name}({len(rows)}项)" for name, rows in departments),
+        "",
+        "联系人:　　　　　　　　电话:　　　　　　　　",
+        f"生成日期:{dt.date.today().isoformat()}",
+    ]
+    for line in lines:
+        cover.append([zh_punct(line)])
+    cover.cell(1, 1).font = Font(bold=True, size=14)
+    cover.column_dimensions["A"].width = 110
+    for row in cover.iter_rows():
+        for c in row:
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+    header_fill = PatternFill("solid", fgColor="D9E1F2")
+    reply_fill = PatternFill("solid", fgColor="FFF2CC")
+    for name, rows in departments:
+        ws = book.create_sheet(_sheet_name(name, book.sheetnames))
+        ws.append([f"{name}:请提供以下{len(rows)}项数据"])
+        ws.cell(1, 1).font = Font(bold=True, size=13)
+        columns = [*LETTER_COLUMNS, *REPLY_COLUMNS]
+        ws.append(columns)
+        for j, col in enumerate(columns, start=1):
+            c = ws.cell(2, j)
+            c.font = Font(bold=True)
+            c.fill = reply_fill if col in REPLY_COLUMNS else header_fill
+        for r in rows.itertuples(index=False):
+            ws.append([_cell(getattr(r, c)) for c in LETTER_COLUMNS] + [""] * len(REPLY_COLUMNS))
+        for j, col in enumerate(columns, start=1):
+            values = [col] + [str(ws.cell(i, j).value or "") for i in range(3, ws.max_row + 1)]
+            ws.column_dimensions[get_column_letter(j)].width = _width(values)
+        for row in ws.iter_rows(min_row=3):
+            for c in row:
+                c.alignment = Alignment(wrap_text=True, vertical="top")
+                if columns[c.column - 1] in REPLY_COLUMNS:
+                    c.fill = reply_fill
+        ws.freeze_panes = "B3"
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    return write_workbook(out, book=book)
+
+
+def _past_years_only(table: pd.DataFrame, last: int) -> pd.DataFrame:
+    """Requests for years up to ``last`` only (a year not yet over has no data to ask for); a request left
+    without any year is dropped."""
+    keep, years = [], []
+    for text in table["需要年份"].astype(str):
+        a, _, b = text.partition("–")
+        start, end = int(a), int(b or a)
+        end = min(end, last)
+        keep.append(start <= end)
+        years.append(f"{start}–{end}" if start < end else str(end))
+    out = table.assign(需要年份=years)
+    return out[keep].reset_index(drop=True)
+
+
+def _by_department(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """The requests per department (the first one named when several are; a suggested department is one
+    sheet with the named one, its rows say 建议 in 依据), most requests first."""
+    name = table["提供单位"].astype(str).str.split("、").str[0].str.replace("(建议)", "")
+    name = name.str.replace("（建议）", "").str.strip()
+    name = name.where(name != "", "未确定提供单位")
+    groups = [(n, table[name == n]) for n in dict.fromkeys(name)]
+    return sorted(groups, key=lambda g: -len(g[1]))
+
+
+def _sheet_name(name: str, taken: list[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\\\]", "", name)[:28] or "单位"
+    out, k = base, 2
+    while out in taken:
+        out, k = f"{base[:26]}({k})", k + 1
+    return out
+
+
+def _width(values: list[str]) -> float:
+    """A column as wide as its longest line (a CJK character is two columns), between 8 and 48."""
+    longest = max(
+        sum(2 if ord(ch) > 0x2E7F else 1 for ch in line)
+        for v in values
+        for line in (v.split("\n") or [""])
+    )
+    return float(min(max(longest + 2, 8), 48))
+
+
+def _cell(value):
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else value
