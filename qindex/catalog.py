@@ -291,6 +291,14 @@ class _Checker:
             if pd.notna(a) and pd.notna(b) and a >= b:
                 self.add(t, line, "upper_limit", b, f"a number above lower_limit {a}")
         self._aliases(f, t)
+        if (
+            "definition_zh" in f.columns
+        ):  # readers of the template and the request list read Chinese
+            for line, k, zh in zip(f.source_line, f.indicator_id, f.definition_zh, strict=True):
+                if not str(zh).strip():
+                    self.add(
+                        t, line, "definition_zh", "", f"the Chinese definition (口径) of '{k}'"
+                    )
         out = f.drop(columns="source_line").copy()
         out["direction"] = pd.to_numeric(f["direction"], errors="coerce").astype("Int64")
         out["lower_limit"], out["upper_limit"] = lo, hi
@@ -545,6 +553,12 @@ class _Checker:
         except (UnicodeDecodeError, OSError) as exc:
             self.add("plans", None, "source_file", name, f"a readable UTF-8 plan text ({exc})")
             return ""
+
+
+def zh_definition(indicator) -> str:
+    """An indicator's definition (口径) for Chinese readers: ``definition_zh``, else the English one."""
+    zh = str(getattr(indicator, "definition_zh", "") or "")
+    return zh if zh and zh != "nan" else str(getattr(indicator, "definition", "") or "")
 
 
 def plan_name(plan_id: str, catalog: Catalog | None = None) -> str:

@@ -1354,6 +1354,7 @@ def _proposal(name: str, unit: str, quote: str, plan_id: str, proposals: dict, m
         "lower_limit": "0" if unit in ("%", "‰") or unit in _COUNTS else "",
         "upper_limit": "100" if unit == "%" else "",
         "definition": f"proposed by qindex extract from: {quote}",
+        "definition_zh": f"由 qindex extract 据方案原文“{quote}”提出,口径待定",
         "data_holder": "",
     }
 

@@ -55,7 +55,7 @@ REQUIRED = {
 #: Columns of the files as shipped, in their order: the required ones with the optional ones in place.
 FILE_COLUMNS = {
     "jurisdictions": REQUIRED["jurisdictions"],
-    "indicators": [*REQUIRED["indicators"], "data_holder", "aliases"],
+    "indicators": [*REQUIRED["indicators"], "definition_zh", "data_holder", "aliases"],
     "plans": [*REQUIRED["plans"][:3], "title_en", *REQUIRED["plans"][3:]],
     "targets": [
         *REQUIRED["targets"][: REQUIRED["targets"].index("quote")],

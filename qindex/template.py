@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from qindex import paths
-from qindex.catalog import load_catalog, targets
+from qindex.catalog import load_catalog, targets, zh_definition
 from qindex.departments import department
 from qindex.errors import CatalogError, Problem
 from qindex.observations import FLAG_WORDS, off_definition_flag
@@ -89,7 +89,7 @@ def template_rows(
             for r in special
         )
         remark = "; ".join(filter(None, [remark, *_elsewhere(g, cat, published, years)]))
-        definition = str(meta.definition or "")
+        definition = zh_definition(meta)
         if "cumulative" in types:
             definition = "填当年新增数(不是累计数);如只有累计数,在“标记”列选“累计值”。" + definition
         rows.append(

@@ -382,3 +382,11 @@ def test_benchmark_columns_on_another_target_type_are_refused(mini_raw):
         "targets.csv, line 3, column 'benchmark_jurisdiction_id': got 'CN'; "
         "expected empty unless target_type is relative"
     ]
+
+
+def test_every_indicator_has_a_chinese_definition_for_its_readers():
+    # Issue 26: the template's 口径说明 and the request list's 口径 were English; every indicator has a
+    # definition_zh, and a row without one is refused.
+    cat = load_catalog()
+    assert cat.indicators.definition_zh.str.strip().ne("").all()
+    assert cat.indicators.definition_zh.str.contains(r"[\u4e00-\u9fff]").all()

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from qindex import paths
-from qindex.catalog import Catalog, load_catalog
+from qindex.catalog import Catalog, load_catalog, zh_definition
 from qindex.departments import department
 from qindex.plan_assessment import assess_plan
 from qindex.progress import SCORED_STATUSES
@@ -102,7 +102,9 @@ def requests_table(
             {
                 "目标": str(quotes.get(r.target_id, r.name_zh)),
                 "指标": r.name_zh,
-                "口径": str(ind.definition.get(r.indicator_id, "")) if r.indicator_id else "",
+                "口径": zh_definition(ind.loc[r.indicator_id])
+                if r.indicator_id in ind.index
+                else "",
                 "单位": r.unit,
                 "需要年份": _years(r, int(as_of) if as_of else int(r.target_year)),
                 "原因": REASONS_ZH[code],
