@@ -114,9 +114,13 @@ def assess_plan(
     if (
         not synthetic
     ):  # charts show the values inferred at a bound (hz22-32, gs25-14) as hollow points
+        settled = (
+            panel.attrs
+        )  # what the panel settled (the pairs of values), for the report's annex
         panel = pd.concat(
             [panel, infer_at_bounds(panel, load_implications(), cat)], ignore_index=True
         )
+        panel.attrs = settled  # a concat keeps no attrs
     by_domain = summarise(a, by=("domain",))
     projections = projection_paths(a, panel, model=model, level=level, as_of=as_of, catalog=cat)
     return PlanAssessment(

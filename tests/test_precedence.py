@@ -61,3 +61,26 @@ def test_two_office_values_without_a_rule_name_the_rule_to_add(tmp_path, office)
     ):
         load_panel()
     assert main(["validate"]) == 1
+
+
+def test_an_identical_office_value_is_listed_in_the_report_and_its_precedence_csv(office):
+    # Issue 26 (L21): 拱墅区 数字经济占GDP 2022 is published as 4.0; the office file says 4.0 too. The panel
+    # merges them into one value with two sources, and the plan report's annex and precedence.csv list the pair
+    # (they were empty: the report's panel lost what the panel had settled).
+    from qindex.reports.plan import plan_report
+
+    (office / "same.csv").write_text(
+        "地区,拱墅区\n指标,单位,2022\n数字经济核心产业增加值占GDP比重,%,4.0\n", encoding="utf-8"
+    )
+    r = plan_report("gongshu-2025")
+    pairs = r.precedence()
+    assert pairs[["指标", "年份", "规则"]].values.tolist() == [
+        ["数字经济核心产业增加值占GDP比重", 2022, "两个来源数值相同,合为一个"]
+    ]
+    assert pairs.at[0, "采用值来源"].startswith(
+        "公开发布:《2022年拱墅区国民经济和社会发展统计公报》"
+    )
+    table = r.tables()["precedence"]
+    assert (
+        (table.jurisdiction_id == "CN-ZJ-HZ-GS") & (table.rule.str.startswith("identical"))
+    ).any()

@@ -538,6 +538,13 @@ def _target_text_en(r) -> str:
     return f"{r.comparator} {prefix}{r.target_value:g} {unit}".strip()
 
 
+def _cited(source: str) -> str:
+    """A source as a reader follows it: the publication first for a published value (see
+    :func:`qindex.sources.describe`), the office's own file for 内部数据."""
+    source = str(source).split(": ", 1)[-1]
+    return describe(source).text("zh")
+
+
 def plan_report(
     plan_id: str,
     as_of: int | None = None,
@@ -769,11 +776,11 @@ class PlanReport(_PlanText, PlanAssessment):
                 "采用值": log.kept_value.map(number_text),
                 "采用值来源": log.kept_origin.map(ORIGINS)
                 + ":"
-                + log.kept_source.str.split(": ", n=1).str[-1],
+                + [_cited(s) for s in log.kept_source],
                 "另一数值": log.other_value.map(number_text),
                 "另一来源": log.other_origin.map(ORIGINS)
                 + ":"
-                + log.other_source.str.split(": ", n=1).str[-1],
+                + [_cited(s) for s in log.other_source],
                 "规则": log.rule.map(
                     lambda r: next((v for k, v in rule_zh.items() if r.startswith(k)), r)
                 ),
