@@ -250,7 +250,7 @@ def _office(args: argparse.Namespace) -> int:
             print(line)
         print(f"OK: {len(args.files)} file(s) can be added (qindex office add ...)")
         return 0
-    done = office.add(args.files, jurisdiction=args.place)
+    done = office.add(args.files, jurisdiction=args.place, replace=args.replace)
     for p in done:
         print(f"added {p}")
     return 0
@@ -389,8 +389,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("office", help="check office files, or add them to data/raw/office/")
     p.add_argument("action", choices=("check", "add"))
     p.add_argument("files", nargs="+", help="XLSX or CSV files")
+    p.add_argument("--place", help="the place of a table with no 地区 column or cell (id or name)")
     p.add_argument(
-        "--place", help="check only: the place of a table with no 地区 column or cell (id or name)"
+        "--replace",
+        action="store_true",
+        help="add only: replace a file of the same name (the old one is kept in .history/, the change logged)",
     )
     p.set_defaults(func=_office)
     p = sub.add_parser(

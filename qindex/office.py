@@ -24,6 +24,9 @@ Example
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -557,12 +560,30 @@ def check(
     return CheckResult(data, panel)
 
 
-def add(files: Sequence[Path | str], jurisdiction: str | None = None) -> list[Path]:
+#: In the office folder: the files ``office add --replace`` replaced (``<UTC time>-<name>``) and ``log.csv``.
+HISTORY = ".history"
+#: Columns of ``.history/log.csv``: when, which file, the SHA-256 before and after, where the old one went.
+HISTORY_COLUMNS = ["replaced_at", "file", "old_sha256", "new_sha256", "kept_as"]
+
+
+def replacements(folder: Path | None = None) -> pd.DataFrame:
+    """Every file ``office add --replace`` replaced, oldest first (:data:`HISTORY_COLUMNS`)."""
+    log = (office_dir() if folder is None else Path(folder)) / HISTORY / "log.csv"
+    if not log.is_file():
+        return pd.DataFrame(columns=HISTORY_COLUMNS)
+    return pd.read_csv(log, dtype=str, keep_default_na=False)
+
+
+def add(
+    files: Sequence[Path | str], jurisdiction: str | None = None, replace: bool = False
+) -> list[Path]:
     """Check, then copy each file unchanged into ``data/raw/office/``; never overwrite a file there.
 
     ``jurisdiction`` (``--place``): the place of files that do not name it themselves (a district's own table);
     it is recorded beside the copies (:data:`PLACES`) and used every time they are read. The copies are
-    readable by the group, as the office's other files.
+    readable by the group, as the office's other files. ``replace`` (``--replace``): a file of the same name
+    is replaced by the new one (a monthly revision); the old one is kept in :data:`HISTORY` and the change
+    logged there (:func:`replacements`; the plan reports' 内部数据 annex lists it).
 
     Raises
     ------
@@ -572,13 +593,21 @@ def add(files: Sequence[Path | str], jurisdiction: str | None = None) -> list[Pa
     files = [Path(f) for f in files]
     folder = office_dir()
     taken = [
-        Problem(str(f), None, None, f.name, f"a name not yet in {paths.relative(folder)}/")
+        Problem(
+            str(f),
+            None,
+            None,
+            f.name,
+            f"a name not yet in {paths.relative(folder)}/ (a revised file: qindex office add --replace)",
+        )
         for f in files
-        if (folder / f.name).exists()
+        if (folder / f.name).exists() and not replace
     ]
     if taken:
         raise ObservationError(taken)
     check(files, jurisdiction=jurisdiction)
+    if replace:
+        return _replace(files, folder, jurisdiction)
     folder.mkdir(parents=True, exist_ok=True)
     umask = os.umask(0)
     os.umask(umask)
@@ -610,6 +639,42 @@ def add(files: Sequence[Path | str], jurisdiction: str | None = None) -> list[Pa
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, folder / PLACES)  # one rename: readers see the old list or the new one
     return done
+
+
+def _replace(files: list[Path], folder: Path, jurisdiction: str | None) -> list[Path]:
+    """Put each checked file in place of its namesake, keeping the old one in the history folder."""
+    history = folder / HISTORY
+    history.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    rows, done = [], []
+    for f in files:
+        target = folder / f.name
+        old_sha = _sha256(target) if target.is_file() else ""
+        kept = ""
+        if target.is_file():
+            kept = f"{stamp}-{f.name}"
+            shutil.copy2(target, history / kept)
+        tmp = folder / f".adding-{stamp}-{f.name}"
+        shutil.copyfile(f, tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)  # one rename: a run reads the old file or the new one
+        rows.append([stamp, f.name, old_sha, _sha256(target), kept])
+        done.append(target)
+    log = history / "log.csv"
+    new = not log.is_file()
+    with open(log, "a", encoding="utf-8", newline="") as out:
+        w = csv.writer(out)
+        if new:
+            w.writerow(HISTORY_COLUMNS)
+        w.writerows(rows)
+    if jurisdiction:
+        places = {**added_places(folder), **{f.name: jurisdiction for f in files}}
+        (folder / PLACES).write_text(json.dumps(places, ensure_ascii=False, indent=1), "utf-8")
+    return done
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 __all__ = [

@@ -297,3 +297,27 @@ def test_add_with_place_records_it_and_the_copy_is_readable_by_the_group(tmp_pat
     assert stat.S_IMODE(copied.stat().st_mode) == 0o644  # as files the office saves, not 0600
     got = read_office(office_files()).observations
     assert set(got.jurisdiction_id) == {"CN-ZJ-HZ-GS"} and len(got) == 2
+
+
+def test_a_monthly_revision_replaces_its_file_keeps_the_old_one_and_is_logged(tmp_path, office):
+    # Issue 26: `office add` refused a revised file of the same name, and a revised copy beside the old one
+    # stopped every run. --replace puts it in place, keeps the old one in .history/ and logs the change; the
+    # plan report's 内部数据 annex says when the file was replaced.
+    from qindex.office import add, office_files, replacements
+    from qindex.reports.plan import plan_report
+
+    f = tmp_path / "拱墅区报表.csv"
+    f.write_text("地区,拱墅区\n指标,2022\n制造业产品质量合格率,94\n", encoding="utf-8")
+    add([f])
+    f.write_text("地区,拱墅区\n指标,2022\n制造业产品质量合格率,94.6\n", encoding="utf-8")
+    with pytest.raises(ObservationError, match="qindex office add --replace"):
+        add([f])
+    add([f], replace=True)
+    assert [p.name for p in office_files()] == ["拱墅区报表.csv"]
+    assert read_office(office_files()).observations.value.tolist() == [94.6]
+    log = replacements()
+    assert log.file.tolist() == ["拱墅区报表.csv"] and log.old_sha256[0] != log.new_sha256[0]
+    kept = office / ".history" / log.kept_as[0]
+    assert "94\n" in kept.read_text(encoding="utf-8")  # the old file, unchanged
+    annex = plan_report("gongshu-2025").office_values()
+    assert annex["文件替换记录"].str.endswith("替换,原文件保存在历史记录中").all()

@@ -14,6 +14,7 @@ Example
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, fields
 
 import pandas as pd
@@ -21,6 +22,7 @@ import pandas as pd
 from qindex.catalog import DOMAINS_ZH, TARGET_TYPES_ZH, Catalog
 from qindex.departments import department, load_tasks
 from qindex.observations import ORIGINS
+from qindex.office import replacements
 from qindex.plan_assessment import PlanAssessment, assess_plan, same_year_comparators
 from qindex.precedence import precedence_log
 from qindex.progress import SCORED_STATUSES, STATUS_EN, STATUS_ORDER, STATUS_ZH, number_text
@@ -538,6 +540,12 @@ def _target_text_en(r) -> str:
     return f"{r.comparator} {prefix}{r.target_value:g} {unit}".strip()
 
 
+def _utc_text(stamp: str) -> str:
+    """``20261203T123456Z`` as a date a reader knows, in the reports' time zone (UTC+8)."""
+    t = dt.datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+    return t.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+
+
 def _cited(source: str) -> str:
     """A source as a reader follows it: the publication first for a published value (see
     :func:`qindex.sources.describe`), the office's own file for 内部数据."""
@@ -743,16 +751,24 @@ class PlanReport(_PlanText, PlanAssessment):
             & p.indicator_id.isin(ids)
         ]
         names = self.assessment.drop_duplicates("indicator_id").set_index("indicator_id").name_zh
+        files = own.file.str.split(",").str[0].str.split("/").str[-1]
+        # a file replaced by a revision (office add --replace): when, and that the old one is kept
+        log = replacements()
+        last = log.groupby("file").replaced_at.last() if len(log) else pd.Series(dtype=str)
+        replaced = files.map(
+            lambda f: f"{_utc_text(last[f])}替换,原文件保存在历史记录中" if f in last.index else ""
+        )
         return pd.DataFrame(
             {
                 "指标": own.indicator_id.map(names),
                 "年份": own.year,
                 "数值": own.value.map(number_text),
                 "单位": own.unit,
-                "文件": own.file.str.split(",").str[0].str.split("/").str[-1],
+                "文件": files,
                 "工作表": own.sheet,
                 "单元格": own.cell,
                 "来源": own.source,
+                "文件替换记录": replaced,
             }
         ).reset_index(drop=True)
 
