@@ -474,13 +474,8 @@ def cumulative_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         (at_least, lo, "至少", "at least"),
         (at_most, hi, "至多", "at most"),
     ):
-        add.set(
-            mask,
-            status=np.where(at_least, np.where(past, "met", "achieved"), "missed"),
-            latest_value=value,
-            judged_year=judged,
-            gap=T - value,
-            completion_ratio=value / np.where(T != 0, T, np.nan),
+        add.count(
+            mask, np.where(at_least, np.where(past, "met", "achieved"), "missed"), value, judged
         )
         add.say(
             mask,
@@ -553,14 +548,7 @@ def cumulative_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         missing[i] = year_ranges(
             [yr for yr in range(int(base[i]) + 1, int(judged[i]) + 1) if yr not in have]
         )
-    add.set(
-        partial_met,
-        status=np.where(past, "met", "achieved"),
-        latest_value=total,
-        judged_year=judged,
-        gap=T - total,
-        completion_ratio=total / np.where(T != 0, T, np.nan),
-    )
+    add.count(partial_met, np.where(past, "met", "achieved"), total, judged)
     add.say(
         partial_met,
         lambda i: (
@@ -1358,6 +1346,20 @@ class _Verdicts:
             text = np.broadcast_to(np.asarray(text, dtype=object), idx.shape)
             old = arr[idx]
             arr[idx] = np.where(old == "", text, old + sep + text)
+
+    def count(self, mask, status, additions: np.ndarray, judged: np.ndarray) -> None:
+        """A verdict on a count of additions known to reach (or to fall short of) the target."""
+        T = self.t["target_value"].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = additions / np.where(T != 0, T, np.nan)
+        self.set(
+            mask,
+            status=status,
+            latest_value=additions,
+            judged_year=judged,
+            gap=T - additions,
+            completion_ratio=ratio,
+        )
 
     def schedule(self, mask, additions: np.ndarray, judged: np.ndarray) -> None:
         """An exact count of additions: met/missed for a past target, else the 序时进度 ladder."""
