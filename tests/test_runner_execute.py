@@ -447,3 +447,28 @@ def test_the_log_of_a_scheduled_batch_is_dated_lines_only(tmp_path):
     ]
     assert undated == []
     assert not any("KeyboardInterrupt" in line or "ERROR" in line for line in lines)
+
+
+def test_a_notebook_saved_by_a_real_jupyterlab_is_saved_not_modified(tmp_path):
+    # Issue 26: opening a notebook in JupyterLab (and Ctrl+S) rewrote its metadata, and the whole scheduled batch
+    # refused to run. The fixture is a file a real JupyterLab saved (tests/fixtures/lab_saved/README.md): in a
+    # git checkout whose HEAD holds the original, the runner reads it as "saved" (it runs the committed cells,
+    # with no warning and nothing refused).
+    import shutil
+    import subprocess
+
+    from qindex.runner.provenance import cell_sources, committed_notebook, notebook_state
+
+    fixtures = paths.ROOT / "tests" / "fixtures" / "lab_saved"
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    nb = repo / "plan_progress.ipynb"
+    shutil.copy(fixtures / "original.ipynb", nb)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(repo)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "original"], check=True)
+    shutil.copy(fixtures / "saved_by_lab.ipynb", nb)
+    assert nb.read_bytes() != (fixtures / "original.ipynb").read_bytes()  # Lab did change the file
+    assert notebook_state(nb) == "saved"
+    assert cell_sources(committed_notebook(nb)) == cell_sources(nb.read_text(encoding="utf-8"))
