@@ -38,6 +38,7 @@ from qindex.sheets import (
     parse_year,
     read_sheet,
     regular_file,
+    stated_date,
 )
 from qindex.units import canonical, conversion_factor
 
@@ -58,6 +59,7 @@ COLUMNS = [
     "sheet",
     "cell",
     "other_sources",
+    "stated",  # the date the file states (填报日期), YYYY-MM-DD or ""
 ]
 #: Where a value comes from: a publication, the office's own statistics, a computation from published
 #: figures, or the generated example.
@@ -255,6 +257,7 @@ def read_grid(
         return None
     width = len(grid.rows[header_at])
     _numbers_without_header(grid, header_at, meaning, problems)
+    stated = stated_date(label_cell(grid, header_at, "stated"))
     # the place: a column, else a 地区 cell above the header, else the caller's jurisdiction=
     place = "" if "jurisdiction_id" in named else label_cell(grid, header_at, "jurisdiction_id")
     place = place or (jurisdiction or "")
@@ -329,6 +332,7 @@ def read_grid(
         base = {c: normalise_text(cell(c)) for c in ("unit", "source", "quote", "flag", "note")}
         if source is not None and not base["source"]:
             base["source"] = source
+        base["stated"] = stated
         pairs = (
             [(cell("year"), cell("value"), "year", "value", named["value"])]
             if not year_cols
@@ -547,6 +551,7 @@ def _validate_rows(
                 "sheet": r.get("sheet", ""),
                 "cell": r.get("cell", ""),
                 "other_sources": "",
+                "stated": r.get("stated", ""),
             }
         )
     if not out:
@@ -664,7 +669,7 @@ def _check_duplicates(frame: pd.DataFrame, problems: list[Problem]) -> None:
 RULES = {
     "standard_definition": "keep values on the indicator's standard definition over values flagged "
     "definition_change, low_confidence, provisional or derived",
-    "latest_file": "keep the value from the file read last",
+    "latest_file": "keep the value from the file whose stated date (填报日期) is the latest",
 }
 _DEMOTING_FLAGS = ("definition_change", "low_confidence", "provisional", "derived")
 
@@ -720,6 +725,7 @@ def resolve_conflicts(
     key = ["jurisdiction_id", "indicator_id", "year"]
     drop: list[int] = []
     problems = Problems()
+    undated: list = []  # conflicts latest_file could not settle: a file states no 填报日期
     for _, group in clash.groupby(key):
         alive = group
         used = []
@@ -738,8 +744,11 @@ def resolve_conflicts(
                     )
                 )
                 keep = alive[rank == rank.min()]
-            else:  # latest_file
-                keep = alive[alive.file == sorted(alive.file)[-1]]
+            else:  # latest_file: by the date each file states, never by its name
+                dates = alive["stated"].fillna("") if "stated" in alive else alive.file.map(str)
+                keep = alive if (dates == "").any() else alive[dates == dates.max()]
+                if (dates == "").any():
+                    undated.append(group)
             if len(keep) < len(alive):
                 used.append(rule)
             alive = keep
@@ -758,6 +767,12 @@ def resolve_conflicts(
                             hint
                             or "(read_observations(..., resolve=[...]); rules: "
                             f"{[*RULES, 'source_priority']})"
+                        )
+                        + (
+                            "; latest_file needs the 填报日期 each file states (a 填报日期 cell "
+                            "above the header, as in the template)"
+                            if undated and undated[-1] is group
+                            else ""
                         ),
                     )
                 )

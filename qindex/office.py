@@ -59,6 +59,7 @@ from qindex.sheets import (
     plain_name,
     read_sheets,
     regular_file,
+    stated_date,
 )
 
 #: What an office file may be.
@@ -359,6 +360,7 @@ def _read_events(grid, cat, problems, source, jurisdiction, origin) -> pd.DataFr
     a count, 0 when no event falls in them; an event dated outside them is a problem (the count of an
     incomplete year would be too low)."""
     label = grid.where(0)[0]
+    stated = stated_date(label_cell(grid, len(grid.rows), "stated"))
     at, cols = _simple_table(
         grid,
         {
@@ -465,6 +467,7 @@ def _read_events(grid, cat, problems, source, jurisdiction, origin) -> pd.DataFr
                     "sheet": grid.sheet or "",
                     "cell": ",".join(f"row {e[4]}" for e in hits),
                     "other_sources": "",
+                    "stated": stated,
                 }
             )
     frame = pd.DataFrame(out, columns=COLUMNS)

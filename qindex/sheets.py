@@ -59,6 +59,8 @@ HEADERS = {
     "quote": ["quote", "原文", "引文", "原文摘录"],
     "flag": ["flag", "flags", "标记"],
     "note": ["note", "notes", "备注", "说明"],
+    # the date an office states for its file (the template's 填报日期): which of two revisions is the later
+    "stated": ["填报日期", "报送日期"],
 }
 
 
@@ -541,6 +543,15 @@ def _row_meaning(grid: Grid, i: int) -> list[str | int | None]:
         key, year = header_key(cell), parse_year(cell)
         meaning.append(key if key is not None else year)
     return meaning
+
+
+def stated_date(text: str) -> str:
+    """A stated date as ``YYYY-MM-DD`` (2026-11-30, 2026/11/30, 2026年11月30日), or "" when it is not one."""
+    m = re.search(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})", str(text or ""))
+    if not m:
+        return ""
+    y, mo, d = (int(g) for g in m.groups())
+    return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 else ""
 
 
 def label_cell(grid: Grid, upto: int, key: str) -> str:

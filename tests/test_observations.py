@@ -275,14 +275,25 @@ def test_rule_that_cannot_choose_leaves_the_conflict_an_error():
         read_observations(FIX / "bad_conflict.csv", resolve=["latest_file"])
 
 
-def test_latest_file_rule_across_files(tmp_path):
-    (tmp_path / "a_2023.csv").write_bytes((FIX / "ok_bom.csv").read_bytes())
-    header, _, row_2024 = (FIX / "ok_bom.csv").read_text(encoding="utf-8-sig").splitlines()
-    (tmp_path / "b_2024.csv").write_text(
-        f"{header}\n{row_2024.replace('29.3', '29.5')}\n", encoding="utf-8"
+def test_latest_file_rule_goes_by_the_date_each_file_states_not_by_its_name(tmp_path):
+    # Issue 26: latest_file was "the file read last, by name", unclear for Chinese file names. It is now the
+    # file whose 填报日期 is the latest; here the later revision has the name that sorts first.
+    header, first, row_2024 = (FIX / "ok_bom.csv").read_text(encoding="utf-8-sig").splitlines()
+    (tmp_path / "b_初报.csv").write_text(
+        f"填报日期,2024-03-01\n{header}\n{first}\n{row_2024}\n", encoding="utf-8"
+    )
+    (tmp_path / "a_修订.csv").write_text(
+        f"填报日期,2024年4月2日\n{header}\n{row_2024.replace('29.3', '29.5')}\n", encoding="utf-8"
     )
     got = read_observations(tmp_path, resolve=["latest_file"])
     assert got.set_index("year").value[2024] == 29.5
+    assert set(got.stated) == {"2024-03-01", "2024-04-02"}
+    # a file that states no date leaves the pair to a person, and the message says what is missing
+    (tmp_path / "a_修订.csv").write_text(
+        f"{header}\n{row_2024.replace('29.3', '29.5')}\n", encoding="utf-8"
+    )
+    with pytest.raises(ObservationError, match="latest_file needs the 填报日期 each file states"):
+        read_observations(tmp_path, resolve=["latest_file"])
 
 
 # ---------------------------------------------------------------- round trip (hypothesis)
