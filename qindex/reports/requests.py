@@ -142,6 +142,10 @@ def reader_columns(table: pd.DataFrame) -> pd.DataFrame:
     return table.drop(columns=["reason_code", "target_id", "indicator_id", "口径", "说明"])
 
 
+#: Width of the cover letter's column (characters): a printed A4 page.
+COVER_WIDTH = 80
+#: Widest column of a department's sheet (characters): longer text wraps, so the printed page stays legible.
+SHEET_WIDTH = 28
 #: The columns a department fills in, beside each request.
 REPLY_COLUMNS = ["填报数值", "来源文件或文号", "联系人及电话", "填报日期"]
 #: The request columns a department reads (the rest of :func:`requests_table` is for the office).
@@ -187,10 +191,16 @@ def write_requests(plan_id: str, path: Path | str | None = None, as_of: int | No
     for line in lines:
         cover.append([zh_punct(line)])
     cover.cell(1, 1).font = Font(bold=True, size=14)
-    cover.column_dimensions["A"].width = 110
+    # one column as wide as a printed page, lines wrapped and rows as tall as their lines (LibreOffice and
+    # Excel print a letter, not a spreadsheet row running off the page)
+    cover.column_dimensions["A"].width = COVER_WIDTH
     for row in cover.iter_rows():
         for c in row:
             c.alignment = Alignment(wrap_text=True, vertical="top")
+            cover.row_dimensions[c.row].height = 20 * _lines(str(c.value or ""), COVER_WIDTH)
+    cover.page_setup.orientation = "portrait"
+    cover.page_setup.fitToWidth, cover.page_setup.fitToHeight = 1, 0
+    cover.sheet_properties.pageSetUpPr.fitToPage = True
     header_fill = PatternFill("solid", fgColor="D9E1F2")
     reply_fill = PatternFill("solid", fgColor="FFF2CC")
     for name, rows in departments:
@@ -207,12 +217,17 @@ def write_requests(plan_id: str, path: Path | str | None = None, as_of: int | No
             ws.append([_cell(getattr(r, c)) for c in LETTER_COLUMNS] + [""] * len(REPLY_COLUMNS))
         for j, col in enumerate(columns, start=1):
             values = [col] + [str(ws.cell(i, j).value or "") for i in range(3, ws.max_row + 1)]
-            ws.column_dimensions[get_column_letter(j)].width = _width(values)
+            ws.column_dimensions[get_column_letter(j)].width = min(_width(values), SHEET_WIDTH)
+        widths = [
+            ws.column_dimensions[get_column_letter(j)].width for j in range(1, len(columns) + 1)
+        ]
         for row in ws.iter_rows(min_row=3):
             for c in row:
                 c.alignment = Alignment(wrap_text=True, vertical="top")
                 if columns[c.column - 1] in REPLY_COLUMNS:
                     c.fill = reply_fill
+            tallest = max(_lines(str(c.value or ""), widths[c.column - 1]) for c in row)
+            ws.row_dimensions[row[0].row].height = 15 * tallest
         ws.freeze_panes = "B3"
         ws.page_setup.orientation = "landscape"
         ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
@@ -252,14 +267,22 @@ def _sheet_name(name: str, taken: list[str]) -> str:
     return out
 
 
+def _text_width(text: str) -> int:
+    """Columns a line of text takes in a spreadsheet (a CJK character is two)."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
 def _width(values: list[str]) -> float:
-    """A column as wide as its longest line (a CJK character is two columns), between 8 and 48."""
-    longest = max(
-        sum(2 if ord(ch) > 0x2E7F else 1 for ch in line)
-        for v in values
-        for line in (v.split("\n") or [""])
-    )
+    """A column as wide as its longest line, between 8 and 48 (callers cap it further)."""
+    longest = max(_text_width(line) for v in values for line in (v.split("\n") or [""]))
     return float(min(max(longest + 2, 8), 48))
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines ``text`` wraps to in a column ``width`` characters wide."""
+    return max(
+        1, sum(-(-_text_width(part) // max(int(width) - 1, 1)) or 1 for part in text.split("\n"))
+    )
 
 
 def _cell(value):
