@@ -555,9 +555,11 @@ def _status_stack(table: pd.DataFrame, title: str):
 
 
 def _fonts_on_import() -> None:
-    """Chinese text renders in any chart drawn after ``import qindex.plots`` (an analyst's own seaborn chart
-    included), without calling :func:`set_theme`. Only the fonts change globally; a machine without a CJK font
-    gets the :class:`FontError` with its install hints when a chart is drawn, not at import."""
+    """The house theme on ``import qindex.plots``: seaborn's whitegrid style, and Chinese text that renders in
+    any chart drawn after it (an analyst's own seaborn chart included). Sizes stay matplotlib's (the reports'
+    charts are drawn exactly as before); :func:`set_theme` also applies seaborn's sizes. A machine without a
+    CJK font gets the :class:`FontError` with its install hints when a chart is drawn, not at import."""
+    sns.set_style("whitegrid")
     try:
         mpl.rcParams["font.family"] = ["DejaVu Sans", use_chinese_font()]
         mpl.rcParams["axes.unicode_minus"] = False
