@@ -51,9 +51,10 @@ class Problems(list):
             )
         else:  # a whole message (a worker that cannot render)
             key = repr(problem)
-        seen = self.__dict__.setdefault("_seen", {})
+        # kept beside the list, created on first use: a copy or an unpickled list appends before __init__ runs
+        seen = self.__dict__.setdefault("_seen", set())
         if key not in seen:
-            seen[key] = None
+            seen.add(key)
             super().append(problem)
 
     def bad(self, line, column, value, expected: str, file: str | None = None) -> None:

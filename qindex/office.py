@@ -612,8 +612,6 @@ def add(
     if replace:
         return _replace(files, folder, jurisdiction)
     folder.mkdir(parents=True, exist_ok=True)
-    umask = os.umask(0)
-    os.umask(umask)
     done = []
     for f in files:
         target = folder / f.name
@@ -621,7 +619,7 @@ def add(
         os.close(fd)
         try:
             shutil.copyfile(f, tmp)
-            os.chmod(tmp, 0o666 & ~umask)  # as a file the office saved itself, not mkstemp's 0600
+            os.chmod(tmp, _file_mode())
             os.link(tmp, target)  # fails if the name was taken meanwhile: never overwrites
         except FileExistsError:
             raise ObservationError(
@@ -634,13 +632,7 @@ def add(
         finally:
             os.unlink(tmp)
         done.append(target)
-    if jurisdiction:
-        places = {**added_places(folder), **{f.name: jurisdiction for f in files}}
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".places-")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(places, out, ensure_ascii=False, indent=1)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, folder / PLACES)  # one rename: readers see the old list or the new one
+    _record_places(folder, files, jurisdiction)
     return done
 
 
@@ -659,7 +651,7 @@ def _replace(files: list[Path], folder: Path, jurisdiction: str | None) -> list[
             shutil.copy2(target, history / kept)
         tmp = folder / f".adding-{stamp}-{f.name}"
         shutil.copyfile(f, tmp)
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, target)  # one rename: a run reads the old file or the new one
         rows.append([stamp, f.name, old_sha, _sha256(target), kept])
         done.append(target)
@@ -670,10 +662,28 @@ def _replace(files: list[Path], folder: Path, jurisdiction: str | None) -> list[
         if new:
             w.writerow(HISTORY_COLUMNS)
         w.writerows(rows)
-    if jurisdiction:
-        places = {**added_places(folder), **{f.name: jurisdiction for f in files}}
-        (folder / PLACES).write_text(json.dumps(places, ensure_ascii=False, indent=1), "utf-8")
+    _record_places(folder, files, jurisdiction)
     return done
+
+
+def _file_mode() -> int:
+    """The mode of a file the office saved itself (readable by the group as the umask allows), not
+    mkstemp's 0600."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _record_places(folder: Path, files: list[Path], jurisdiction: str | None) -> None:
+    """Record the place given with ``--place`` for each file (:data:`PLACES`), in one rename."""
+    if not jurisdiction:
+        return
+    places = {**added_places(folder), **{f.name: jurisdiction for f in files}}
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".places-")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(places, out, ensure_ascii=False, indent=1)
+    os.chmod(tmp, _file_mode())
+    os.replace(tmp, folder / PLACES)  # readers see the old list or the new one
 
 
 def _sha256(path: Path) -> str:

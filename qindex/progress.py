@@ -298,12 +298,8 @@ def schedule_status(t, s, value_now, progress, base_met) -> pd.DataFrame:
     # gets the row positions it applies to and returns the Chinese and English sentences for them.
     def note(mask, say):
         idx = np.flatnonzero(mask)
-        if not len(idx):
-            return
-        for arr, sep, text in zip((zh, en), (";", "; "), say(idx), strict=True):
-            text = np.broadcast_to(np.asarray(text, dtype=object), idx.shape)
-            old = arr[idx]
-            arr[idx] = np.where(old == "", text, old + sep + text)
+        if len(idx):
+            _append_notes(zh, en, idx, *say(idx))
 
     Y = _year_text
     N = _number_text
@@ -1342,10 +1338,7 @@ class _Verdicts:
             self.say_at(idx, *say(idx))
 
     def say_at(self, idx, zh, en) -> None:
-        for arr, sep, text in ((self.zh, ";", zh), (self.en, "; ", en)):
-            text = np.broadcast_to(np.asarray(text, dtype=object), idx.shape)
-            old = arr[idx]
-            arr[idx] = np.where(old == "", text, old + sep + text)
+        _append_notes(self.zh, self.en, idx, zh, en)
 
     def count(self, mask, status, additions: np.ndarray, judged: np.ndarray) -> None:
         """A verdict on a count of additions known to reach (or to fall short of) the target."""
@@ -1403,6 +1396,15 @@ class _Verdicts:
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame({**self.col, "note": self.zh, "note_en": self.en})[RESULT]
+
+
+def _append_notes(zh: np.ndarray, en: np.ndarray, idx: np.ndarray, zh_text, en_text) -> None:
+    """Append a Chinese and an English sentence (one each, or one per position) to the notes at ``idx``,
+    after what is there (";" in Chinese, "; " in English)."""
+    for arr, sep, text in ((zh, ";", zh_text), (en, "; ", en_text)):
+        text = np.broadcast_to(np.asarray(text, dtype=object), idx.shape)
+        old = arr[idx]
+        arr[idx] = np.where(old == "", text, old + sep + text)
 
 
 def _pick(value, mask):
