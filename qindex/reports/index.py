@@ -176,7 +176,8 @@ class IndexReport(IndexStudy):
             s.insert(0, "组内排名", c["rank"])
         internal = self.internal_marks()
         mark = MARKS["office"][0]
-        s.insert(0, "内部数据指标数", [len(internal.get(u, [])) for u in s.index])
+        if internal:  # a column of zeros would only be noise for a reader
+            s.insert(0, "内部数据指标数", [len(internal.get(u, [])) for u in s.index])
         s.insert(
             0, "地区", [self.names.get(u, u) + (mark if u in internal else "") for u in s.index]
         )
