@@ -42,6 +42,7 @@ NORMALISERS = {
     "dist2targ": {"target", "cap"},
     "ratio2targ": {"target", "cap"},
     "efficacy": {"unacceptable", "satisfactory", "floor", "span", "truncate"},
+    "threshold": {"target", "scale"},
     "none": set(),
 }
 AGGREGATORS = {"amean": set(), "gmean": set(), "hmean": set(), "genmean": {"p"}, "copeland": set()}
@@ -441,6 +442,8 @@ def _parameter_problems(method: str, spec: dict) -> list[tuple[str, str]]:
         out.append(("satisfactory", "a value ≠ unacceptable"))
     if method == "ratio2targ" and spec.get("target", 1) == 0:
         out.append(("target", "a target ≠ 0"))
+    if method == "threshold" and "target" not in spec:
+        out.append(("target", "the value that earns the points (达标值)"))
     if method == "zscore" and spec.get("sd", 1) <= 0:
         out.append(("sd", "a standard deviation > 0"))
     return out
@@ -452,7 +455,7 @@ def may_reach_zero(spec: dict) -> bool:
     if method == "minmax":
         lo, hi = spec.get("lower", 0), spec.get("upper", 100)
         return min(lo, hi) <= 0
-    if method in ("zscore", "rank", "prank", "goalposts", "dist2targ", "ratio2targ"):
+    if method in ("zscore", "rank", "prank", "goalposts", "dist2targ", "ratio2targ", "threshold"):
         return method != "rank"
     if method == "efficacy":
         return spec.get("floor", 60) <= 0

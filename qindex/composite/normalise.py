@@ -74,6 +74,15 @@ def ratio2targ(x, target, cap=True, direction=1):
     return np.minimum(y, 1.0) if cap else y
 
 
+def threshold(x, target, scale=100.0, direction=1):
+    """达标得满分: ``scale`` where x reaches ``target`` (x ≥ target, or x ≤ target when lower is better), else 0.
+
+    The scoring rule of an assessment scheme's met/not-met item, as a normalisation."""
+    x = np.asarray(x, dtype=float)
+    met = x * direction >= target * direction - 1e-9 * max(1.0, abs(target))
+    return np.where(np.isnan(x), np.nan, np.where(met, scale, 0.0))
+
+
 def efficacy(x, unacceptable, satisfactory, floor=60.0, span=40.0, truncate=True, direction=1):
     """功效系数法: floor + span·(x − unacceptable)/(satisfactory − unacceptable), truncated to
     [floor, floor + span] (60–100 by default). For a lower-is-better indicator give unacceptable > satisfactory."""
@@ -93,6 +102,7 @@ METHODS = {
     "dist2targ": dist2targ,
     "ratio2targ": ratio2targ,
     "efficacy": efficacy,
+    "threshold": threshold,
     "none": lambda x, direction=1: np.asarray(x, dtype=float),
 }
 

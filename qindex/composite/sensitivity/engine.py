@@ -111,6 +111,8 @@ class Engine:
             cols = []
             for c in self.indicators:
                 spec = norm if norm is not None else self.base_norm[c]
+                if norm is not None and "by_indicator" in norm:  # per indicator, the rest as built
+                    spec = norm["by_indicator"].get(c, self.base_norm[c])
                 if floors and c in floors:
                     spec = {**spec, "lower": floors[c]}
                 cols.append(normalise_column(x[c].to_numpy(), spec, direction=self.direction[c]))
