@@ -9,6 +9,7 @@ ValidationError     any validator (:mod:`checks`)    problems in an input, all r
 CatalogError        :mod:`catalog`, departments      the target catalogue (plans, places, indicators, …)
 ObservationError    observations, office, panel      an observations or office file
 SpecError           :mod:`composite`                 an index framework or study spec
+SchemeError         :mod:`scheme`                    a 考核 scheme (考核细则) file
 ParamsError         :mod:`runner.params`             a params file; nothing was executed
 PartitionError      :mod:`progress_partitioned`      panel partitions that do not hold whole places
 ExtractError        :mod:`extract`                   a plan text or a draft that cannot be read
@@ -95,6 +96,13 @@ class SpecError(ValidationError):
 
     def __init__(self, problems: list[Problem]):
         super().__init__(problems, "the index framework")
+
+
+class SchemeError(ValidationError):
+    """A 考核 scheme (考核细则) is invalid."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems, "the 考核 scheme")
 
 
 class ExtractError(QIndexError):

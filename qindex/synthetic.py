@@ -21,7 +21,8 @@ from qindex import paths
 from qindex.catalog import Catalog, load_catalog, targets
 from qindex.errors import ObservationError, Problem
 from qindex.office import read_office
-from qindex.template import write_template
+from qindex.scheme import load_scheme
+from qindex.template import write_scheme_template, write_template
 
 SOURCE = "synthetic (seed {seed})"
 
@@ -399,11 +400,83 @@ def example_panel(plan_id: str = "gongshu-2025"):
     return cat, data.observations, tg
 
 
-if __name__ == "__main__":  # python -m qindex.synthetic [plan_id]: regenerate the shipped example
+# ---------------------------------------------------------------- the 考核 example: a fictional city of 13 units
+
+#: The example 考核 scheme and its filled workbook (``data/raw/example/kaohe/``).
+KAOHE_DIR = paths.DATA_RAW / EXAMPLE_DIR / "kaohe"
+KAOHE_SCHEME = KAOHE_DIR / "scheme.yaml"
+KAOHE_WORKBOOK = KAOHE_DIR / "示例数据_考核.xlsx"
+
+
+def kaohe_example_values(scheme, seed: int = 2024) -> dict:
+    """Generated 考核 data of the example scheme's units for its year and the year before:
+    ``{(unit_id, column, year): value}``. Each unit has a latent quality level; measured items follow it with
+    noise, review scores (评审打分) too. One unit reports no complaint rate (未报送), one had a 较大质量安全事故,
+    one a regional incident (一票否决), one a 中国质量奖 nomination: every rule of the scheme shows."""
+    rng = np.random.default_rng(seed)
+    units = scheme.unit_ids
+    q = rng.normal(0, 1, len(units))
+    out = {}
+    for k, u in enumerate(units):
+        for year, lag in ((scheme.year, 0.0), (scheme.year - 1, 0.3)):
+            z = q[k] - lag
+
+            def noise(s):
+                return rng.normal(0, s)
+
+            v = {
+                "A1": min(99.5, 94.6 + 1.0 * z + noise(0.5)),
+                "A2": scheme.assigned["A2"][u] * (0.93 + 0.06 * z + noise(0.04)),
+                "A3": float(rng.poisson(max(0.5, 8 + 3 * z))),
+                "A4": float(rng.poisson(max(0.5, 5.5 + 2 * z))),
+                "A5": min(100.0, 98.7 + 0.8 * z + noise(0.4)),
+                "A6": 83 + 2.5 * z + noise(1.2),
+                "B1": min(99.9, 97.9 + 0.5 * z + noise(0.3)),
+                "B2": max(0.5, 2.4 - 0.6 * z + noise(0.3)),
+                "B3": 100.0 if z + noise(0.5) > -0.8 else round(96 + 2 * rng.random(), 1),
+                **{
+                    c: float(np.clip(np.round(2 * (8.2 + 0.9 * z + noise(0.5))) / 2, 0, 10))
+                    for c in ("C1", "C2", "C3")
+                },
+                "K1": 0.0,
+                "K2": float(rng.random() < 0.15),
+                "J1": 0.0,
+                "J2": float(rng.poisson(0.4)),
+                "V1": 0.0,
+            }
+            for col, value in v.items():
+                out[(u, col, year)] = round(float(value), 2)
+    out[(units[11], "K1", scheme.year)] = 1.0  # 示例石桥县: a 较大质量安全事故, no grade A
+    out[(units[10], "V1", scheme.year)] = 1.0  # 示例青山县: a regional incident, grade D
+    out[(units[7], "J1", scheme.year)] = 1.0  # 示例高新区: a 中国质量奖提名奖
+    del out[(units[12], "B2", scheme.year)]  # 示例云溪市 did not report its complaint rate
+    return out
+
+
+def write_kaohe_example(path: Path | str | None = None) -> Path:
+    """Fill the example scheme's workbook (``qindex template --scheme``) with :func:`kaohe_example_values`, as
+    an office would, and write it (default a file under data/processed/; ``python -m qindex.synthetic kaohe``
+    copies it to :data:`KAOHE_WORKBOOK`)."""
+    scheme = load_scheme(KAOHE_SCHEME)
+    out = Path(path) if path else paths.DATA_PROCESSED / "templates" / KAOHE_WORKBOOK.name
+    sources = {u: "示例数据(合成,非真实数据;seed 2024)" for u in scheme.unit_ids}
+    return write_scheme_template(
+        scheme, path=out, fill=kaohe_example_values(scheme), sources=sources
+    )
+
+
+if (
+    __name__ == "__main__"
+):  # python -m qindex.synthetic [plan_id | kaohe]: regenerate a shipped example
     import shutil
     import sys
 
     plan = sys.argv[1] if len(sys.argv) > 1 else "gongshu-2025"
+    if plan == "kaohe":
+        made = write_kaohe_example()
+        shutil.copyfile(made, KAOHE_WORKBOOK)
+        print(f"written {KAOHE_WORKBOOK}")
+        sys.exit(0)
     made = write_example_workbook(plan)
     example_workbook(plan).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(made, example_workbook(plan))

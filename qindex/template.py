@@ -30,6 +30,8 @@ from qindex.observations import FLAG_WORDS, off_definition_flag
 from qindex.panel import load_panel
 from qindex.precedence import MEANING_FLAGS
 from qindex.rankings import load_rankings
+from qindex.scheme import DATA_SHEET as KAOHE_SHEET
+from qindex.scheme import KEY_NAME, KEY_NOTE, KEY_SOURCE, KEY_UNIT
 from qindex.sources import describe
 from qindex.store import atomic_write
 
@@ -421,3 +423,207 @@ def write_workbook(path: Path | str, sheets: list | None = None, book=None) -> P
             ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
             ws.sheet_properties.pageSetUpPr.fitToPage = True
     return atomic_write(path, lambda tmp: book.save(tmp))
+
+
+# ---------------------------------------------------------------- the 考核 workbook: one row per unit
+
+SCHEME_INSTRUCTIONS = """填报说明
+
+1. 本表用于报送《{name}》({year}年度)各考核对象的考核数据:每个单位一行,每个考核指标每个年份一列。
+2. “{data}”表第2行是考核指标(编号、名称、单位、分值),第3行是年份;从第5行起每行一个单位。请勿改动第1–4行(第4行灰色小字是列编号,用于读取)、单位编号和表名;可以改动列宽。
+3. 数值只填数字(可带%号),单位以指标名称括号内为准。没有数据的单元格留空,不要填0:留空的指标按“{missing}”计。
+4. “评审打分”类指标填考核组评定的分数(0至该项分值);“按数量得分”类指标和扣分项、加分项、一票否决项填件数(整数,没有填0)。
+5. 每行的“数据来源/文号”填该单位数据的出处(报表、文件名称或文号);不填时报告标为“内部数据(文件名)”。
+6. 各指标的计分规则、分值和等级见“{rules}”表。
+7. 填好后:qindex office check 文件名 --scheme {scheme_file} 检查;qindex office add 文件名 --scheme {scheme_file} 加入。
+
+生成日期:{today};考核方案:{scheme_file};生成命令:qindex template --scheme {scheme_file}
+"""
+SCHEME_DATA_SHEET, SCHEME_RULES_SHEET = KAOHE_SHEET, "考核细则"
+
+
+def write_scheme_template(
+    scheme,
+    years: list[int] | None = None,
+    path: Path | str | None = None,
+    fill: dict | None = None,
+    sources: dict | None = None,
+) -> Path:
+    """Write the 考核 workbook of a scheme (:class:`qindex.scheme.Scheme`): 填报说明, 考核数据 (a row per unit, a
+    column per item and year; default years: the year before the scheme's and its own) and 考核细则 (every
+    item with its points and rule, the deductions, bonuses, vetoes and grades, and what the scheme follows).
+
+    ``fill`` (``{(unit_id, column, year): value}``) and ``sources`` (``{unit_id: text}``) type values in, as an
+    office would: the synthetic example goes through a filled workbook too.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    years = years or [scheme.year - 1, scheme.year]
+    fill = fill or {}
+    out = (
+        Path(path)
+        if path
+        else paths.DATA_PROCESSED / "templates" / f"{Path(scheme.file).stem or 'kaohe'}.xlsx"
+    )
+    thin = Side(style="thin", color="999999")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    head_fill = PatternFill("solid", fgColor=HEADER)
+    wrap = Alignment(wrap_text=True, vertical="center")
+
+    wb = Workbook()
+    help_ws = wb.active
+    help_ws.title = HELP_SHEET
+    text = SCHEME_INSTRUCTIONS.format(
+        name=scheme.name,
+        year=scheme.year,
+        data=SCHEME_DATA_SHEET,
+        rules=SCHEME_RULES_SHEET,
+        missing={"zero": "未报送的该项不得分"}[scheme.missing],
+        scheme_file=scheme.file,
+        today=dt.date.today().isoformat(),
+    )
+    for line in text.splitlines():
+        help_ws.append([line])
+    help_ws.column_dimensions["A"].width = 120
+    help_ws.cell(1, 1).font = Font(bold=True, size=13)
+
+    ws = wb.create_sheet(SCHEME_DATA_SHEET)
+    columns = []  # (key, label, kind)
+    for i in scheme.items:
+        unit = f"({i.unit})" if i.unit else ""
+        what = "评审得分" if i.rule == "score" else "件数" if i.rule == "count" else ""
+        label = f"{i.id} {i.name}{unit}{'·' + what if what else ''}【{i.points:g}分】"
+        columns += [
+            (
+                i.id,
+                label,
+                "points" if i.rule == "score" else "count" if i.rule == "count" else "value",
+            )
+        ]
+    for a in scheme.deductions:
+        columns.append(
+            (a.id, f"{a.id} 扣分项:{a.name}(件)【每件扣{a.per:g}分,最多{a.cap:g}分】", "count")
+        )
+    for a in scheme.bonuses:
+        columns.append(
+            (a.id, f"{a.id} 加分项:{a.name}(件)【每件加{a.per:g}分,最多{a.cap:g}分】", "count")
+        )
+    for v in scheme.vetoes:
+        columns.append((v.id, f"{v.id} 一票否决:{v.name}(件)", "count"))
+    n_cols = 2 + len(columns) * len(years) + 2
+    ws.append([f"{scheme.name} 考核数据填报表"])
+    ws.cell(1, 1).font = Font(bold=True, size=13)
+    labels = ["单位编号", "单位"]
+    year_row = ["", ""]
+    keys = [KEY_UNIT, KEY_NAME]
+    for col, label, _ in columns:
+        for y in years:
+            labels.append(label)
+            year_row.append(f"{y}年")
+            keys.append(f"{col}@{y}")
+    labels += ["数据来源/文号", "备注"]
+    year_row += ["", ""]
+    keys += [KEY_SOURCE, KEY_NOTE]
+    ws.append(labels)
+    ws.append(year_row)
+    ws.append(keys)
+    for j in range(
+        1, n_cols + 1
+    ):  # the column keys stay visible (a hidden row is refused on reading)
+        ws.cell(4, j).font = Font(size=8, color="808080")
+    ws.row_dimensions[2].height = 75
+    for r in (2, 3):
+        for j in range(1, n_cols + 1):
+            c = ws.cell(r, j)
+            c.font, c.fill, c.border, c.alignment = Font(bold=True), head_fill, box, wrap
+    whole = DataValidation(
+        type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True
+    )
+    whole.error = "请填写件数(整数,≥0)"
+    ws.add_data_validation(whole)
+    point_checks = {}
+    for i in scheme.items:
+        if i.rule == "score":
+            dv = DataValidation(
+                type="decimal",
+                operator="between",
+                formula1="0",
+                formula2=f"{i.points:g}",
+                allow_blank=True,
+            )
+            dv.error = f"请填写0至{i.points:g}分"
+            ws.add_data_validation(dv)
+            point_checks[i.id] = dv
+    for k, u in enumerate(scheme.units.itertuples(), start=5):
+        row = [u.unit_id, u.name_zh]
+        for col, _, _ in columns:
+            row += [fill.get((u.unit_id, col, y)) for y in years]
+        row += [(sources or {}).get(u.unit_id, ""), ""]
+        ws.append(row)
+        for j in range(1, n_cols + 1):
+            ws.cell(k, j).border = box
+    last = 4 + len(scheme.units)
+    j = 3
+    for col, _, kind in columns:
+        for _y in years:
+            ref = f"{get_column_letter(j)}5:{get_column_letter(j)}{last}"
+            if kind == "count":
+                whole.add(ref)
+            elif col in point_checks:
+                point_checks[col].add(ref)
+            ws.column_dimensions[get_column_letter(j)].width = 11
+            j += 1
+    ws.column_dimensions["A"].width = 10
+    ws.column_dimensions["B"].width = 16
+    ws.column_dimensions[get_column_letter(n_cols - 1)].width = 28
+    ws.column_dimensions[get_column_letter(n_cols)].width = 20
+    ws.freeze_panes = "C5"
+    ws.print_title_rows = "2:3"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+    rs = wb.create_sheet(SCHEME_RULES_SHEET)
+    rs.append([scheme.name])
+    rs.cell(1, 1).font = Font(bold=True, size=13)
+    rs.append(["编号", "部分", "考核指标", "分值", "计分规则", "数据提供单位"])
+    for i in scheme.items:
+        rs.append(
+            [
+                i.id,
+                i.part,
+                i.name + (f"({i.unit})" if i.unit else ""),
+                i.points,
+                i.rule_zh(),
+                i.holder,
+            ]
+        )
+    for a in scheme.deductions:
+        rs.append(
+            [a.id, "扣分项", a.name, -a.cap, f"每件扣{a.per:g}分,最多扣{a.cap:g}分", a.holder]
+        )
+    for a in scheme.bonuses:
+        rs.append([a.id, "加分项", a.name, a.cap, f"每件加{a.per:g}分,最多加{a.cap:g}分", a.holder])
+    if scheme.bonus_cap is not None and scheme.bonuses:
+        rs.append(["", "加分项", "加分合计", scheme.bonus_cap, f"最多加{scheme.bonus_cap:g}分", ""])
+    for v in scheme.vetoes:
+        rs.append(
+            [v.id, "一票否决", v.name, "", f"考核结果为{scheme.grades[-1].grade}级", v.holder]
+        )
+    rs.append([])
+    rs.append(["等级", scheme.grades_text()])
+    for b in scheme.basis:
+        rs.append(["依据", b])
+    for j, w in enumerate([8, 14, 36, 8, 48, 20], start=1):
+        rs.column_dimensions[get_column_letter(j)].width = w
+    for c in rs[2]:
+        c.font, c.fill = Font(bold=True), head_fill
+    for row in rs.iter_rows(min_row=3):
+        for c in row:
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+    wb.active = 1
+    return write_workbook(out, book=wb)
