@@ -232,18 +232,84 @@ def _log(text: str, err: bool = False) -> None:
 
 
 def _template(args: argparse.Namespace) -> int:
-    from qindex.template import parse_years, write_template
+    from qindex.scheme import load_scheme
+    from qindex.template import parse_years, write_scheme_template, write_template
 
+    if (args.plan_id is None) == (args.scheme is None):
+        print(
+            "error: give a plan id, or --scheme FILE for a 考核 workbook (one of the two)",
+            file=sys.stderr,
+        )
+        return 2
     years = parse_years(args.years) if args.years else None
+    if args.scheme:
+        out = write_scheme_template(load_scheme(args.scheme), years=years, path=args.output)
+        print(f"考核 workbook written: {out}")
+        print(
+            f"fill it, then: qindex office check FILE --scheme {args.scheme}; qindex office add FILE --scheme {args.scheme}"
+        )
+        return 0
     out = write_template(args.plan_id, years=years, path=args.output)
     print(f"template written: {out}")
     print("fill it, then: qindex office check FILE; qindex office add FILE")
     return 0
 
 
+def _check_kaohe(files, scheme_file: str) -> list[str]:
+    """Check 考核 workbooks against their scheme; one line per file of what was read."""
+    from qindex.errors import ObservationError, Problem
+    from qindex.scheme import load_scheme, read_scores
+
+    scheme = load_scheme(scheme_file)
+    lines, problems = [], []
+    for f in files:
+        try:
+            d = read_scores(f, scheme)
+        except ObservationError as exc:
+            problems += exc.problems
+            continue
+        if d.empty:  # "OK" for a file nothing could be read from would hide a silent loss
+            problems.append(
+                Problem(
+                    str(f), None, None, "no value", "values in the 考核数据 sheet: none was found"
+                )
+            )
+            continue
+        silent = sorted(set(scheme.unit_ids) - set(d[d.year == scheme.year].unit_id))
+        if silent:
+            lines.append(
+                f"note: no {scheme.year} value for {', '.join(silent)}: every item of theirs scores 0 (未报送)"
+            )
+        years = "、".join(str(y) for y in sorted(d.year.unique()))
+        lines.append(
+            f"{f}: {len(d)} values for {d.unit_id.nunique()} of {len(scheme.units)} units, "
+            f"{d.column.nunique()} of {len(scheme.columns)} columns, years {years or '—'}"
+        )
+    if problems:
+        raise ObservationError(problems)
+    return lines
+
+
 def _office(args: argparse.Namespace) -> int:
     from qindex import office
 
+    if args.scheme:  # 考核 workbooks: checked against their scheme, kept in data/raw/office/kaohe/
+        if args.action == "check":
+            for line in _check_kaohe(args.files, args.scheme):
+                print(line)
+            print(
+                f"OK: {len(args.files)} file(s) can be added (qindex office add ... --scheme {args.scheme})"
+            )
+            return 0
+        done = office.add(
+            args.files,
+            replace=args.replace,
+            checker=lambda files: _check_kaohe(files, args.scheme),
+            folder=office.office_dir() / office.KAOHE,
+        )
+        for p in done:
+            print(f"added {p}")
+        return 0
     if args.action == "check":
         result = office.check(args.files, jurisdiction=args.place)
         for line in result.summary():
@@ -380,9 +446,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_share)
     p = sub.add_parser("template", help="write the XLSX the office fills for a plan (数据填报表)")
-    p.add_argument("plan_id", help="plan id, e.g. gongshu-2025 (see qindex targets)")
+    p.add_argument("plan_id", nargs="?", help="plan id, e.g. gongshu-2025 (see qindex targets)")
     p.add_argument(
-        "--years", help="years as columns, e.g. 2019-2025 (default: base to target year)"
+        "--scheme",
+        help="a 考核 scheme (YAML): write its workbook instead, a row per unit and a column per item and year",
+    )
+    p.add_argument(
+        "--years",
+        help="years as columns, e.g. 2019-2025 (default: base to target year; for --scheme its year and the one before)",
     )
     p.add_argument("-o", "--output", help="file (default data/processed/templates/<plan_id>.xlsx)")
     p.set_defaults(func=_template)
@@ -394,6 +465,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--replace",
         action="store_true",
         help="add only: replace a file of the same name (the old one is kept in .history/, the change logged)",
+    )
+    p.add_argument(
+        "--scheme",
+        help="the files are 考核 workbooks of this scheme (YAML): checked against it, added to data/raw/office/kaohe/",
     )
     p.set_defaults(func=_office)
     p = sub.add_parser(

@@ -115,6 +115,9 @@ def office_files(folder: Path | None = None) -> list[Path]:
     )
 
 
+#: In the office folder: the 考核 workbooks (one row per unit; read against their scheme, not as values).
+KAOHE = "kaohe"
+
 #: In the office folder: the place of each added file that does not name it itself (``office add --place``).
 PLACES = ".places.json"
 
@@ -578,7 +581,11 @@ def replacements(folder: Path | None = None) -> pd.DataFrame:
 
 
 def add(
-    files: Sequence[Path | str], jurisdiction: str | None = None, replace: bool = False
+    files: Sequence[Path | str],
+    jurisdiction: str | None = None,
+    replace: bool = False,
+    checker=None,
+    folder: Path | None = None,
 ) -> list[Path]:
     """Check, then copy each file unchanged into ``data/raw/office/``; never overwrite a file there.
 
@@ -586,7 +593,9 @@ def add(
     it is recorded beside the copies (:data:`PLACES`) and used every time they are read. The copies are
     readable by the group, as the office's other files. ``replace`` (``--replace``): a file of the same name
     is replaced by the new one (a monthly revision); the old one is kept in :data:`HISTORY` and the change
-    logged there (:func:`replacements`; the plan reports' 内部数据 annex lists it).
+    logged there (:func:`replacements`; the plan reports' 内部数据 annex lists it). ``checker`` validates the files
+    instead of :func:`check` and ``folder`` is where they go (a 考核 workbook: checked against its scheme, kept in
+    :data:`KAOHE`).
 
     Raises
     ------
@@ -594,7 +603,7 @@ def add(
         a problem in the files, or a name already taken in the office folder (nothing is copied then).
     """
     files = [Path(f) for f in files]
-    folder = office_dir()
+    folder = office_dir() if folder is None else Path(folder)
     taken = [
         Problem(
             str(f),
@@ -608,7 +617,10 @@ def add(
     ]
     if taken:
         raise ObservationError(taken)
-    check(files, jurisdiction=jurisdiction)
+    if checker is None:
+        check(files, jurisdiction=jurisdiction)
+    else:
+        checker(files)
     if replace:
         return _replace(files, folder, jurisdiction)
     folder.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import itertools
 import math
+import os
 import re
 import string
 from collections import Counter
@@ -33,8 +34,9 @@ import yaml
 from qindex import paths
 from qindex.catalog import load_catalog
 from qindex.checks import Problems, closest
-from qindex.errors import ParamsError, Problem
+from qindex.errors import ObservationError, ParamsError, Problem, SchemeError
 from qindex.schema import MODELS
+from qindex.scheme import load_scheme, read_scores
 
 TOP_KEYS = {"notebook", "title", "parameters", "cell_timeout", "framework", "study", "max_runs"}
 #: The largest params file read (a real one is a few hundred bytes).
@@ -443,6 +445,11 @@ def _sweep_title(title: str, params: dict, combo: dict, label: str, problems: li
     place_id = params.get("jurisdiction_id") or plan_place.get(params.get("plan_id"), None)
     fields = {k: str(v) for k, v in params.items()}
     fields["place"] = str(names.get(place_id, place_id or ""))
+    if "unit_id" in params and params.get("scheme_file"):  # a 考核 unit: its name in the scheme
+        _, scheme = _checked_scheme({"scheme_file": params["scheme_file"]})
+        if scheme is not None:
+            units = dict(zip(scheme.units.unit_id, scheme.units.name_zh, strict=True))
+            fields["place"] = units.get(params["unit_id"], params["unit_id"])
     try:
         out = title.format(**fields)
     except (KeyError, IndexError, ValueError) as exc:
@@ -459,10 +466,12 @@ def _sweep_title(title: str, params: dict, combo: dict, label: str, problems: li
     missing = []
     for key, value in combo.items():
         if "{" + key + "}" in title or (
-            key in ("jurisdiction_id", "plan_id") and "{place}" in title
+            key in ("jurisdiction_id", "plan_id", "unit_id") and "{place}" in title
         ):
             continue
-        missing.append(fields["place"] if key in ("jurisdiction_id", "plan_id") else str(value))
+        missing.append(
+            fields["place"] if key in ("jurisdiction_id", "plan_id", "unit_id") else str(value)
+        )
     out = f"{out}({'、'.join(missing)})" if missing else out
     if len(out) > MAX_TITLE:
         problems.append(
@@ -561,6 +570,8 @@ def _check_domain(params: dict, label: str, problems: list[Problem]) -> None:
                     unit,
                     f"ids from jurisdictions.csv, comma-separated{closest(unit, places)}",
                 )
+    for problem in _scheme_problems(params):
+        found.append(problem)
     if params.get("framework_file"):
         framework = (paths.ROOT / params["framework_file"]).resolve()
         if paths.ROOT.resolve() not in framework.parents or not framework.is_file():
@@ -571,6 +582,81 @@ def _check_domain(params: dict, label: str, problems: list[Problem]) -> None:
                 "a framework YAML file inside the project, e.g. params/quality_index.yaml",
             )
     problems.extend(found)
+
+
+def _inside(name: str) -> Path | None:
+    """A project file named by a parameter, or None when it is outside the project or not a file."""
+    # lexically (".." removed, symlinks kept): data/raw may be a link to a shared folder
+    path = Path(os.path.normpath(paths.ROOT / name))
+    if Path(os.path.normpath(paths.ROOT)) not in path.parents or not path.is_file():
+        return None
+    return path
+
+
+#: The schemes and 考核 workbooks checked for this process, by (path, size, mtime): a sweep over 13 units
+#: checks its files once, not 13 times.
+_SCHEME_CHECKS: dict = {}
+
+
+def _scheme_problems(params: dict) -> list[Problem]:
+    """A 考核 run's scheme, its data file and its unit, checked before any kernel starts: the scheme's own
+    problems, the workbook's (a unit without a row, a bad value), a unit the scheme does not assess."""
+    return _checked_scheme(params)[0]
+
+
+def _checked_scheme(params: dict) -> tuple[list[Problem], object]:
+    """(problems, the scheme or None) of a run's ``scheme_file``, ``data_file`` and ``unit_id``."""
+    if "scheme_file" not in params:
+        return [], None
+    out = []
+    scheme_path = _inside(params["scheme_file"])
+    if scheme_path is None:
+        return [
+            Problem(
+                "params",
+                None,
+                "parameters.scheme_file",
+                params["scheme_file"],
+                "a 考核 scheme (YAML) inside the project, e.g. data/raw/example/kaohe/scheme.yaml",
+            )
+        ], None
+    data_path = _inside(params.get("data_file", "")) if params.get("data_file") else None
+    if "data_file" in params and data_path is None:
+        out.append(
+            Problem(
+                "params",
+                None,
+                "parameters.data_file",
+                params["data_file"],
+                "the filled 考核 workbook inside the project (qindex template --scheme writes it)",
+            )
+        )
+    key = tuple(
+        (str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in (scheme_path, data_path) if p
+    )
+    if key not in _SCHEME_CHECKS:
+        found, scheme = [], None
+        try:
+            scheme = load_scheme(scheme_path)
+            if data_path is not None:
+                read_scores(data_path, scheme)
+        except (SchemeError, ObservationError) as exc:
+            found = exc.problems
+        _SCHEME_CHECKS[key] = (found, scheme)
+    found, scheme = _SCHEME_CHECKS[key]
+    out += found
+    unit = params.get("unit_id")
+    if scheme is not None and unit is not None and unit not in scheme.unit_ids:
+        out.append(
+            Problem(
+                "params",
+                None,
+                "parameters.unit_id",
+                unit,
+                f"a unit of {scheme.file}{closest(unit, scheme.unit_ids)}",
+            )
+        )
+    return out, scheme
 
 
 def params_files() -> list[Path]:
