@@ -554,6 +554,102 @@ def _status_stack(table: pd.DataFrame, title: str):
     return fig
 
 
+# ---------------------------------------------------------------- 考核 charts
+
+#: Grade colours: A best (green) to the lowest (red), in the scheme's order.
+GRADE_COLORS = ["#1a9850", "#91cf60", "#fdae61", "#d73027", "#a50026"]
+
+
+def kaohe_league(table: pd.DataFrame, grades: list, title: str, synthetic: bool = False):
+    """The 考核 league: each unit's total (bar, coloured by grade, in rank order) with the 5–95 % range of its
+    total over the replications of the robustness study, and the grade boundaries as dashed lines."""
+    t = table.sort_values(["rank", "unit_id"])
+    colors = {g.grade: GRADE_COLORS[min(k, len(GRADE_COLORS) - 1)] for k, g in enumerate(grades)}
+    y = np.arange(len(t))
+    with style():
+        fig, ax = plt.subplots(figsize=(8, max(3.0, 1.2 + 0.42 * len(t))))
+        ax.barh(y, t["total"], color=[colors[g] for g in t["grade"]], height=0.6)
+        ax.hlines(
+            y,
+            t["total_q05"],
+            t["total_q95"],
+            color="#555555",
+            lw=1.5,
+            label="5–95% 区间(计分假设变动)",
+        )
+        for g in grades[:-1]:
+            ax.axvline(g.min, color="#777777", ls="--", lw=0.8)
+            ax.text(
+                g.min, -0.9, f"{g.grade}级 {g.min:g}分", fontsize=8, ha="center", color="#555555"
+            )
+        for yy, (v, g) in enumerate(zip(t["total"], t["grade"], strict=True)):
+            ax.text(max(v, 0) + 1, yy, f"{v:.1f} {g}", va="center", fontsize=8)
+        ax.set_yticks(y, [f"{int(r)}. {n}" for r, n in zip(t["rank"], t["name_zh"], strict=True)])
+        ax.invert_yaxis()
+        ax.set_ylim(len(t) - 0.4, -1.3)
+        ax.set_xlim(0, max(110, float(t["total_q95"].max()) + 8))
+        ax.set_xlabel("考核总分(分)")
+        handles = [mpl.patches.Patch(color=colors[g.grade], label=f"{g.grade}级") for g in grades]
+        handles.append(mpl.lines.Line2D([], [], color="#555555", lw=1.5, label="5–95% 区间"))
+        ax.legend(handles=handles, fontsize=8, loc="lower right", frameon=True)
+        ax.set_title(_title(title, synthetic))
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def kaohe_parts(shares: pd.DataFrame, names: dict, title: str, synthetic: bool = False):
+    """Each part's score as a share of its points (%), one dot per unit, with the median marked."""
+    long = (
+        shares.rename(index=names)
+        .reset_index(names="单位")
+        .melt(id_vars="单位", var_name="部分", value_name="得分率")
+    )
+    with style():
+        fig, ax = plt.subplots(figsize=(8, 1.4 + 0.9 * shares.shape[1]))
+        sns.stripplot(
+            data=long, x="得分率", y="部分", ax=ax, color=OBSERVED_COLOR, size=6, jitter=0.15
+        )
+        med = shares.median()
+        ax.scatter(
+            med.to_numpy(),
+            np.arange(len(med)),
+            marker="|",
+            s=600,
+            color=TARGET_COLOR,
+            label="中位数",
+            zorder=3,
+        )
+        ax.set_xlim(-2, 102)
+        ax.set_xlabel("得分率(该部分得分 ÷ 分值,%)")
+        ax.set_ylabel("")
+        ax.legend(fontsize=8, loc="lower left")
+        ax.set_title(_title(title, synthetic))
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def kaohe_unit(unit: pd.Series, median: pd.Series, title: str, synthetic: bool = False):
+    """One unit's score rate per part beside the median of all units (%)."""
+    y = np.arange(len(unit))
+    with style():
+        fig, ax = plt.subplots(figsize=(7, 1.4 + 0.7 * len(unit)))
+        ax.barh(y - 0.18, unit.to_numpy(), height=0.34, color=OBSERVED_COLOR, label="本单位")
+        ax.barh(y + 0.18, median.to_numpy(), height=0.34, color="#bbbbbb", label="全部单位中位数")
+        for yy, v in enumerate(unit.to_numpy()):
+            ax.text(v + 1, yy - 0.18, f"{v:.0f}%", va="center", fontsize=8)
+        ax.set_yticks(y, unit.index)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 110)
+        ax.set_xlabel("得分率(该部分得分 ÷ 分值,%)")
+        ax.legend(fontsize=8, loc="lower right")
+        ax.set_title(_title(title, synthetic))
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
 def _fonts_on_import() -> None:
     """The house theme on ``import qindex.plots``: seaborn's whitegrid style, and Chinese text that renders in
     any chart drawn after it (an analyst's own seaborn chart included). Sizes stay matplotlib's (the reports'

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -489,3 +490,45 @@ def test_a_pool_whose_kernel_cannot_start_fails_the_run_with_a_message(at_projec
     ):
         pool.take()
     assert "the kernel 'no-such-kernel-for-qindex' could not be started" in str(info.value)
+
+
+def test_the_kaohe_unit_pages_render_as_one_batch_on_the_cluster(cluster, at_project, capsys):
+    """Issue 28: one page per 考核 unit, swept by a params file and rendered on the local Dask cluster."""
+    import shutil
+
+    lc, _client = cluster
+    shipped = Path(__file__).resolve().parents[1] / "notebooks" / "kaohe_unit.ipynb"
+    shutil.copy(shipped, at_project / "notebooks" / "kaohe_unit.ipynb")
+    sweep = _params(
+        at_project,
+        "kaohe-units.yaml",
+        "notebook: kaohe_unit.ipynb\ntitle: 【示例数据】考核·{place}\nparameters:\n"
+        "  scheme_file: data/raw/example/kaohe/scheme.yaml\n"
+        "  data_file: data/raw/example/kaohe/示例数据_考核.xlsx\n"
+        "  unit_id: [S01, S11, S12]\n  replications: 200\n",
+    )
+    code = cli.main(
+        [
+            "run",
+            str(sweep),
+            "--scheduler",
+            lc.scheduler_address,
+            "--no-progress",
+            "--allow-modified",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "3 passed, 0 failed" in out
+    for unit, name, grade in (
+        ("S01", "示例东城区", None),
+        ("S11", "示例青山县", "D"),
+        ("S12", "示例石桥县", None),
+    ):
+        html = (
+            at_project / "reports" / f"kaohe-units-{unit}" / f"kaohe-units-{unit}.html"
+        ).read_text(encoding="utf-8")
+        assert f"<title>【示例数据】考核·{name}</title>" in html
+        assert "三、怎样提高等级" in html
+        if grade:
+            assert "一票否决" in html

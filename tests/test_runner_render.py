@@ -11,7 +11,7 @@ import pytest
 
 from qindex import paths
 from qindex.observations import COLUMNS
-from qindex.runner import load_spec, params_files, run
+from qindex.runner import load_spec, load_specs, params_files, run
 from qindex.sources import CITATION_COLUMNS
 
 
@@ -26,8 +26,10 @@ def rendered(tmp_path_factory):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         for f in params_files():
-            # allow_modified: the suite also runs in a working copy with notebook edits (CI runs a clean clone)
-            results[f.stem] = run(load_spec(f), progress_bar=False, allow_modified=True)
+            # allow_modified: the suite also runs in a working copy with notebook edits (CI runs a clean clone);
+            # a sweep (the 考核 unit pages) by its first run: the whole sweep runs on Dask in test_dask
+            spec = load_specs(f)[0]
+            results[f.stem] = run(spec, progress_bar=False, allow_modified=True)
     yield tmp, results
     mp.undo()
 
@@ -60,6 +62,25 @@ SECTIONS = {
         "数据可得性与沿用值",
     ],
     "plan_comparison": ["共同指标", "目标与最新值", "进取程度"],
+    "kaohe": [
+        "一、考核结果",
+        "名次区间",
+        "等级不变的比例",
+        "二、失分分析",
+        "三、各部分得分分布",
+        "四、计分方式对结果的影响",
+        "五、扣分、加分和一票否决",
+        "考核细则",
+        "数据来源与方案依据",
+        "方法说明",
+    ],
+    "kaohe_unit": [
+        "一、各部分得分与全部单位中位数",
+        "二、失分最多的指标",
+        "三、怎样提高等级",
+        "逐项得分",
+        "方法说明",
+    ],
     "annual_report": [
         "一、总体情况",
         "二、分领域情况",
@@ -100,7 +121,7 @@ def test_rendered_html_is_a_report_for_people(rendered, name):
     assert "jp-CodeMirrorEditor" not in body and "jp-InputPrompt" not in body  # no code, no prompts
     assert "plan_report(" not in html and "injected-parameters" not in html
     assert "qindex-table" in html  # tables rendered
-    kind = load_spec(paths.PARAMS / f"{name}.yaml").notebook.stem
+    kind = load_specs(paths.PARAMS / f"{name}.yaml")[0].notebook.stem
     for section in SECTIONS[kind]:
         assert section in html, section
     assert "data:image/png;base64," in html  # charts embedded
