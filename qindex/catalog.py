@@ -198,9 +198,13 @@ def targets(
     return out.reset_index(drop=True)
 
 
-def ancestors(jurisdiction_id: str, raw_dir: Path | str | None = None) -> list[str]:
-    """The places above ``jurisdiction_id``, nearest first (拱墅区 → 杭州市, 浙江省, 全国)."""
-    parents = load_catalog(raw_dir).jurisdictions.set_index("jurisdiction_id")["parent_id"]
+def ancestors(
+    jurisdiction_id: str, raw_dir: Path | str | None = None, catalog: Catalog | None = None
+) -> list[str]:
+    """The places above ``jurisdiction_id``, nearest first (拱墅区 → 杭州市, 浙江省, 全国), in ``catalog`` (default
+    the shipped one)."""
+    cat = catalog if catalog is not None else load_catalog(raw_dir)
+    parents = cat.jurisdictions.set_index("jurisdiction_id")["parent_id"]
     chain, cur = [], parents.get(jurisdiction_id, "")
     while isinstance(cur, str) and cur:
         chain.append(cur)

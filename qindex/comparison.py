@@ -20,6 +20,7 @@ import pandas as pd
 from qindex.catalog import Catalog, load_catalog, targets
 from qindex.observations import on_definition
 from qindex.panel import load_panel
+from qindex.statements import DATA_AGE
 
 #: Indicators that are close but not the same series; compared side by side with a caveat, never merged.
 RELATED = {
@@ -60,13 +61,19 @@ def compare_plans(
             (usable.jurisdiction_id == r.jurisdiction_id) & (usable.indicator_id == r.indicator_id)
         ].sort_values("year")
         base = own[own.year >= plan.base_year].head(1)
-        latest = own[own.year <= r.target_year].tail(1)
+        # the latest value is a value of the plan period: an older one is no "latest" of this plan
+        latest = own[(own.year <= r.target_year) & (own.year >= plan.base_year)].tail(1)
+        older = own[own.year < plan.base_year].tail(1)
         nat = usable[
             (usable.jurisdiction_id == NATIONAL) & (usable.indicator_id == r.concept)
         ].sort_values("year")
-        nat_base = nat[nat.year <= plan.base_year].tail(1)
-        if nat_base.empty:
-            nat_base = nat.head(1)
+        # the national comparator of the plan's base year (or up to DATA_AGE years before it), never a later one
+        nat_base = nat[(nat.year <= plan.base_year) & (nat.year >= plan.base_year - DATA_AGE)].tail(
+            1
+        )
+        comparable = r.indicator_id not in RELATED and not any(
+            c in str(r.caveat or "") for c in ("definition_differs", "definition_unconfirmed")
+        )
         b_year = base.year.iloc[0] if len(base) else np.nan
         b_val = base.value.iloc[0] if len(base) else np.nan
         l_year = latest.year.iloc[0] if len(latest) else np.nan
@@ -84,7 +91,7 @@ def compare_plans(
                 if len(base) and len(latest) and l_year != b_year
                 else np.nan
             )
-            ambition = d * (r.target_value - n_val) / abs(n_val) if n_val else np.nan
+            ambition = d * (r.target_value - n_val) / abs(n_val) if n_val and comparable else np.nan
         rows.append(
             {
                 "concept": r.concept,
@@ -100,15 +107,19 @@ def compare_plans(
                 "base_value": b_val,
                 "latest_year": l_year,
                 "latest_value": l_val,
+                "latest_source": latest.source.iloc[0] if len(latest) else "",
+                "older_year": older.year.iloc[0] if len(older) else np.nan,
+                "older_value": older.value.iloc[0] if len(older) else np.nan,
+                "national_source": nat_base.source.iloc[0] if len(nat_base) else "",
                 "required_per_year": required,
                 "achieved_per_year": achieved,
                 "national_value": n_val,
                 "national_year": nat_base.year.iloc[0] if len(nat_base) else np.nan,
                 "ambition": ambition,
                 "caveat": f"与{cat.indicators.set_index('indicator_id').name_zh.get(RELATED[r.indicator_id], '')}"
-                "统计口径不同：并列展示，不合并"
+                "统计口径不同：并列展示，不合并，不计进取程度"
                 if r.indicator_id in RELATED
-                else "",
+                else ("口径与目标不一致或待确认，不计进取程度" if not comparable else ""),
             }
         )
     return (
@@ -116,15 +127,30 @@ def compare_plans(
     )
 
 
+#: Plans are compared on ambition only with at least this many targets that have a national base-year
+#: comparator on the same definition: one or two targets say more about the indicator than about the plan.
+MIN_AMBITION_TARGETS = 3
+
+
 def ambition_by_plan(comparison: pd.DataFrame) -> pd.DataFrame:
-    """Median ambition per plan over its targets that have a national comparator, most ambitious first."""
+    """Median ambition per plan over its targets with a national base-year comparator on the same definition;
+    ``compared`` says whether the plan has :data:`MIN_AMBITION_TARGETS` of them. The compared plans come first,
+    most ambitious first; the others follow by plan id (they are not ranked)."""
     c = comparison.dropna(subset=["ambition"])
     out = (
         c.groupby("plan_id")["ambition"]
         .agg(["median", "count"])
         .rename(columns={"median": "ambition", "count": "n_targets"})
+        .reset_index()
     )
-    return out.sort_values("ambition", ascending=False).reset_index()
+    out["compared"] = out["n_targets"] >= MIN_AMBITION_TARGETS
+    out = pd.concat(
+        [
+            out[out.compared].sort_values("ambition", ascending=False),
+            out[~out.compared].sort_values("plan_id"),
+        ]
+    )
+    return out.reset_index(drop=True)
 
 
 #: A plan's level, by its place's level in ``jurisdictions.csv``.

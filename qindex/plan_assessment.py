@@ -68,8 +68,8 @@ def assess_plan(
     Parameters
     ----------
     plan_id : a plan of the catalogue (``qindex targets``).
-    as_of : the year of the assessment; ``None`` or 0: the latest year with data for the plan's own place (at
-        most the plan's target year), so that a plan is judged on what is known about its own place.
+    as_of : the year of the assessment; ``None`` or 0: the latest year with a value of one of the plan's own
+        target series (:func:`latest_year`), so that a plan is judged on what is known of its own targets.
     model, level : the projection model (``linear``, ``loglinear``, ``logit``, ``holt``) and interval level.
     synthetic : the fictional example district instead of real data; ``example_seed`` 0 is the shipped example
         workbook, read as office data are; N a district generated with seed N (e.g. for batch benchmarks).
@@ -105,8 +105,7 @@ def assess_plan(
     plan = cat.plans.set_index("plan_id").loc[plan_key].copy()
     plan["plan_id"] = plan_key
     if not as_of:
-        own = panel[panel["jurisdiction_id"] == plan.jurisdiction_id]
-        as_of = int(own["year"].max()) if len(own) else int(plan.target_year)
+        as_of = latest_year(panel, tg, plan)
     a = assess(panel, tg, as_of=as_of, model=model, level=level, catalog=cat)
     extra = [c for c in ("scope", "quote") if c in tg.columns and c not in a.columns]
     if extra:  # the plan's own wording: 全省/全国 of rank targets, the quote of qualitative goals
@@ -126,6 +125,20 @@ def assess_plan(
     return PlanAssessment(
         plan, a, by_domain, projections, panel, int(as_of), model, level, synthetic, cat
     )
+
+
+def latest_year(panel: pd.DataFrame, tg: pd.DataFrame, plan) -> int:
+    """The assessment year of ``as_of: 0``: the latest year with a value of one of the plan's own target series
+    (its place and indicators), never the latest year of some other series of the place (a 2025 PM2.5 value
+    must not make a 2025 target of another indicator "past"), and at least the plan's base year; the target year
+    when there is none."""
+    own = panel[
+        (panel["jurisdiction_id"] == plan.jurisdiction_id)
+        & panel["indicator_id"].isin(set(tg["indicator_id"]))
+    ]
+    if own.empty:
+        return int(plan.target_year)
+    return max(int(own["year"].max()), int(plan.base_year))
 
 
 def projection_paths(

@@ -339,10 +339,12 @@ def index_ranking(
     names: dict,
     index_code: str,
     title: str,
+    ranked: bool = True,
 ):
-    """Ranking of units by index score, each bar split into pillar contributions (weight share of the pillars
-    with data × pillar score, so the parts add up to the index)."""
-    s = scores.sort_values(index_code, ascending=True)
+    """Units' index scores, each bar split into pillar contributions (weight share of the pillars with data ×
+    pillar score, so the parts add up to the index). Sorted by score only when ``ranked``; otherwise in the
+    order given (the scores table's), so that the chart does not read as a ranking."""
+    s = scores.sort_values(index_code, ascending=True) if ranked else scores.iloc[::-1]
     p = s[pillars]
     w = weights.reindex(pillars).to_numpy()
     share = np.where(p.notna(), w, 0.0)
@@ -374,14 +376,27 @@ def index_ranking(
     return fig
 
 
-def index_over_time(scores: pd.Series, names: dict, title: str):
-    """Index score over time, one line per unit (``scores`` indexed by unit and year)."""
+def index_over_time(scores: pd.Series, names: dict, title: str, breaks: dict | None = None):
+    """Index score over time, one colour per unit (``scores`` indexed by unit and year). A line joins only
+    consecutive years with a score and no basket change between them (``breaks``: per unit, the years whose
+    basket differs from the year before); across a gap or a break the points stand alone."""
+    breaks = breaks or {}
+    palette = sns.color_palette("tab10", 10)
     with style():
         fig, ax = plt.subplots(figsize=(8, 3.8))
-        for unit, s in scores.dropna().groupby(level=0):
-            ax.plot(
-                s.index.get_level_values(1), s.to_numpy(), "-o", ms=4, label=names.get(unit, unit)
+        for k, (unit, s) in enumerate(scores.dropna().groupby(level=0)):
+            years = s.index.get_level_values(1).to_numpy()
+            values = s.to_numpy()
+            cut = np.flatnonzero(
+                (np.diff(years) != 1) | np.isin(years[1:], list(breaks.get(unit, ())))
             )
+            color = palette[k % 10]
+            for j, (ys, vs) in enumerate(
+                zip(np.split(years, cut + 1), np.split(values, cut + 1), strict=True)
+            ):
+                ax.plot(
+                    ys, vs, "-o", ms=4, color=color, label=names.get(unit, unit) if j == 0 else None
+                )
         ax.set_xlabel("年份")
         ax.set_ylabel("指数得分(0–100)")
         ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(nbins=8, integer=True))

@@ -197,6 +197,7 @@ def assess(
             parts.append(rule(tg.loc[rows], ctx)[RESULT].set_axis(rows))
     res = _typed(pd.concat(parts).reindex(tg.index))
     res = definition_check(tg, res, ctx)
+    res = later_check(tg, res, ctx)
     out = pd.concat([tg.drop(columns=[c for c in RESULT if c in tg.columns]), res[RESULT]], axis=1)
     out = _projection(out, ctx, model, level)
     out["completion_capped"] = np.minimum(out["completion_ratio"], 1.0)
@@ -946,12 +947,16 @@ def _k_text(t: pd.DataFrame, i: np.ndarray, k: np.ndarray, rule) -> np.ndarray:
     )
 
 
+#: "持续…" is a claim about a run of years: two points make a change, not a trend.
+MIN_TREND_POINTS = 3
+
+
 def trend_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     """Trend targets ("持续下降", "稳步提升", "不断提高"): judged on direction, not on significance.
 
     The values from the base year to the year judged must move in the wanted direction from first to last,
     with no year-on-year reversal larger than the published rounding (half a unit of the last digit shown, on
-    each side). Fewer than 2 values: not assessable. A past target year → met/missed; a live one → achieved
+    each side). Fewer than :data:`MIN_TREND_POINTS` (3) values: not assessable. A past target year → met/missed; a live one → achieved
     (so far as wanted), behind (right overall, with a reversal) or regressing (wrong way). The one-sided slope
     test is reported in the note as confidence, never used as a gate: with three values it has one degree of
     freedom and no power.
@@ -975,7 +980,7 @@ def trend_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     count = np.bincount(p, minlength=n)
     end = np.cumsum(count)
     start = end - count
-    enough = count >= 2
+    enough = count >= MIN_TREND_POINTS
     up = t["comparator"].to_numpy() == ">="
     want = np.where(up, 1.0, -1.0)
     word = np.where(up, "上升", "下降").astype(object)
@@ -1046,12 +1051,25 @@ def trend_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     out.say(
         ~enough,
         lambda i: (
-            out.place[i] + out.name[i] + ":至少两个年份的数据才能判断是否持续" + word[i],
-            "no data for "
+            out.place[i]
+            + out.name[i]
+            + f":至少{MIN_TREND_POINTS}个年份的数据才能判断是否持续"
+            + word[i]
+            + np.where(
+                count[i] > 0,
+                ",截至"
+                + _year_text(cap[i])
+                + "年只有"
+                + count[i].astype(str).astype(object)
+                + "个",
+                "",
+            ),
+            count[i].astype(str).astype(object)
+            + " value(s) for "
             + out.place_en[i]
             + " up to "
             + _year_text(cap[i])
-            + " (two years are needed)",
+            + f" ({MIN_TREND_POINTS} years are needed to call a trend continuing)",
         ),
     )
     out.settle()
@@ -1217,6 +1235,62 @@ RULES = [
     (("relative",), relative_rule),
     (UNSCORED_TYPES, unscored_rule),
 ]
+
+
+def later_check(tg: pd.DataFrame, res: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """Data after the year a verdict rests on may contradict it: a level or trend target judged 已完成/未完成 on a
+    year before its target year (the target year has no value) is 待核实 when a later value (up to the
+    assessment year) says otherwise: a level target met whose later value fails it (or missed whose later value
+    meets it), a trend met whose later value lies on the wrong side of the value judged. The later values are
+    named in the note; the verdict they would change is kept there as "原判断".
+    """
+    res = res.copy()
+    judged = res["judged_year"].to_numpy(float)
+    ty = tg["target_year"].to_numpy(float)
+    check = (
+        res["status"].isin(["met", "missed"]).to_numpy()
+        & tg["target_type"].isin(["level", "trend"]).to_numpy()
+        & (judged < ty)
+    )
+    if not check.any():
+        return res
+    usable = ctx.usable[ctx.usable["year"] <= ctx.as_of]
+    for pos in np.flatnonzero(check):
+        row, r = tg.iloc[pos], res.iloc[pos]
+        later = usable[
+            (usable["jurisdiction_id"] == row["jurisdiction_id"])
+            & (usable["indicator_id"] == row["indicator_id"])
+            & (usable["year"] > r["judged_year"])
+        ].sort_values("year")
+        if later.empty:
+            continue
+        at_most = row["comparator"] == "<="
+        v, T = later["value"].to_numpy(float), float(row["target_value"])
+        if row["target_type"] == "level":
+            meets = v <= T if at_most else v >= T
+            against = ~meets if r["status"] == "met" else meets
+        else:  # a trend met: a later value worse than the one judged breaks "持续"
+            last = float(r["latest_value"])
+            slack = _rounding(last) + np.array([_rounding(x) for x in v])
+            against = (v - last > slack) if at_most else (last - v > slack)
+        if not against.any():
+            continue
+        shown = "、".join(
+            f"{int(y)}年{number_text(x)}"
+            for y, x in zip(later["year"][against], v[against], strict=True)
+        )
+        was = STATUS_ZH[r["status"]]
+        label = res.index[pos]
+        res.at[label, "status"] = "unconfirmed"
+        res.at[label, "note"] = (f"{r['note']};" if r["note"] else "") + (
+            f"原判断{was}(据{int(r['judged_year'])}年数据),但其后{shown}与之不符,"
+            f"{int(ty[pos])}年情况待核实(需{int(ty[pos])}年数值)"
+        )
+        res.at[label, "note_en"] = (f"{r['note_en']}; " if r["note_en"] else "") + (
+            f"was {r['status']} on {int(r['judged_year'])}, but later values ({shown}) say otherwise: "
+            f"the {int(ty[pos])} value is needed"
+        )
+    return res
 
 
 def definition_check(tg: pd.DataFrame, res: pd.DataFrame, ctx: Context) -> pd.DataFrame:

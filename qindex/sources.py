@@ -127,6 +127,35 @@ class Source:
         return f"{title},{self.publisher}{date}" if self.publisher else f"{title}{date}"
 
 
+class SourceList:
+    """The numbered sources of one report: :meth:`cite` gives a source its number the first time it is cited
+    (the same source keeps its number), :meth:`rows` lists them in order.
+
+    >>> s = SourceList()
+    >>> s.cite("https://www.gov.cn/a.htm"), s.cite("https://www.gov.cn/a.htm"), s.cite("")
+    ('[1]', '[1]', '')
+    """
+
+    def __init__(self):
+        self.numbers: dict[str, int] = {}
+
+    def cite(self, source: str) -> str:
+        """``[n]`` for a source ("" for none)."""
+        source = (source or "").strip()
+        if not source:
+            return ""
+        if source not in self.numbers:
+            self.numbers[source] = len(self.numbers) + 1
+        return f"[{self.numbers[source]}]"
+
+    def rows(self) -> list[tuple[int, Source]]:
+        """(number, described source), in the order first cited."""
+        return [(n, describe(s)) for s, n in self.numbers.items()]
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+
 def _date(link: str) -> str:
     for pattern in _DATE_PATTERNS:
         m = pattern.search(link)

@@ -21,6 +21,7 @@ from qindex import paths
 from qindex.catalog import Catalog, load_catalog, targets
 from qindex.errors import ObservationError, Problem
 from qindex.office import read_office
+from qindex.panel import load_panel
 from qindex.scheme import load_scheme
 from qindex.template import write_scheme_template, write_template
 
@@ -398,6 +399,24 @@ def example_panel(plan_id: str = "gongshu-2025"):
         )
     data = read_office([book], cat, origin="synthetic")
     return cat, data.observations, tg
+
+
+def annual_example(plan_id: str = "gongshu-2025"):
+    """(Catalog, panel) of the synthetic annual report: the fictional 示例区 with the values of its filled example
+    template (read as office data are) and its own plan ``example-<plan_id>``, placed under 杭州市 so that the
+    plans above it and the same-year provincial and national values are the real, published ones, each cited
+    with its source. The fictional place never enters the quality index."""
+    from dataclasses import replace
+
+    cat, obs, tg = example_panel(plan_id)
+    jur = cat.jurisdictions.copy()
+    jur.loc[jur.jurisdiction_id == EXAMPLE_JURISDICTION, "parent_id"] = "CN-ZJ-HZ"
+    cat = replace(
+        cat,
+        jurisdictions=jur,
+        targets=pd.concat([cat.targets, tg[cat.targets.columns]], ignore_index=True),
+    )
+    return cat, pd.concat([load_panel(), obs], ignore_index=True)
 
 
 # ---------------------------------------------------------------- the 考核 example: a fictional city of 13 units

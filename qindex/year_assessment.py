@@ -38,7 +38,7 @@ def covering_plans(jurisdiction_id: str, catalog: Catalog | None = None) -> pd.D
     """
     cat = catalog or load_catalog()
     p = cat.plans[
-        cat.plans.jurisdiction_id.isin([jurisdiction_id, *ancestors(jurisdiction_id)])
+        cat.plans.jurisdiction_id.isin([jurisdiction_id, *ancestors(jurisdiction_id, catalog=cat)])
     ].copy()
     p["scope"] = np.where(p.jurisdiction_id == jurisdiction_id, "本级", "上级")
     return p
@@ -152,7 +152,8 @@ def assess_year(
     changes = pd.DataFrame(changes)
 
     # place in the quality index and the uncertainty of the rank
-    result = quality_index(panel)
+    # the index compares real places: a synthetic place (SYN-…) never enters it
+    result = quality_index(panel[~panel.jurisdiction_id.str.startswith("SYN-")])
     scores = result.scores
     level2 = result.framework.nodes.loc[result.framework.nodes.level >= 2, "code"].tolist()
     in_year = (

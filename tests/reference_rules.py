@@ -69,7 +69,7 @@ def trend_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
 
     The values from the base year to the year judged must move in the wanted direction from first to last,
     with no year-on-year reversal larger than the published rounding (half a unit of the last digit shown, on
-    each side). Fewer than 2 values: not assessable. A past target year → met/missed; a live one → achieved
+    each side). Fewer than 3 values: not assessable. A past target year → met/missed; a live one → achieved
     (so far as wanted), behind (right overall, with a reversal) or regressing (wrong way). The one-sided slope
     test is reported in the note as confidence, never used as a gate: with three values it has one degree of
     freedom and no power.
@@ -84,8 +84,15 @@ def trend_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
             values = np.r_[row["stated_base_value"], values]
         out.iloc[i, out.columns.get_loc("n_points")] = len(years)
         word = "上升" if row["comparator"] == ">=" else "下降"
-        if len(years) < 2:
-            _no_data(out, i, row, row["cap"], need=f"至少两个年份的数据才能判断是否持续{word}")
+        if len(years) < 3:  # issue 24: "持续…" needs three values (was two)
+            n, cap = len(years), int(row["cap"])
+            have = f",截至{cap}年只有{n}个" if n else ""
+            _say(
+                out,
+                i,
+                f"{row['place_zh']}{row['name_zh']}:至少3个年份的数据才能判断是否持续{word}{have}",
+                f"{n} value(s) for {row['place_en']} up to {cap} (3 years are needed to call a trend continuing)",
+            )
             _settle(out, i, row)
             continue
         want = 1.0 if row["comparator"] == ">=" else -1.0

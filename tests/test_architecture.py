@@ -154,6 +154,7 @@ def test_layers_point_down():
             "qindex.year_assessment",
             "qindex.comparison",
             "qindex.scorecard",
+            "qindex.statements",
         },
         {m for m in MODULES if m.startswith("qindex.reports")},
         {"qindex.cli"},

@@ -6,20 +6,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from qindex.catalog import Catalog, plan_name
 from qindex.comparison import RELATED, level_targets
+from qindex.departments import department
 from qindex.observations import on_definition
-from qindex.plan_assessment import assess_plan, same_year_comparators
+from qindex.plan_assessment import assess_plan
 from qindex.progress import SCORED_STATUSES, STATUS_ZH, number_text
 from qindex.rankings import load_rankings
 from qindex.reports.index import rank_sentence
+from qindex.reports.plan import METHOD_TEXT as PLAN_METHOD_TEXT
 from qindex.reports.plan import plan_report
 from qindex.reports.requests import reader_columns, requests_table
-from qindex.reports.text import MARKS, change_text, target_text, zh_punct
-from qindex.sources import describe
+from qindex.reports.text import MARKS, change_text, sources_table, target_text, zh_punct
+from qindex.sources import SourceList
+from qindex.statements import (
+    DATA_AGE,
+    comparators,
+    count_text,
+    in_force,
+    is_current,
+    plan_title,
+)
+from qindex.synthetic import EXAMPLE_JURISDICTION, annual_example
 from qindex.year_assessment import assess_year
 
 
@@ -43,69 +53,100 @@ class AnnualReport:
     def title(self) -> str:
         return f"{self.name_zh}{self.year}年质量发展状况年度报告"
 
-    # ------------------------------------------------------------ reader-facing sections
+    # ------------------------------------------------------------ which plans speak for the place
+
+    def __post_init__(self):
+        self.sources = SourceList()  # one numbering for every number the report shows
 
     def in_force(self) -> pd.DataFrame:
-        """Covering plans whose period includes the report year (base year ≤ year ≤ target year)."""
+        """Covering plans in force in the report year (:func:`qindex.statements.in_force`: from the year they
+        were issued to their target year), of every level."""
         p = self.plans
-        return p[(p.base_year <= self.year) & (p.target_year >= self.year)]
+        return p[in_force(p, self.year).to_numpy()] if len(p) else p
+
+    def own_plans(self) -> pd.DataFrame:
+        """The place's own plans (本级) in force: the only ones its counts, verdicts and problems are about."""
+        p = self.in_force()
+        return p[p.scope == "本级"]
+
+    def own_assessment(self) -> pd.DataFrame:
+        a = self.assessment
+        return a[a.plan_id.isin(set(self.own_plans().plan_id))] if len(a) else a
+
+    def plan_list(self, plans: pd.DataFrame) -> str:
+        """Plans named as a reader sees them: 《title》, drafts marked."""
+        return "、".join(plan_title(p) for p in plans.itertuples())
+
+    # ------------------------------------------------------------ reader-facing sections
 
     def higher_plan_table(self) -> pd.DataFrame:
-        """The place's latest values (up to the report year) against the level targets of the plans above it
-        that are in force: 上级方案, 指标, 上级目标, 目标年, 本地值, 单位, 年份, 对照, 来源."""
+        """四、对照上级方案: the level targets of the plans above the place that are in force, against the place's
+        current value (:data:`~qindex.statements.DATA_AGE`; not before the higher plan's base year). The
+        comparison is a benchmark, not compliance: a higher target is set for the whole area above. An older
+        value is named as context without a verdict; a target whose definition is unconfirmed is listed
+        without one. Columns: 上级方案, 指标, 上级目标, 目标年, 本地值, 年份, 对照, 来源."""
         live = self.in_force()
-        above = level_targets(live.plan_id[live.scope == "上级"], self.catalog)
+        higher = live[live.scope == "上级"]
+        above = level_targets(higher.plan_id, self.catalog)
+        plans = self.plans.set_index("plan_id")
         usable = on_definition(self.panel)
         own = usable[(usable.jurisdiction_id == self.jurisdiction_id) & (usable.year <= self.year)]
         rows = []
         for h in above.itertuples():
             ids = [i for i, c in RELATED.items() if c == h.concept] + [h.indicator_id]
             series = own[own.indicator_id.isin(ids)].sort_values("year")
-            if len(series):
-                v, y = float(series.value.iloc[-1]), int(series.year.iloc[-1])
-                ok = v >= h.target_value if h.comparator == ">=" else v <= h.target_value
-                verdict = "已达到上级目标" if ok else "未达到上级目标"
-                if series.indicator_id.iloc[-1] != h.indicator_id:
-                    verdict += "(口径不同)"
-                source = describe(str(series.source.iloc[-1])).text("zh")
+            base = int(plans.at[h.plan_id, "base_year"])
+            current = series[[is_current(y, self.year, base) for y in series.year]]
+            caveats = set(filter(None, str(h.caveat or "").split(";")))
+            value, year, source = "", pd.NA, ""
+            if len(current):
+                last = current.iloc[-1]
+                v = float(last.value)
+                value, year = f"{number_text(v)}{h.unit or ''}", int(last.year)
+                source = self.sources.cite(str(last.source))
+                if caveats & {"definition_unconfirmed", "definition_differs"}:
+                    verdict = "上级目标口径待确认,仅列示"
+                else:
+                    ok = v >= h.target_value if h.comparator == ">=" else v <= h.target_value
+                    verdict = "已达到上级目标水平" if ok else "低于上级目标水平"
+                    if last.indicator_id != h.indicator_id:
+                        verdict += "(口径不同)"
+            elif len(series):
+                last = series.iloc[-1]
+                value = f"{number_text(float(last.value))}{h.unit or ''}"
+                year = int(last.year)
+                source = self.sources.cite(str(last.source))
+                verdict = (
+                    f"无{self.year - DATA_AGE}年以来的数据,{int(last.year)}年的值仅作背景,不作判断"
+                )
             else:
-                v, y, verdict, source = np.nan, np.nan, "无本地数据", ""
+                verdict = "无本地数据"
+            if caveats & {"definition_unconfirmed"}:
+                verdict += "▽"
             rows.append(
                 {
                     "上级方案": f"{h.plan_level} {plan_name(h.plan_id, self.catalog)}",
                     "指标": h.name_zh,
                     "上级目标": target_text(h),
                     "目标年": int(h.target_year),
-                    "本地值": v,
-                    "单位": h.unit,
-                    "年份": y,
+                    "本地值": value,
+                    "年份": year,
                     "对照": verdict,
                     "来源": source,
                 }
             )
-        columns = [
-            "上级方案",
-            "指标",
-            "上级目标",
-            "目标年",
-            "本地值",
-            "单位",
-            "年份",
-            "对照",
-            "来源",
-        ]
+        columns = ["上级方案", "指标", "上级目标", "目标年", "本地值", "年份", "对照", "来源"]
         return pd.DataFrame(rows, columns=columns)
 
     def ended(self) -> pd.DataFrame:
         p = self.plans
-        return p[p.target_year < self.year]
+        return p[(p.target_year < self.year) & (p.scope == "本级")]
 
-    def by_domain(self) -> dict[str, pd.DataFrame]:
-        """二、分领域情况: per domain, the indicators published for the year with 同比 and 全省/全国."""
+    def _domain_rows(self) -> dict[str, list[dict]]:
+        """Per chapter, the place's values of the year with the year before and the same-year comparators."""
         cat = self.catalog
         ind = cat.indicators.set_index("indicator_id")
         panel = self.panel
-        jur_names = cat.jurisdictions.set_index("jurisdiction_id").name_zh
         own = panel[(panel.jurisdiction_id == self.jurisdiction_id) & (panel.year == self.year)]
         out: dict[str, list] = {d: [] for d in DOMAIN_CHAPTERS}
         for r in own.drop_duplicates("indicator_id").itertuples():
@@ -114,30 +155,114 @@ class AnnualReport:
                 (panel.jurisdiction_id == self.jurisdiction_id)
                 & (panel.indicator_id == r.indicator_id)
                 & (panel.year == self.year - 1)
-            ].value
-            unit = r.unit if isinstance(r.unit, str) else ""
-            change = change_text(float(r.value - prev.iloc[0]) if len(prev) else None, unit)
-            flags = {f for f in str(r.flag or "").split(";") if f}
-            marks = "".join(MARKS[k][0] for k in MARKS if k in flags or (k == r.origin))
-            comps = [
-                (str(jur_names.get(pid, pid)), v)
-                for pid, v in same_year_comparators(
-                    panel, self.jurisdiction_id, r.indicator_id, self.year, cat
-                )
             ]
+            flags = {f for f in str(r.flag or "").split(";") if f}
             out[dom].append(
                 {
-                    "指标": ind.name_zh.get(r.indicator_id, ""),
-                    f"{self.year}年": f"{number_text(r.value)}{marks}",
-                    "单位": unit,
-                    "同比": change,
-                    "全省/全国(同年)": "；".join(f"{n} {number_text(v)}" for n, v in comps),
+                    "indicator_id": r.indicator_id,
+                    "name": ind.name_zh.get(r.indicator_id, ""),
+                    "direction": float(ind.direction.get(r.indicator_id, 1)),
+                    "value": float(r.value),
+                    "unit": r.unit if isinstance(r.unit, str) else "",
+                    "marks": "".join(MARKS[k][0] for k in MARKS if k in flags or (k == r.origin)),
+                    "source": str(r.source),
+                    "prev": float(prev.value.iloc[0]) if len(prev) else None,
+                    "comps": comparators(
+                        panel, self.jurisdiction_id, r.indicator_id, self.year, cat
+                    ),
                 }
             )
-        return {d: pd.DataFrame(rows) for d, rows in out.items()}
+        return out
+
+    def by_domain(self) -> dict[str, pd.DataFrame]:
+        """二、分领域情况: per domain, the indicators published for the year with 同比 and the same-year
+        provincial and national values, each number with its source number."""
+        out = {}
+        for dom, rows in self._domain_rows().items():
+            table = []
+            for r in rows:
+                change = r["value"] - r["prev"] if r["prev"] is not None else None
+                comps = "；".join(
+                    f"{c.name_zh} {number_text(c.value)}{self.sources.cite(c.source)}"
+                    for c in r["comps"].itertuples()
+                )
+                table.append(
+                    {
+                        "指标": r["name"],
+                        f"{self.year}年": f"{number_text(r['value'])}{r['marks']}",
+                        "单位": r["unit"],
+                        "同比": change_text(change, r["unit"]),
+                        "全省/全国(同年)": comps,
+                        "来源": self.sources.cite(r["source"]),
+                    }
+                )
+            out[dom] = pd.DataFrame(table)
+        return out
+
+    def findings(self) -> dict[str, list[dict]]:
+        """Per domain, what stands out: a value below the national (or provincial) value of the same year, a
+        fall on the year before: ``{domain: [{kind, indicator, text}]}``."""
+        out: dict[str, list[dict]] = {}
+        for dom, rows in self._domain_rows().items():
+            found = []
+            for r in rows:
+                d, v, unit = r["direction"], r["value"], r["unit"]
+                for c in r["comps"].itertuples():
+                    if d * (v - c.value) < 0:
+                        word = "高于" if d < 0 else "低于"
+                        found.append(
+                            {
+                                "kind": "低于上级地区水平",
+                                "indicator": r["name"],
+                                "text": f"{r['name']}{number_text(v)}{unit},{word}{c.name_zh}同年的"
+                                f"{number_text(c.value)}{unit}",
+                            }
+                        )
+                        break
+                if r["prev"] is not None and d * (v - r["prev"]) < 0:
+                    found.append(
+                        {
+                            "kind": "较上年退步",
+                            "indicator": r["name"],
+                            "text": f"{r['name']}由{self.year - 1}年的{number_text(r['prev'])}{unit}"
+                            f"变为{number_text(v)}{unit}",
+                        }
+                    )
+            out[dom] = found
+        return out
+
+    def domain_sentence(self, domain: str) -> str:
+        """One sentence per domain: what stands out, or that nothing was published and which data would say."""
+        rows = self._domain_rows()[domain]
+        found = self.findings()[domain]
+        if not rows:
+            needed = self._needed(domain)
+            return zh_punct(
+                f"本年度没有已公布的{self.name_zh}{domain}指标。"
+                + (f"本级规划在该领域有{needed}。" if needed else "")
+            )
+        if not found:
+            return zh_punct(
+                f"已公布{len(rows)}项指标,均不低于同年全省、全国水平(有对照值时),较上年没有退步。"
+            )
+        return zh_punct(
+            f"已公布{len(rows)}项指标。值得注意的是:" + ";".join(f["text"] for f in found) + "。"
+        )
+
+    def _needed(self, domain: str) -> str:
+        """The place's own targets of a domain that have no verdict for want of data, and who holds the data."""
+        a = self.own_assessment()
+        if not len(a):
+            return ""
+        doms = {k for k, v in CHAPTER_OF.items() if v == domain}
+        gap = a[(a.status == "not_assessable") & a.domain.isin(doms)]
+        if gap.empty:
+            return ""
+        holders = sorted(set(_holders(gap)) - {""})
+        return f"{len(gap)}项目标缺少数据" + (f",需向{'、'.join(holders)}索取" if holders else "")
 
     def rankings_table(self) -> pd.DataFrame:
-        """四、外部评价与排名: published ranks and assessments of the place up to the report year."""
+        """External assessments and ranks of the place up to the report year (附录)."""
         r = load_rankings()
         r = r[(r.jurisdiction_id == self.jurisdiction_id) & (r.year <= self.year)].sort_values(
             "year"
@@ -155,69 +280,112 @@ class AnnualReport:
                 ],
                 "范围": r.scope.map(scope).fillna(""),
                 "发布机构": r.publisher,
+                "来源": [self.sources.cite(str(x.source)) for x in r.itertuples()],
             }
         ).reset_index(drop=True)
 
     def problems(self) -> pd.DataFrame:
-        """五、存在问题: targets of plans in force that lag, regress, were missed, or cannot be compared."""
-        a = self.assessment
-        if not len(a):
-            return pd.DataFrame()
-        live = set(self.in_force().plan_id)
-        bad = a[
-            a.plan_id.isin(live)
-            & a.status.isin(["behind", "regressing", "missed", "not_comparable", "unconfirmed"])
-        ]
-        titles = self.plans.set_index("plan_id").title_zh
+        """五、存在问题, each with its reason: the place's own targets that lag, regress, were missed or cannot be
+        compared (the reason: the assessment's note), and the indicators below the same-year provincial or
+        national value or worse than the year before."""
+        a = self.own_assessment()
+        rows = []
+        if len(a):
+            bad = a[
+                a.status.isin(["behind", "regressing", "missed", "not_comparable", "unconfirmed"])
+            ]
+            for r in bad.itertuples():
+                rows.append(
+                    {
+                        "类别": "规划目标"
+                        + ("滞后" if r.status in ("behind", "regressing") else "")
+                        + ("未完成" if r.status == "missed" else "")
+                        + ("口径问题" if r.status in ("not_comparable", "unconfirmed") else ""),
+                        "指标": r.name_zh,
+                        "情况": r.status_zh,
+                        "原因或依据": zh_punct(r.note),
+                    }
+                )
+        for dom, found in self.findings().items():
+            for f in found:
+                rows.append(
+                    {
+                        "类别": f["kind"],
+                        "指标": f["indicator"],
+                        "情况": dom,
+                        "原因或依据": zh_punct(f["text"]),
+                    }
+                )
+        return pd.DataFrame(rows, columns=["类别", "指标", "情况", "原因或依据"])
 
-        return pd.DataFrame(
-            {
-                "方案": bad.plan_id.map(titles),
-                "指标": bad.name_zh,
-                "状态": bad.status_zh,
-                "说明": bad.note.map(zh_punct),
-            }
-        ).reset_index(drop=True)
+    def priorities(self) -> pd.DataFrame:
+        """六、下一年度工作重点, derived from what is behind schedule, regressing, below the national level, and
+        without data (with whom the data are)."""
+        a = self.own_assessment()
+        rows = []
+        if len(a):
+            for r in a[a.status.isin(["behind", "regressing"])].itertuples():
+                rows.append(
+                    {
+                        "工作重点": f"加快推进{r.name_zh}({target_text(r)},{int(r.target_year)}年)",
+                        "依据": f"{r.status_zh}" + (f":{zh_punct(r.note)}" if r.note else ""),
+                    }
+                )
+        for found in self.findings().values():
+            for f in found:
+                verb = "扭转" if f["kind"] == "较上年退步" else "缩小与上级地区的差距:"
+                rows.append({"工作重点": f"{verb}{f['indicator']}", "依据": zh_punct(f["text"])})
+        if len(a):
+            gap = a[a.status == "not_assessable"].copy()
+            gap["holder"] = [h or "相关部门" for h in _holders(gap)]
+            for holder, g in gap.groupby("holder", sort=False):
+                names = list(dict.fromkeys(g.name_zh.fillna("")))
+                rows.append(
+                    {
+                        "工作重点": f"建立数据报送:向{holder}索取{len(g)}项目标的数据",
+                        "依据": "目前无法评估:"
+                        + "、".join(n for n in names[:6] if n)
+                        + ("等" if len(names) > 6 else ""),
+                    }
+                )
+        out = pd.DataFrame(rows, columns=["工作重点", "依据"])
+        out.insert(0, "序号", range(1, len(out) + 1))
+        return out
 
     def ended_text(self) -> str:
-        """三、规划目标进展 for plans already ended: a short 终期评估 each (no "next year" list)."""
+        """三、规划目标进展 for the place's own plans already ended: a short 终期评估 each."""
         out = []
         for p in self.ended().itertuples():
             a = self.assessment[self.assessment.plan_id == p.plan_id]
-            k = a.status.value_counts()
-            done = int(k.get("met", 0) + k.get("achieved", 0))
             out.append(
-                f"《{p.title_zh}》(规划期{int(p.base_year)}–{int(p.target_year)}年)已结束。终期评估:共{len(a)}项目标,"
-                f"已完成{done}项,未完成{int(k.get('missed', 0))}项,口径不一致或待核实"
-                f"{int(k.get('not_comparable', 0) + k.get('unconfirmed', 0))}项,缺少数据无法评估"
-                f"{int(k.get('not_assessable', 0))}项,不评分{int(k.get('not_scored', 0))}项。"
+                f"{plan_title(p)}(规划期{int(p.base_year)}–{int(p.target_year)}年)已结束。终期评估:"
+                f"{count_text(a)}。"
             )
         return zh_punct("".join(out))
 
     def plan_reports(self) -> list:
-        """The plan reports (as of the report year) of the plans in force, for the annex."""
+        """The plan reports (as of the report year) of the place's own plans in force, for the annex."""
         return [
             plan_report(pid, as_of=self.year, catalog=self.catalog, panel=self.panel)
-            for pid in self.in_force().plan_id
+            for pid in self.own_plans().plan_id
         ]
 
     def requests(self) -> pd.DataFrame:
-        """六、数据需求: the data-request lists of the plans in force."""
+        """附录 数据需求: the data-request lists of the place's own plans in force."""
         frames = []
-        for p in self.in_force().itertuples():
+        for p in self.own_plans().itertuples():
             pa = assess_plan(p.plan_id, as_of=self.year, catalog=self.catalog, panel=self.panel)
             t = reader_columns(requests_table(p.plan_id, pa.assessment, self.year, self.catalog))
-            t.insert(0, "方案", p.title_zh)
+            t.insert(0, "方案", plan_title(p))
             frames.append(t)
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
+    def sources_table(self) -> pd.DataFrame:
+        """The numbered sources of every number cited so far (call after the sections)."""
+        return sources_table(self.sources)
+
     def summary(self) -> dict:
-        live = set(self.in_force().plan_id)
-        a = (
-            self.assessment[self.assessment.plan_id.isin(live)]
-            if len(self.assessment)
-            else self.assessment
-        )
+        a = self.own_assessment()
         counts = a.status.value_counts() if len(a) else pd.Series(dtype=int)
         return {
             "title": self.title,
@@ -228,7 +396,8 @@ class AnnualReport:
         }
 
     def overall_text(self) -> str:
-        """一、总体情况: one paragraph from the results."""
+        """一、总体情况: the year's published indicators and their change, then the place's own plans in force
+        with every target counted (the counts add up), and what the higher-level plans are."""
         ch = self.changes
         n_pub = len(self.headline)
         s = f"{self.year}年,{self.name_zh}已公布的质量相关指标有{n_pub}项"
@@ -236,19 +405,15 @@ class AnnualReport:
             c = ch["判断"].value_counts()
             s += f",其中{len(ch)}项可与上年比较:改善{int(c.get('改善', 0))}项、退步{int(c.get('退步', 0))}项、持平{int(c.get('持平', 0))}项"
         s += "。"
-        live = self.in_force()
-        if len(live):
-            a = self.assessment[self.assessment.plan_id.isin(set(live.plan_id))]
-            k = a.status.value_counts()
-            done = int(k.get("met", 0) + k.get("achieved", 0) + k.get("ahead", 0))
-            lag = int(k.get("behind", 0) + k.get("regressing", 0) + k.get("missed", 0))
-            s += (
-                f"在实施的规划{len(live)}个("
-                + "、".join(f"《{t}》" for t in live.title_zh)
-                + f"),共{len(a)}项目标:"
-                f"已完成或快于序时进度{done}项,滞后或未完成{lag}项,口径不一致或待核实"
-                f"{int(k.get('not_comparable', 0) + k.get('unconfirmed', 0))}项,缺少数据无法评估{int(k.get('not_assessable', 0))}项。"
-            )
+        own = self.own_plans()
+        if len(own):
+            s += f"本级在实施的规划{len(own)}个({self.plan_list(own)}),目标{count_text(self.own_assessment())}。"
+        else:
+            s += f"{self.year}年{self.name_zh}没有在实施的本级规划。"
+        higher = self.in_force()
+        higher = higher[higher.scope == "上级"]
+        if len(higher):
+            s += f"上级在实施的方案{len(higher)}个({self.plan_list(higher)}),其目标针对上级地区整体,不计入本地目标数,对照见第四部分。"
         worse = ch[ch["判断"] == "退步"]["指标"].tolist() if len(ch) else []
         better = ch[ch["判断"] == "改善"]["指标"].tolist() if len(ch) else []
         if better:
@@ -256,6 +421,34 @@ class AnnualReport:
         if worse:
             s += "较上年退步的有" + "、".join(worse[:4]) + "。"
         return zh_punct(s)
+
+
+def _holders(a: pd.DataFrame) -> list[str]:
+    """Per target, who holds its data: the plan's 责任单位 where a task area names it, else the indicator's
+    default holder marked (建议)."""
+    return [
+        department(str(r.indicator_id or ""), r.target_id, r.plan_id)[0] for r in a.itertuples()
+    ]
+
+
+#: The annual report's method note: what a report may say (qindex.statements), then how progress is measured.
+METHOD_TEXT = (
+    zh_punct(
+        f"""
+**报告规则。**
+
+- **层级**:总体情况的目标计数、存在问题和工作重点只针对本级(本地区自己的)规划;国家、省级和上级市方案的目标针对上级地区整体,
+  单列在“对照上级方案”中,本地现值与之对照只作参照,不计入本地目标数。
+- **在实施**:规划自印发之年起计入(12月印发的自次年起计),至目标年止;征求意见稿、起草说明等草案标明“草案”。
+- **数据时效**:报告年度及其前{DATA_AGE}年的数据视为现值(统计公报等年度数据一般在次年发布,最慢的在次年秋季);更早的值只作背景、
+  标明年份,不据以判断是否达到目标。
+- **结论**:已完成/未完成只在目标年已过时给出;目标年无数据而据更早年份判断的,标明所据年份并单独计数;此后的数据与之不符的,
+  改为待核实并列出这些数据。“持续提升/下降”类目标至少需要3个年份的数据。口径待确认的目标在所有表中保留▽标记。
+- **来源**:正文每个数值后的方括号为来源编号,见“数据来源”。
+"""
+    )
+    + PLAN_METHOD_TEXT
+)
 
 
 #: The chapters of 二、分领域情况 and the indicator domains each holds.
@@ -272,13 +465,16 @@ CHAPTER_OF = {
 }
 
 
-def annual_report(jurisdiction_id: str, year: int, replications: int = 300) -> AnnualReport:
+def annual_report(
+    jurisdiction_id: str, year: int, replications: int = 300, synthetic: bool = False
+) -> AnnualReport:
     """The annual quality report of one place and year: :func:`qindex.year_assessment.assess_year` presented.
 
     Parameters
     ----------
     jurisdiction_id : the place (``jurisdictions.csv``); ``year`` the report year.
     replications : Monte Carlo replications of the index rank uncertainty.
+    synthetic : the fictional 示例区 with generated data (示例数据), to see every section filled.
 
     Returns
     -------
@@ -291,7 +487,14 @@ def annual_report(jurisdiction_id: str, year: int, replications: int = 300) -> A
     >>> annual_report("CN-ZJ-HZ", 2024, replications=20).title
     '杭州市2024年质量发展状况年度报告'
     """
-    ya = assess_year(jurisdiction_id, year, replications)
+    if (
+        synthetic
+    ):  # the fictional 示例区 (:func:`qindex.synthetic.annual_example`), whatever place is given
+        cat, panel = annual_example()
+        jurisdiction_id = EXAMPLE_JURISDICTION
+        ya = assess_year(jurisdiction_id, year, replications, catalog=cat, panel=panel)
+    else:
+        ya = assess_year(jurisdiction_id, year, replications)
     jur = ya.catalog.jurisdictions.set_index("jurisdiction_id")
     a = ya.assessment
     index_scores = pd.DataFrame()

@@ -15,9 +15,17 @@ from dataclasses import dataclass
 import pandas as pd
 
 from qindex.catalog import Catalog, ancestors, load_catalog, plan_name, targets
-from qindex.comparison import RELATED, ambition_by_plan, compare_plans, level_targets
+from qindex.comparison import (
+    MIN_AMBITION_TARGETS,
+    RELATED,
+    ambition_by_plan,
+    compare_plans,
+    level_targets,
+)
 from qindex.panel import load_panel
-from qindex.reports.text import target_text
+from qindex.progress import number_text
+from qindex.reports.text import sources_table, target_text, zh_punct
+from qindex.sources import SourceList
 
 
 def comparison_report(
@@ -38,7 +46,7 @@ def comparison_report(
     Example
     -------
     >>> comparison_report().ambition.columns.tolist()
-    ['plan_id', 'ambition', 'n_targets']
+    ['plan_id', 'ambition', 'n_targets', 'compared']
     """
     cat = catalog or load_catalog()
     panel = load_panel() if panel is None else panel
@@ -57,29 +65,81 @@ class ComparisonReport:
     higher: pd.DataFrame
     catalog: Catalog
 
+    def __post_init__(self):
+        self.sources = SourceList()
+
     def table(self) -> pd.DataFrame:
-        """The comparison with Chinese headers (:func:`comparison_table`)."""
-        return comparison_table(self.comparison, self.catalog)
+        """The comparison with Chinese headers (:func:`comparison_table`), every number with its source."""
+        return comparison_table(self.comparison, self.catalog, self.sources)
 
     def ambition_table(self) -> pd.DataFrame:
         """Ambition per plan for readers (:func:`ambition_table`)."""
         return ambition_table(self.ambition, self.catalog)
 
+    def sources_table(self) -> pd.DataFrame:
+        """The numbered sources of :meth:`table` (call after it)."""
+        return sources_table(self.sources)
+
+    def verdict(self) -> str:
+        """The opening paragraph: how many shared indicators and plans, how the local targets stand against
+        the higher-level ones, and which plans can be compared on ambition."""
+        c, h, a = self.comparison, self.higher, self.ambition
+        n_plans = c.plan_id.nunique()
+        text = (
+            f"{n_plans}个方案在{c.concept.nunique()}个指标上设有可比的水平目标(共{len(c)}项)。"
+            f"其中{int(c.latest_value.notna().sum())}项有规划期内的最新值"
+            f"(规划基期以前的旧值只作背景,不作最新值)。"
+        )
+        if len(h):
+            v = h["对照"].str.replace("(口径不同)", "", regex=False).value_counts()
+            differ = int(h["对照"].str.contains("口径不同").sum())
+            text += (
+                f"与上级方案同一指标的目标对照{len(h)}项:高于上级{int(v.get('高于上级', 0))}项、"
+                f"与上级相同{int(v.get('与上级相同', 0))}项、低于上级{int(v.get('低于上级', 0))}项"
+                + (f"(其中{differ}项口径不同)" if differ else "")
+                + ";目标年不同的已在表中注明。"
+            )
+        compared = a[a.compared]
+        if len(compared) >= 2:
+            top = compared.iloc[0]
+            text += (
+                f"有{len(compared)}个方案至少有{MIN_AMBITION_TARGETS}项目标可与基期全国水平对照,"
+                f"其中{plan_name(top.plan_id, self.catalog)}的目标最进取(中位数{100 * top.ambition:.1f}%)。"
+            )
+        else:
+            text += (
+                f"没有两个以上方案各有至少{MIN_AMBITION_TARGETS}项目标可与基期全国水平对照(口径一致),"
+                "进取程度只列示,不比较高低。"
+            )
+        return zh_punct(text)
+
 
 def ambition_table(ambition: pd.DataFrame, catalog: Catalog | None = None) -> pd.DataFrame:
-    """:func:`qindex.comparison.ambition_by_plan` for readers: plan names, % and Chinese headers."""
+    """:func:`qindex.comparison.ambition_by_plan` for readers: plan names, % and Chinese headers; a plan with
+    fewer than :data:`~qindex.comparison.MIN_AMBITION_TARGETS` targets is listed, not compared."""
     return pd.DataFrame(
         {
             "方案": ambition["plan_id"].map(lambda p: plan_name(p, catalog)),
             "进取程度(%)": (100 * ambition["ambition"]).round(1),
             "所据目标数": ambition["n_targets"].astype(int),
+            "比较": [
+                "参加比较" if ok else f"目标少于{MIN_AMBITION_TARGETS}项,只列示"
+                for ok in ambition["compared"]
+            ],
         }
     )
 
 
-def comparison_table(comparison: pd.DataFrame, catalog: Catalog | None = None) -> pd.DataFrame:
-    """The comparison with Chinese headers, rounded for display."""
+def comparison_table(
+    comparison: pd.DataFrame, catalog: Catalog | None = None, sources: SourceList | None = None
+) -> pd.DataFrame:
+    """The comparison with Chinese headers, rounded for display; 来源 numbers cite ``sources``."""
     c = comparison
+    sources = sources if sources is not None else SourceList()
+    older = [
+        f"{number_text(v)}({int(y)}年,规划期前)" if pd.notna(v) else ""
+        for v, y in zip(c["older_value"], c["older_year"], strict=True)
+    ]
     return pd.DataFrame(
         {
             "指标": c["name_zh"],
@@ -92,11 +152,14 @@ def comparison_table(comparison: pd.DataFrame, catalog: Catalog | None = None) -
             "单位": c["unit"],
             "最新值": c["latest_value"].round(2),
             "最新年份": c["latest_year"].astype("Int64"),
+            "来源": [sources.cite(str(x)) for x in c["latest_source"]],
             "每年需变化": c["required_per_year"].round(3),
             "每年已变化": c["achieved_per_year"].round(3),
-            "全国对照": c["national_value"].round(2),
+            "全国基期对照": c["national_value"].round(2),
             "对照年份": c["national_year"].astype("Int64"),
+            "对照来源": [sources.cite(str(x)) for x in c["national_source"]],
             "进取程度(%)": (100 * c["ambition"]).round(1),
+            "背景(旧值)": older,
             "口径说明": c["caveat"],
         }
     )
@@ -137,6 +200,8 @@ def against_higher_plans(catalog: Catalog | None = None) -> pd.DataFrame:
             verdict = "与上级相同" if abs(diff) < 1e-9 else ("高于上级" if diff > 0 else "低于上级")
             if r.indicator_id != h.indicator_id or "definition" in f"{r.caveat}{h.caveat}":
                 verdict += "(口径不同)"
+            if int(r.target_year) != int(h.target_year):
+                verdict += f"(目标年不同:{int(r.target_year)}年对{int(h.target_year)}年)"
             rows.append(
                 {
                     "方案": plan_name(r.plan_id, cat),

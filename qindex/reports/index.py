@@ -23,7 +23,14 @@ from qindex.city_index import (
     IndexStudy,
     index_study,
 )
-from qindex.reports.text import MARKS, zh_punct
+from qindex.observations import on_definition
+from qindex.panel import load_panel
+from qindex.progress import number_text
+from qindex.reports.text import MARKS, sources_table, zh_punct
+from qindex.sources import SourceList
+
+#: Years a value is carried forward (the framework's impute step: ``latest`` with ``max_gap: 3``).
+MAX_CARRY = 3
 
 
 def index_report(
@@ -52,7 +59,7 @@ def index_report(
     Example
     -------
     >>> index_report(replications=20).year  # the latest year in which the most places have a score
-    2023
+    2022
     """
     study = index_study(year, units, replications, framework_file, sa_n)
     return IndexReport(**{f.name: getattr(study, f.name) for f in fields(IndexStudy)})
@@ -136,7 +143,7 @@ class IndexReport(IndexStudy):
         return zh_punct(
             "按合成指标方法计算:各指标用目标值法标准化到0–100(上限为规划目标值,下限见框架文件说明),"
             "同一支柱内算术平均,支柱等权平均为总指数。缺失值沿用最近3年内的往年值并标明;"
-            "含沿用值的数据少于25%的地区不计入指数。排名只在同层级(城市与城市)、支柱相同、当年本身有数据的指标"
+            "当年本身有数据的指标少于25%的地区当年不计入指数(不给得分,走势图中也没有该年的点)。排名只在同层级(城市与城市)、支柱相同、当年本身有数据的指标"
             f"至少{100 * MIN_CURRENT:.0f}%的地区之间进行,且可比地区至少{MIN_RANKED}个;"
             "不确定性分析扰动权重、标准化下限和指标取舍,敏感性分析给出各项假设对排名的一阶和总效应(Sobol指数),"
             "两者只在有排名时报告。"
@@ -185,7 +192,8 @@ class IndexReport(IndexStudy):
 
     def availability_table(self) -> pd.DataFrame:
         """Per place in the year: share of indicators with data of the year, values carried forward, whether it
-        enters the index (screened on values including those carried forward) and whether it is ranked."""
+        enters the index (at least 25 % of its indicators with data of the year itself) and whether it is
+        ranked."""
         a = self.availability.xs(self.year, level="year").copy()
         a["availability"] = (100 * a["availability"]).round(0).astype("Int64")
         c = self.comparability()
@@ -205,6 +213,56 @@ class IndexReport(IndexStudy):
                 "reason": "不排名的原因",
             }
         )
+
+    def values_table(self) -> pd.DataFrame:
+        """Every value the year's scores rest on, with its own year (a carried-forward value keeps the year it
+        was published for) and its source number: 地区 | 指标 | 数值 | 数据年份 | 来源. Numbers cite
+        :attr:`sources` (listed by :meth:`sources_table`)."""
+        usable = on_definition(load_panel())
+        codes = [c for c in self.normalised.columns]
+        rows = []
+        for unit in self.year_scores.index:
+            for code in codes:
+                v = usable[
+                    (usable.jurisdiction_id == unit)
+                    & (usable.indicator_id == code)
+                    & (usable.year <= self.year)
+                    & (usable.year >= self.year - MAX_CARRY)
+                ].sort_values("year")
+                if v.empty:
+                    continue
+                last = v.iloc[-1]
+                rows.append(
+                    {
+                        "地区": self.names.get(unit, unit),
+                        "指标": self.names.get(code, code),
+                        "数值": f"{number_text(float(last.value))}{last.unit if isinstance(last.unit, str) else ''}",
+                        "数据年份": int(last.year),
+                        "沿用": "是" if int(last.year) < self.year else "",
+                        "来源": self.sources.cite(str(last.source)),
+                    }
+                )
+        return pd.DataFrame(rows, columns=["地区", "指标", "数值", "数据年份", "沿用", "来源"])
+
+    @property
+    def sources(self) -> SourceList:
+        if not hasattr(self, "_sources"):
+            self._sources = SourceList()
+        return self._sources
+
+    def sources_table(self) -> pd.DataFrame:
+        """The numbered sources of :meth:`values_table`."""
+        return sources_table(self.sources)
+
+    def over_time_breaks(self) -> dict:
+        """Per place, the years whose score is not comparable with the year before (its indicator basket
+        changed): the chart draws no line into them."""
+        b = self.basket_breaks()
+        inv = {v: k for k, v in self.names.items()}
+        out: dict = {}
+        for r in b.itertuples():
+            out.setdefault(inv.get(r.地区, r.地区), set()).add(int(r.年份))
+        return out
 
     def imputed_table(self) -> pd.DataFrame:
         """The cells of the year that carry an earlier year's value."""

@@ -29,6 +29,7 @@ from qindex.progress import SCORED_STATUSES, STATUS_EN, STATUS_ORDER, STATUS_ZH,
 from qindex.reports.requests import reader_columns, requests_table
 from qindex.reports.text import MARKS, change_text, link, target_text, zh_punct
 from qindex.sources import KIND_ZH, describe
+from qindex.statements import plan_title, stage
 
 #: Headers of the tables in the English edition.
 EN_COLUMNS = {
@@ -393,10 +394,10 @@ class _PlanText:
         ][:2]
         bad = [f for f in figs if f not in good][:2]
         if zh:
-            kind = "终期评估" if ended else "中期评估"
+            kind = self.stage
             s = (
-                f"{place}《{title}》规划期为{b}–{t}年,共列{n}项目标。"
-                f"本报告据截至{self.as_of}年的数据作{kind}:"
+                f"{place}{plan_title(self.plan)}规划期为{b}–{t}年,共列{n}项目标。"
+                f"本报告据截至{self.data_to or self.as_of}年的数据作{kind}:"
                 + ",".join(f"{k}项{w}" for k, w in parts_zh if k)
                 + "。"
             )
@@ -606,8 +607,36 @@ class PlanReport(_PlanText, PlanAssessment):
         return str(names.get(self.plan.jurisdiction_id))
 
     @property
+    def data_to(self) -> int | None:
+        """The latest year of the data the verdicts rest on (scored, or held back for their definition);
+        ``None`` when no target has such data (a context value of another year does not count)."""
+        a = self.assessment
+        held = a.status.isin([*SCORED_STATUSES, "not_comparable", "unconfirmed"])
+        years = a.loc[held, "latest_year"].dropna()
+        years = years[years <= self.as_of]
+        return int(years.max()) if len(years) else None
+
+    @property
+    def stage(self) -> str:
+        """基期评估 / 中期评估 / 终期评估 from the data present (:func:`qindex.statements.stage`)."""
+        return stage(
+            int(self.plan.base_year), int(self.plan.target_year), int(self.as_of), self.data_to
+        )
+
+    @property
+    def plan_title_zh(self) -> str:
+        """The plan's title as a reader sees it: 《…》, a draft marked."""
+        return plan_title(self.plan)
+
+    @property
     def title(self) -> str:
-        title = f"{self.plan.title_zh}：目标进展评估（{self.as_of}年）"
+        draft = "" if plan_title(self.plan).endswith("》") else "（草案）"
+        when = (
+            f"数据截至{self.data_to}年"
+            if self.data_to is not None
+            else f"截至{self.as_of}年尚无可评价的数据"
+        )
+        title = f"{self.plan.title_zh}{draft}：{self.stage}（{when}）"
         if self.synthetic and not title.startswith("【示例数据"):
             title = "【示例数据（合成，非真实数据）】" + title
         return title
@@ -854,7 +883,8 @@ def _progress_text(r) -> str:
     return f"{100 * r.progress_ratio:.0f} / {100 * r.elapsed_share:.0f}"
 
 
-METHOD_TEXT = """
+METHOD_TEXT = zh_punct(
+    """
 **方法说明。**
 
 - **完成率** = 实际值 ÷ 目标值(越低越好的指标取 目标值 ÷ 实际值),表中按上限 100% 显示。**差距** = 离目标还差多少:
@@ -869,7 +899,7 @@ METHOD_TEXT = """
 - **排名目标**按公布的排名判断(名次、参评总数、范围、发布机构)。“第一”即第 1 名;“前列”“领先”按参评总数的前 10%、且至少前 3 名计。
   没有公布排名时,只有在至少 5 个同级地区有数据时才据面板数据计算排名。
 - **趋势目标**(持续下降/提升)看方向:从基期到最新值朝目标方向变化,且各年之间没有超出公布精度(末位数字的一半)的反向变化;
-  斜率检验的 p 值只作参考。少于两个年份的数据无法评估。
+  斜率检验的 p 值只作参考。少于3个年份的数据无法判断“持续”。目标年无数据、据更早年份判断的结论,若此后的数据与之不符,改为“待核实”并列出这些数据。
 - 数据口径与目标不同为“口径不一致”,口径未确认为“待核实”:这些数据只作参考,不计入达标比例和达标得分。
   较大范围指标为 100%(或 0%)时,可推出其包含的较小范围同为 100%(或 0%),标为“推断”。定性和程序性目标列示不评分。
 - **趋势外推**用规划期(基期年起)的数据拟合,少于 3 个时改用最近 5 个数据,并在说明中注明;图中紫线画在所用年份和外推年份上。
@@ -877,6 +907,7 @@ METHOD_TEXT = """
   **达标概率**是按拟合趋势到目标年仍达标的概率:目前已达标但趋势向不利方向时,概率可能很低,说明中会指出。
 
 """.strip()
+)
 
 METHOD_TEXT_EN = """
 **Method.** Completion = actual ÷ target (target ÷ actual when lower is better), shown capped at 100 %. Gap = what is still missing, positive

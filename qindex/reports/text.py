@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 import pandas as pd
 
 from qindex.progress import number_text
+from qindex.sources import KIND_ZH, SourceList
 from qindex.store import atomic_write, write_csv
 
 
@@ -175,6 +176,19 @@ def link(address: str, text: str) -> Html:
         return Html(htmllib.escape(str(text)))
     return Html(
         f'<a href="{htmllib.escape(str(address), quote=True)}">{htmllib.escape(str(text))}</a>'
+    )
+
+
+def sources_table(sources: SourceList) -> pd.DataFrame:
+    """The numbered sources of a report as a table: 编号 | 来源 | 类型 | 链接 (a link only to a web address)."""
+    rows = sources.rows()
+    return pd.DataFrame(
+        {
+            "编号": [f"[{n}]" for n, _ in rows],
+            "来源": [d.text("zh") for _, d in rows],
+            "类型": [KIND_ZH[d.kind] for _, d in rows],
+            "链接": [link(d.link, d.host) if d.link else "" for _, d in rows],
+        }
     )
 
 

@@ -530,7 +530,11 @@ def _check_domain(params: dict, label: str, problems: list[Problem]) -> None:
             params["plan_id"],
             f"a plan id from plans.csv{closest(params['plan_id'], plans)}",
         )
-    if "jurisdiction_id" in params and params["jurisdiction_id"] not in places:
+    if (
+        "jurisdiction_id" in params
+        and params["jurisdiction_id"] not in places
+        and not params.get("synthetic")
+    ):
         found.bad(
             None,
             "parameters.jurisdiction_id",
