@@ -57,6 +57,13 @@ STATUS_COLORS = {
     "not_scored": "#f0f0f0",
 }
 OFFICE_COLOR = "#e08214"
+#: Projection models as a reader names them.
+MODEL_ZH = {
+    "linear": "线性",
+    "loglinear": "对数线性",
+    "logit": "logit变换",
+    "holt": "霍尔特指数平滑",
+}
 OBSERVED_COLOR = "#2c7fb8"
 TARGET_COLOR = "#d7301f"
 PROJECTION_COLOR = "#756bb1"
@@ -281,7 +288,11 @@ def target_panels(
             proj = (projections or {}).get(t.target_id)
             if proj is not None and not proj.empty:
                 ax.plot(
-                    proj.year, proj.value, ":", color=PROJECTION_COLOR, label=f"趋势外推({t.model})"
+                    proj.year,
+                    proj.value,
+                    ":",
+                    color=PROJECTION_COLOR,
+                    label=f"趋势外推({MODEL_ZH.get(t.model, t.model)})",
                 )
                 ax.fill_between(
                     proj.year,
@@ -537,10 +548,10 @@ def ambition_chart(ambition: pd.DataFrame, title: str):
     return fig
 
 
-def plan_status(assessment: pd.DataFrame, title: str):
-    """Stacked bars: targets per plan by status."""
+def plan_status(assessment: pd.DataFrame, title: str, catalog=None):
+    """Stacked bars: targets per plan by status (plans named from ``catalog``, default the shipped one)."""
     table = pd.crosstab(assessment["plan_id"], assessment["status"])
-    table.index = [_plan_label(p) for p in table.index]  # names, not ids, on the axis
+    table.index = [plan_name(p, catalog) for p in table.index]  # names, not ids, on the axis
     return _status_stack(table, title)
 
 

@@ -1043,8 +1043,7 @@ def trend_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
             if holds[i]
             else (f"right overall, reversed {', '.join(r)}" if overall[i] else "wrong direction")
         )
-        if not np.isnan(pv[i]):
-            zh += f"(斜率单侧检验 p = {pv[i]:.3f},仅作参考)"
+        if not np.isnan(pv[i]):  # for analysts (note_en): a reader's note prints no p value
             en += f" (one-sided slope test p = {pv[i]:.3f}, for information)"
         out.zh[i], out.en[i] = zh, en
     cap = t["cap"].to_numpy(float)

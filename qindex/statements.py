@@ -36,6 +36,7 @@ import re
 import pandas as pd
 
 from qindex.catalog import Catalog, ancestors, load_catalog
+from qindex.progress import number_text
 from qindex.sources import SourceList
 
 #: A value is current in a report of year Y from Y − DATA_AGE on. Why 2: annual statistics of Y appear in Y + 1
@@ -165,6 +166,23 @@ def count_text(assessment: pd.DataFrame) -> str:
     return f"共{len(assessment)}项:" + "、".join(f"{label}{n}项" for label, n in counts)
 
 
+def reason(row) -> str:
+    """Why a target is where it is, in numbers (a row of an assessment): its latest value and year against the
+    target, and its progress against the time elapsed ("" when there is no value)."""
+    if pd.isna(row.latest_value):
+        return ""
+    unit = row.unit if isinstance(row.unit, str) else ""
+    head = f"{int(row.latest_year)}年{number_text(float(row.latest_value))}{unit}"
+    if pd.notna(row.target_value):
+        cmp = {">=": "≥", "<=": "≤"}.get(row.comparator, row.comparator)
+        head += f",目标{cmp}{number_text(float(row.target_value))}{unit}({int(row.target_year)}年)"
+    if pd.notna(row.progress_ratio) and pd.notna(row.elapsed_share):
+        head += f";进度{100 * row.progress_ratio:.0f}%,序时进度{100 * row.elapsed_share:.0f}%"
+    if pd.notna(row.base_value) and row.status == "regressing":
+        head += f";基期({int(row.base_year)}年){number_text(float(row.base_value))}{unit}"
+    return head
+
+
 def comparators(
     panel: pd.DataFrame,
     jurisdiction_id: str,
@@ -216,6 +234,7 @@ __all__ = [
     "is_draft",
     "plan_level",
     "plan_title",
+    "reason",
     "stage",
     "status_counts",
 ]

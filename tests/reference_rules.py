@@ -122,7 +122,6 @@ def trend_rule(t: pd.DataFrame, ctx: Context) -> pd.DataFrame:
             )
         )
         if not np.isnan(p):
-            zh += f"(斜率单侧检验 p = {p:.3f},仅作参考)"
             en += f" (one-sided slope test p = {p:.3f}, for information)"
         for key, value in {
             "status": status,

@@ -40,7 +40,17 @@ def test_ambition_by_hand(comparison):
     ].iloc[0]
     assert r.national_year == 2022 and r.ambition == pytest.approx((94 - 93.29) / 93.29)
     a = ambition_by_plan(comparison)
-    assert a.ambition.is_monotonic_decreasing
+    # only plans with at least 3 targets on a national base-year comparator are compared (ranked); the
+    # others are listed after them, unranked (issue 24)
+    compared = a[a.compared]
+    assert compared.ambition.is_monotonic_decreasing and (compared.n_targets >= 3).all()
+    assert list(a.compared) == sorted(a.compared, reverse=True)
+    assert (a.loc[~a.compared, "n_targets"] < 3).all()
+    # the Gongshu digital-economy target is 口径不一致 (definition_differs): never in the ambition
+    digital = comparison[
+        (comparison.plan_id == "gongshu-2025") & (comparison.concept == "digital_economy_share")
+    ]
+    assert digital.ambition.isna().all()
     assert set(comparison_table(comparison).columns) >= {
         "指标",
         "方案",

@@ -61,7 +61,7 @@ SECTIONS = {
         "附录",
         "数据可得性与沿用值",
     ],
-    "plan_comparison": ["共同指标", "目标与最新值", "进取程度"],
+    "plan_comparison": ["总体判断", "共同指标", "目标与最新值", "进取程度", "数据来源"],
     "kaohe": [
         "一、考核结果",
         "名次区间",
@@ -91,11 +91,15 @@ SECTIONS = {
         "产业质量效益",
         "质量基础与品牌",
         "三、规划目标进展",
-        "四、外部评价与排名",
+        "四、对照上级方案",
         "五、存在问题",
-        "六、数据需求",
+        "六、下一年度工作重点",
         "附录",
-        "在实施规划的指标表",
+        "外部评价与排名",
+        "数据需求",
+        "本级在实施规划的指标表",
+        "数据来源",
+        "方法说明",
     ],
 }
 
@@ -112,7 +116,10 @@ def visible_text(html: str) -> str:
 def test_rendered_html_is_a_report_for_people(rendered, name):
     _, results = rendered
     html = results[name].html.read_text(encoding="utf-8")
-    assert results[name].html.name == f"{name}.html"  # named after its run
+    spec = load_specs(paths.PARAMS / f"{name}.yaml")[0]
+    assert (
+        results[name].html.name == f"{spec.name}.html"
+    )  # named after its run (a sweep's: its first)
     body = re.sub(
         r"<(script|style)\b.*?</\1>", "", html, flags=re.S
     )  # drop the template's own code
@@ -256,7 +263,8 @@ def test_gallery_lists_every_run_latest_first_with_history(rendered):
     index = tmp / "reports" / "index.html"
     page = index.read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in page and "<script" not in page
-    for name in results:
+    for result in results.values():
+        name = result.html.stem  # the run's name (a sweep's first run: its own name)
         link = f'href="{name}/{name}.html"'
         assert link in page, name
         assert (tmp / "reports" / name / f"{name}.html").is_file()
@@ -370,3 +378,78 @@ def test_the_offline_check_refuses_live_markup_and_accepts_escaped_text():
         len(live_markup('<img src=x onerror="alert(1)"><a href=" JavaScript:alert(1)">x</a>')) == 2
     )
     assert live_markup('<a href="java&#x0A;script:alert(1)">x</a>') != []
+
+
+#: Chinese characters: a text node holding one is drawn with a font that has Chinese glyphs.
+CJK = r"[\u4e00-\u9fff]"
+#: Families with Chinese glyphs (those the page's font stack names, and the CJK fonts a Linux machine has).
+CJK_FONT = re.compile(
+    r"CJK|Hei|YaHei|PingFang|Song|Han Sans|Noto Sans SC|WenQuanYi|SimSun|Droid Sans Fallback"
+)
+
+
+@pytest.fixture(scope="module")
+def cjk_fonts(tmp_path_factory):
+    """A reader's machine has a font with Chinese glyphs (Microsoft YaHei on the office's Windows PCs). CI has
+    none installed, so Chromium is given the one the project installs for its charts (noto-cjk-sans-otc)
+    through a fontconfig file, beside the system's fonts."""
+    import noto_cjk_sans_otc
+
+    conf = tmp_path_factory.mktemp("fonts") / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        f"<dir>{noto_cjk_sans_otc.FONT_PATH.parent}</dir>"
+        '<include ignore_missing="yes">/etc/fonts/fonts.conf</include></fontconfig>',
+        encoding="utf-8",
+    )
+    mp = pytest.MonkeyPatch()
+    mp.setenv("FONTCONFIG_FILE", str(conf))
+    yield conf
+    mp.undo()
+
+
+def test_every_report_reads_in_a_browser_at_1280_px(rendered, cjk_fonts):
+    """Issue 24: what readers stumbled on, in Debian's headless Chromium at 1280 px: a table wider than the
+    page, Chinese drawn without a Chinese font (empty boxes), anything loaded from the network, a chart image
+    that is missing or empty."""
+    from tests.browser import Browser
+
+    _, results = rendered
+    problems = []
+    with Browser(1280, 900) as b:
+        for name, result in sorted(results.items()):
+            b.requests.clear()
+            b.open(result.html.as_uri())
+            b.send("DOM.enable")
+            b.send("CSS.enable")  # after the page loads: the agent follows the new document
+            page = b.evaluate("document.documentElement.clientWidth")
+            wide = b.evaluate(
+                "[...document.querySelectorAll('table')].map(t => Math.ceil(t.getBoundingClientRect().right))"
+                f".filter(r => r > {page})"
+            )
+            if wide:
+                problems.append(
+                    f"{name}: {len(wide)} table(s) wider than the page ({page} px): {wide[:3]}"
+                )
+            images = b.images()
+            if not images or any(not i["complete"] or i["width"] < 50 for i in images):
+                problems.append(f"{name}: chart images {images}")
+            elsewhere = [u for u in b.requests if not u.startswith(("file://", "data:"))]
+            if elsewhere:
+                problems.append(f"{name}: loaded from the network: {elsewhere[:3]}")
+            root = b.send("DOM.getDocument", depth=-1)["root"]["nodeId"]
+            nodes = b.send("DOM.querySelectorAll", nodeId=root, selector="h1, h2, h3, p, th, td")[
+                "nodeIds"
+            ]
+            checked = 0
+            for node in nodes[:400]:
+                html = b.send("DOM.getOuterHTML", nodeId=node)["outerHTML"]
+                if not re.search(CJK, re.sub(r"<[^>]+>", "", html)):
+                    continue
+                fonts = b.send("CSS.getPlatformFontsForNode", nodeId=node)["fonts"]
+                checked += 1
+                if not any(CJK_FONT.search(f["familyName"]) for f in fonts):
+                    problems.append(f"{name}: Chinese text drawn without a Chinese font: {fonts}")
+                    break
+            assert checked > 10, name
+    assert problems == []

@@ -4,6 +4,7 @@ back since the year before, and the data gaps that limit the assessment."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -28,6 +29,7 @@ from qindex.statements import (
     in_force,
     is_current,
     plan_title,
+    reason,
 )
 from qindex.synthetic import EXAMPLE_JURISDICTION, annual_example
 from qindex.year_assessment import assess_year
@@ -200,35 +202,61 @@ class AnnualReport:
         return out
 
     def findings(self) -> dict[str, list[dict]]:
-        """Per domain, what stands out: a value below the national (or provincial) value of the same year, a
-        fall on the year before: ``{domain: [{kind, indicator, text}]}``."""
+        """Per domain, what stands out, one entry per indicator: a value worse than the same year's provincial
+        or national value, a fall on the year before: ``{domain: [{kind, indicator, text}]}``."""
         out: dict[str, list[dict]] = {}
         for dom, rows in self._domain_rows().items():
             found = []
             for r in rows:
                 d, v, unit = r["direction"], r["value"], r["unit"]
+                kinds, parts = [], []
                 for c in r["comps"].itertuples():
                     if d * (v - c.value) < 0:
                         word = "高于" if d < 0 else "低于"
-                        found.append(
-                            {
-                                "kind": "低于上级地区水平",
-                                "indicator": r["name"],
-                                "text": f"{r['name']}{number_text(v)}{unit},{word}{c.name_zh}同年的"
-                                f"{number_text(c.value)}{unit}",
-                            }
-                        )
+                        kinds.append("低于上级地区水平")
+                        parts.append(f"{word}{c.name_zh}同年的{number_text(c.value)}{unit}")
                         break
                 if r["prev"] is not None and d * (v - r["prev"]) < 0:
+                    kinds.append("较上年退步")
+                    parts.append(f"较{self.year - 1}年的{number_text(r['prev'])}{unit}退步")
+                if kinds:
                     found.append(
                         {
-                            "kind": "较上年退步",
+                            "kind": "、".join(kinds),
                             "indicator": r["name"],
-                            "text": f"{r['name']}由{self.year - 1}年的{number_text(r['prev'])}{unit}"
-                            f"变为{number_text(v)}{unit}",
+                            "text": f"{r['name']}{number_text(v)}{unit}," + ",".join(parts),
                         }
                     )
             out[dom] = found
+        return out
+
+    def milestones(self) -> dict[str, list[str]]:
+        """Per domain, a national standard met (or missed) for the first time in the place's published series
+        (:data:`STANDARDS`): "首次达到国家二级标准"."""
+        out: dict[str, list[str]] = {}
+        for dom, rows in self._domain_rows().items():
+            said = []
+            for r in rows:
+                if r["indicator_id"] not in STANDARDS:
+                    continue
+                limit, name = STANDARDS[r["indicator_id"]]
+                series = self.panel[
+                    (self.panel.jurisdiction_id == self.jurisdiction_id)
+                    & (self.panel.indicator_id == r["indicator_id"])
+                    & (self.panel.year < self.year)
+                ]
+                if series.empty:
+                    continue
+                ok_now = r["value"] <= limit
+                ok_before = (series.value <= limit).any()
+                first = int(series.year.min())
+                if ok_now and not ok_before:
+                    said.append(
+                        f"{r['name']}{number_text(r['value'])}{r['unit']},自{first}年有数据以来首次达到{name}"
+                    )
+                elif not ok_now and (series.sort_values("year").value.iloc[-1] <= limit):
+                    said.append(f"{r['name']}{number_text(r['value'])}{r['unit']},重新超过{name}")
+            out[dom] = said
         return out
 
     def domain_sentence(self, domain: str) -> str:
@@ -241,12 +269,18 @@ class AnnualReport:
                 f"本年度没有已公布的{self.name_zh}{domain}指标。"
                 + (f"本级规划在该领域有{needed}。" if needed else "")
             )
+        marks = self.milestones()[domain]
+        tail = "" if not marks else ";".join(marks) + "。"
         if not found:
             return zh_punct(
                 f"已公布{len(rows)}项指标,均不低于同年全省、全国水平(有对照值时),较上年没有退步。"
+                + tail
             )
         return zh_punct(
-            f"已公布{len(rows)}项指标。值得注意的是:" + ";".join(f["text"] for f in found) + "。"
+            f"已公布{len(rows)}项指标。值得注意的是:"
+            + ";".join(f["text"] for f in found)
+            + "。"
+            + tail
         )
 
     def _needed(self, domain: str) -> str:
@@ -258,8 +292,13 @@ class AnnualReport:
         gap = a[(a.status == "not_assessable") & a.domain.isin(doms)]
         if gap.empty:
             return ""
-        holders = sorted(set(_holders(gap)) - {""})
-        return f"{len(gap)}项目标缺少数据" + (f",需向{'、'.join(holders)}索取" if holders else "")
+        holders = list(
+            dict.fromkeys(
+                h.strip() for x in _holders(gap) for h in re.split(r"[、,，;；]", x) if h.strip()
+            )
+        )
+        shown = "、".join(holders[:4]) + ("等" if len(holders) > 4 else "")
+        return f"{len(gap)}项目标缺少数据" + (f",需向{shown}索取" if holders else "")
 
     def rankings_table(self) -> pd.DataFrame:
         """External assessments and ranks of the place up to the report year (附录)."""
@@ -303,7 +342,9 @@ class AnnualReport:
                         + ("口径问题" if r.status in ("not_comparable", "unconfirmed") else ""),
                         "指标": r.name_zh,
                         "情况": r.status_zh,
-                        "原因或依据": zh_punct(r.note),
+                        "原因或依据": zh_punct(
+                            ";".join(x for x in (reason(r), r.note) if isinstance(x, str) and x)
+                        ),
                     }
                 )
         for dom, found in self.findings().items():
@@ -328,12 +369,17 @@ class AnnualReport:
                 rows.append(
                     {
                         "工作重点": f"加快推进{r.name_zh}({target_text(r)},{int(r.target_year)}年)",
-                        "依据": f"{r.status_zh}" + (f":{zh_punct(r.note)}" if r.note else ""),
+                        "依据": zh_punct(
+                            f"{r.status_zh}:" + ";".join(x for x in (reason(r), r.note) if x)
+                        ),
                     }
                 )
+        pushed = {r["工作重点"].removeprefix("加快推进").split("(")[0] for r in rows}
         for found in self.findings().values():
             for f in found:
-                verb = "扭转" if f["kind"] == "较上年退步" else "缩小与上级地区的差距:"
+                if f["indicator"] in pushed:  # already a priority as a target behind schedule
+                    continue
+                verb = "扭转" if f["kind"] == "较上年退步" else "提升"
                 rows.append({"工作重点": f"{verb}{f['indicator']}", "依据": zh_punct(f["text"])})
         if len(a):
             gap = a[a.status == "not_assessable"].copy()
@@ -376,9 +422,11 @@ class AnnualReport:
         for p in self.own_plans().itertuples():
             pa = assess_plan(p.plan_id, as_of=self.year, catalog=self.catalog, panel=self.panel)
             t = reader_columns(requests_table(p.plan_id, pa.assessment, self.year, self.catalog))
-            t.insert(0, "方案", plan_title(p))
+            t.insert(0, "方案", plan_name(p.plan_id, self.catalog))
             frames.append(t)
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        # one plan: its name is in the section's heading, not in every row
+        return out.drop(columns="方案") if len(frames) == 1 else out
 
     def sources_table(self) -> pd.DataFrame:
         """The numbered sources of every number cited so far (call after the sections)."""
@@ -449,6 +497,11 @@ METHOD_TEXT = (
     )
     + PLAN_METHOD_TEXT
 )
+
+
+#: National standards a value can meet for the first time: indicator → (limit, name). PM2.5: GB 3095-2012,
+#: annual mean, class 2 (二级) 35 µg/m³.
+STANDARDS = {"pm25": (35.0, "国家环境空气质量二级标准(年均35µg/m³,GB 3095-2012)")}
 
 
 #: The chapters of 二、分领域情况 and the indicator domains each holds.

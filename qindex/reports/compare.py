@@ -137,30 +137,35 @@ def comparison_table(
     c = comparison
     sources = sources if sources is not None else SourceList()
     older = [
-        f"{number_text(v)}({int(y)}年,规划期前)" if pd.notna(v) else ""
+        f"{number_text(v)}({int(y)}年)" if pd.notna(v) else ""
         for v, y in zip(c["older_value"], c["older_year"], strict=True)
     ]
+
+    def dated(values, years, cited) -> list[str]:
+        return [
+            f"{number_text(v)}({int(y)}年){sources.cite(str(s))}" if pd.notna(v) else ""
+            for v, y, s in zip(values, years, cited, strict=True)
+        ]
+
     return pd.DataFrame(
         {
             "指标": c["name_zh"],
             "方案": c["plan_id"].map(lambda p: plan_name(p, catalog)),
             "目标": [
-                f"{ {'>=': '≥', '<=': '≤'}.get(cmp, cmp) }{v:g}"
-                for cmp, v in zip(c["comparator"], c["target_value"], strict=True)
+                f"{ {'>=': '≥', '<=': '≤'}.get(cmp, cmp) }{v:g}{u if isinstance(u, str) else ''}({int(y)}年)"
+                for cmp, v, u, y in zip(
+                    c["comparator"], c["target_value"], c["unit"], c["target_year"], strict=True
+                )
             ],
-            "目标年": c["target_year"],
-            "单位": c["unit"],
-            "最新值": c["latest_value"].round(2),
-            "最新年份": c["latest_year"].astype("Int64"),
-            "来源": [sources.cite(str(x)) for x in c["latest_source"]],
+            "最新值": dated(c["latest_value"], c["latest_year"], c["latest_source"]),
             "每年需变化": c["required_per_year"].round(3),
             "每年已变化": c["achieved_per_year"].round(3),
-            "全国基期对照": c["national_value"].round(2),
-            "对照年份": c["national_year"].astype("Int64"),
-            "对照来源": [sources.cite(str(x)) for x in c["national_source"]],
+            "全国基期对照": dated(c["national_value"], c["national_year"], c["national_source"]),
             "进取程度(%)": (100 * c["ambition"]).round(1),
-            "背景(旧值)": older,
-            "口径说明": c["caveat"],
+            "说明": [
+                ";".join(x for x in (cav, f"规划期前的值{old}" if old else "") if x)
+                for cav, old in zip(c["caveat"], older, strict=True)
+            ],
         }
     )
 

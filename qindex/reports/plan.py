@@ -29,7 +29,7 @@ from qindex.progress import SCORED_STATUSES, STATUS_EN, STATUS_ORDER, STATUS_ZH,
 from qindex.reports.requests import reader_columns, requests_table
 from qindex.reports.text import MARKS, change_text, link, target_text, zh_punct
 from qindex.sources import KIND_ZH, describe
-from qindex.statements import plan_title, stage
+from qindex.statements import plan_title, stage, status_counts
 
 #: Headers of the tables in the English edition.
 EN_COLUMNS = {
@@ -185,7 +185,12 @@ class _PlanText:
                     else f"{value}{mk} ({int(r.latest_year)})"
                 )
             base = number_text(r.base_value) if pd.notna(r.base_value) else ""
-            if base and pd.notna(r.base_year):
+            plan_base = int(self.plan.base_year)
+            if base and pd.notna(r.base_year) and int(r.base_year) > plan_base:
+                # the series starts after the plan's base year: that value is no 基期值 (the note says
+                # where progress was measured from)
+                base = f"{plan_base}年无数据" if zh else f"none for {plan_base}"
+            elif base and pd.notna(r.base_year):
                 base = f"{base}({int(r.base_year)}年)" if zh else f"{base} ({int(r.base_year)})"
             src = r.latest_source if isinstance(r.latest_source, str) else ""
             if not src and len(latest[r.target_id]):
@@ -236,7 +241,7 @@ class _PlanText:
         body = ("；" if self._zh() else "; ").join(f"{MARKS[k][0]} {MARKS[k][i]}" for k in used)
         lead = "标记:" if self._zh() else "Marks: "
         note = (
-            "方案未区分约束性与预期性指标,“属性”列为目标类型;序时进度 = 进度(%)/ 已过时间(%);"
+            "方案未区分约束性与预期性指标,“属性”列为目标类型;序时进度列为“进度(序时进度)”:进度为已完成的变化占应完成变化的比例,序时进度为已过时间占规划期的比例;"
             "数据来源的编号见附录“数据来源”。"
             if self._zh()
             else "The plans do not classify targets as binding or indicative; 'Type' is the kind of target. "
@@ -464,7 +469,7 @@ class _PlanText:
         place = self.place if zh else self._place_name(self.plan.jurisdiction_id)
         title = self.title if zh else _title_en(self)
         meta = (
-            f"地区：{place} · 规划期：{self.period_text()} · 数据截至：{self.as_of}年 · 目标：{len(self.assessment)}项"
+            f"地区：{place} · 规划期：{self.period_text()} · 评估年份：{self.as_of}年 · 目标：{len(self.assessment)}项"
             if zh
             else f"Place: {place} · Plan period: {self.period_text()} · Data up to: {self.as_of} · Targets: {len(self.assessment)}"
         )
@@ -514,6 +519,10 @@ class _PlanText:
             "data_to": self.as_of,
             "statuses": self.status_counts(),
         }
+
+
+#: A domain's mean completion is shown only over at least this many targets with a verdict.
+MIN_DOMAIN_SCORED = 3
 
 
 def _title_en(report) -> str:
@@ -662,34 +671,44 @@ class PlanReport(_PlanText, PlanAssessment):
         )
 
     def domain_table(self) -> pd.DataFrame:
-        """Summary by domain with Chinese headers."""
-        d = self.by_domain.copy()
-        d = d[d["n_targets"] > 0] if "n_targets" in d.columns else d
-        d["domain"] = d["domain"].map(DOMAINS_ZH).fillna(d["domain"])
-        names = {
-            "domain": "领域",
-            "n_targets": "目标数",
-            "n_scored": "已评价",
-            "met_on_earlier_data": "据早年数据判断",
-            **STATUS_ZH,
-        }
-        names.update(
-            {
-                "share_achieved": "达标比例",
-                "mean_completion": "平均完成率",
-                "attainment_score": "达标得分",
-            }
-        )
-        d = d.rename(columns=names).round(3)
-        if self.language == "en":
-            d["领域"] = d["领域"].map(lambda x: _DOMAIN_EN.get(x, x))
-            d = d.rename(
-                columns={
-                    **EN_COLUMNS,
-                    **{v: STATUS_EN[k] for k, v in STATUS_ZH.items() if k in STATUS_EN},
+        """Summary by domain: every target counted (qualitative goals without a domain as 未分类, so the rows add
+        up to the plan's targets), the statuses in words, how many are met of those with a verdict, and the mean
+        capped completion only where at least :data:`MIN_DOMAIN_SCORED` targets have one (a mean of one target
+        is that target, not a domain)."""
+        a = self.assessment
+        zh = self._zh()
+        dom = a["domain"].fillna("").map(lambda x: DOMAINS_ZH.get(x, x) or "未分类")
+        rows = []
+        for name, g in a.groupby(dom, sort=False):
+            scored = g.status.isin(SCORED_STATUSES)
+            met = g.status.isin(["met", "achieved"])
+            comp = g.loc[scored, "completion_capped"].dropna()
+            n = int(scored.sum())
+            rows.append(
+                {
+                    "领域": name if zh else _DOMAIN_EN.get(name, name),
+                    "目标数": len(g),
+                    "各状态": "、".join(f"{label}{k}" for label, k in status_counts(g)),
+                    "可评价": n,
+                    "已完成或已达标": f"{int(met.sum())}/{n}" if n else "—",
+                    "平均完成率(%)": number_text(round(100 * comp.mean(), 1))
+                    if len(comp) >= MIN_DOMAIN_SCORED
+                    else f"—(可评价{len(comp)}项,少于{MIN_DOMAIN_SCORED}项)",
                 }
             )
-        return d
+        out = pd.DataFrame(rows)
+        if not zh:
+            out = out.rename(
+                columns={
+                    "领域": "Domain",
+                    "目标数": "Targets",
+                    "各状态": "Statuses",
+                    "可评价": "Scored",
+                    "已完成或已达标": "Met of scored",
+                    "平均完成率(%)": "Mean completion (%)",
+                }
+            )
+        return out
 
     def headline(self) -> pd.DataFrame:
         """Counts by status (Chinese labels), in the house order."""
@@ -878,9 +897,10 @@ def _latest_text(r) -> str:
 
 
 def _progress_text(r) -> str:
-    if pd.isna(r.progress_ratio) or pd.isna(r.elapsed_share):
+    """ "进度40%(序时67%)"; empty for a target already judged 已完成/未完成 (its time has run out)."""
+    if pd.isna(r.progress_ratio) or pd.isna(r.elapsed_share) or r.status in ("met", "missed"):
         return ""
-    return f"{100 * r.progress_ratio:.0f} / {100 * r.elapsed_share:.0f}"
+    return f"{100 * r.progress_ratio:.0f}%(序时{100 * r.elapsed_share:.0f}%)"
 
 
 METHOD_TEXT = zh_punct(
@@ -899,8 +919,8 @@ METHOD_TEXT = zh_punct(
 - **排名目标**按公布的排名判断(名次、参评总数、范围、发布机构)。“第一”即第 1 名;“前列”“领先”按参评总数的前 10%、且至少前 3 名计。
   没有公布排名时,只有在至少 5 个同级地区有数据时才据面板数据计算排名。
 - **趋势目标**(持续下降/提升)看方向:从基期到最新值朝目标方向变化,且各年之间没有超出公布精度(末位数字的一半)的反向变化;
-  斜率检验的 p 值只作参考。少于3个年份的数据无法判断“持续”。目标年无数据、据更早年份判断的结论,若此后的数据与之不符,改为“待核实”并列出这些数据。
-- 数据口径与目标不同为“口径不一致”,口径未确认为“待核实”:这些数据只作参考,不计入达标比例和达标得分。
+  不做显著性检验的结论。少于3个年份的数据无法判断“持续”。目标年无数据、据更早年份判断的结论,若此后的数据与之不符,改为“待核实”并列出这些数据。
+- 数据口径与目标不同为“口径不一致”,口径未确认为“待核实”:这些数据只作参考,不计入已完成比例和平均完成率。
   较大范围指标为 100%(或 0%)时,可推出其包含的较小范围同为 100%(或 0%),标为“推断”。定性和程序性目标列示不评分。
 - **趋势外推**用规划期(基期年起)的数据拟合,少于 3 个时改用最近 5 个数据,并在说明中注明;图中紫线画在所用年份和外推年份上。
   外推值是拟合线在目标年的值,不是从最新值出发的延长线,所以最新值可能在拟合线之上或之下;预测区间围绕拟合线。

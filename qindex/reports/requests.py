@@ -138,8 +138,9 @@ def requests_table(
 
 
 def reader_columns(table: pd.DataFrame) -> pd.DataFrame:
-    """The request list as a report shows it: without the codes and the long 口径/说明 texts."""
-    return table.drop(columns=["reason_code", "target_id", "indicator_id", "口径", "说明"])
+    """The request list as a report shows it: without the codes, the long 口径/说明 texts and 依据 (the 提供单位
+    already says "(建议)" where the plan names no 责任单位), so that it fits a page."""
+    return table.drop(columns=["reason_code", "target_id", "indicator_id", "口径", "说明", "依据"])
 
 
 #: Width of the cover letter's column (characters): a printed A4 page.
