@@ -42,6 +42,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_uncertainty.py --threads --replications 10000
 	$(BIN)/python benchmarks/bench_runs.py
 	$(BIN)/python benchmarks/bench_extract.py
+	$(BIN)/python benchmarks/bench_kaohe.py
 
 # JupyterLab at the project root (notebooks, data, params and reports in reach), on the project's kernel;
 # scratch notebooks go to work/ (git-ignored, not collected by the tests)

@@ -120,6 +120,9 @@ def style():
     """House style for one chart: seaborn's whitegrid look with the CJK font set last, so it wins."""
     with sns.axes_style("whitegrid"), plt.rc_context(font_rc()):
         yield
+    # the inline backend registers its own PNG formatter when it draws its first figure, after this module
+    # registered the one that adds alt text: register again once the chart exists, so every chart carries it
+    _register_alt_text()
 
 
 def set_theme() -> str:
@@ -214,8 +217,10 @@ def target_panels(
     projections: dict[str, pd.DataFrame] | None = None,
     ncols: int = 3,
     synthetic: bool = False,
+    as_of: int | None = None,
 ):
-    """Small multiples, one panel per assessable level target.
+    """Small multiples, one panel per assessable level target (values up to ``as_of``: a chart shows no more
+    than the assessment it illustrates).
 
     Each panel shows the observed values (points and line), the target as a horizontal line up to the target
     year (marked), the plan period shaded, and, where given, the projection to the target year with its
@@ -233,6 +238,7 @@ def target_panels(
             s = panel[
                 (panel.jurisdiction_id == t.jurisdiction_id)
                 & (panel.indicator_id == t.indicator_id)
+                & (panel.year <= (as_of if as_of else panel.year.max()))
             ].sort_values("year")
             ax.axvspan(plan.base_year, plan.target_year, color="#f0f0f0", zorder=0, label="规划期")
             inferred = s["flag"].fillna("").str.contains("inferred") if "flag" in s else s.year < 0

@@ -165,6 +165,7 @@ def test_chinese_edition_is_chinese_self_contained_and_names_things(rendered, na
     assert found == [], found
     alts = re.findall(r'<img [^>]*alt="([^"]*)"', html)
     assert alts and all(re.search(r"[\u4e00-\u9fff]", a) for a in alts), alts[:3]
+    assert all(a.startswith("图表:") and len(a) > 6 for a in alts), alts[:3]  # what the chart shows
     assert "No description has been provided" not in html
 
 

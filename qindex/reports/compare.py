@@ -80,6 +80,19 @@ class ComparisonReport:
         """The numbered sources of :meth:`table` (call after it)."""
         return sources_table(self.sources)
 
+    def summary(self) -> dict:
+        """What the gallery shows for this report."""
+        c = self.comparison
+        places = self.catalog.jurisdictions.set_index("jurisdiction_id").name_zh
+        years = f"{int(self.catalog.plans.base_year.min())}–{int(self.catalog.plans.target_year.max())}年"
+        return {
+            "title": "各质量强市方案目标对比",
+            "place": "、".join(dict.fromkeys(places.get(j, j) for j in c.jurisdiction_id)),
+            "period": years,
+            "data_to": int(c.latest_year.max()) if c.latest_year.notna().any() else "",
+            "headline": f"{c.plan_id.nunique()}个方案、{c.concept.nunique()}个共同指标",
+        }
+
     def verdict(self) -> str:
         """The opening paragraph: how many shared indicators and plans, how the local targets stand against
         the higher-level ones, and which plans can be compared on ambition."""
