@@ -34,6 +34,7 @@ from qindex.composite import build_index, framework_from_dict
 from qindex.composite.sensitivity import Assumption, Study
 from qindex.composite.sensitivity.engine import BLOCK, Engine, choice, rank_scores
 from qindex.scheme import (
+    EPS,
     Scheme,
     load_scheme,
     read_scores,
@@ -354,6 +355,25 @@ class Robustness:
     )
 
 
+def grade_matrix(scheme: Scheme, totals: np.ndarray, vetoed: np.ndarray, deducted) -> np.ndarray:
+    """The grade of every total (replications × units) by :meth:`Scheme.grade_of`, at once: the highest grade
+    whose minimum is reached and that no deduction of the unit bars; the lowest on a veto."""
+    names = np.array([g.grade for g in scheme.grades], dtype=object)
+    ok = np.stack(
+        [
+            (totals >= g.min - EPS)
+            & ~np.array([bool(set(g.unless) & deducted.get(u, set())) for u in scheme.unit_ids])[
+                None, :
+            ]
+            for g in scheme.grades
+        ]
+    )  # grades × replications × units
+    ok[-1] = True  # every total has a grade
+    out = names[np.argmax(ok, axis=0)]
+    out[:, vetoed] = names[-1]
+    return out
+
+
 def robustness(card: Scorecard, replications: int = 1000, seed: int = 2024) -> Robustness:
     """Each unit's rank interval (5th–95th percentile over the replications) and the share of replications in
     which it keeps its grade, from the composite engine (:class:`~qindex.composite.sensitivity.engine.Engine`)
@@ -383,15 +403,12 @@ def robustness(card: Scorecard, replications: int = 1000, seed: int = 2024) -> R
     graded = np.array([c["normalise"]["method"] != RELATIVE for c in choices])
     adj = (t.bonuses - t.deductions).to_numpy()
     totals = scores * s.total / 100 + adj
-    ranks = np.vstack([rank_scores(np.round(row, 9)) for row in totals])
+    # rank 1 = highest total, ties share the higher rank (as rank_scores, for every replication at once)
+    rounded = np.round(totals, 9)
+    ranks = 1 + (rounded[:, None, :] > rounded[:, :, None]).sum(axis=2)
     deducted = card.adjustments[card.adjustments.kind == "扣分"].groupby("unit_id").id.apply(set)
-    same = np.zeros(len(s.unit_ids))
-    for j, unit in enumerate(s.unit_ids):
-        got = [
-            s.grade_of(x, bool(t.vetoed.iloc[j]), deducted.get(unit, set()))
-            for x in totals[graded, j]
-        ]
-        same[j] = np.mean(np.array(got) == t.grade.iloc[j])
+    grades = grade_matrix(s, totals[graded], t.vetoed.to_numpy(bool), deducted)
+    same = (grades == t.grade.to_numpy()[None, :]).mean(axis=0)
     table = pd.DataFrame(
         {
             "unit_id": s.unit_ids,

@@ -310,3 +310,23 @@ def test_a_unit_page_says_what_would_raise_its_grade():
     counts = r.grade_counts()
     assert sum(counts.values()) == 3 and counts == {"A": 0, "B": 2, "C": 0, "D": 1}
     assert np.isclose(r.league_table()["总分"].sum(), 81 + 82.5 + 91)
+
+
+def test_grades_of_many_totals_at_once_equal_grade_of_one_by_one():
+    from qindex.scorecard import grade_matrix
+
+    s = scheme_from_dict(SMALL)
+    rng = np.random.default_rng(5)
+    totals = rng.uniform(50, 100, (200, 3))
+    totals[:5] = [[90.0, 80.0, 60.0]] * 5  # the boundaries themselves
+    vetoed = np.array([False, True, False])
+    deducted = {"c": {"k1"}}
+    got = grade_matrix(s, totals, vetoed, deducted)
+    want = [
+        [
+            s.grade_of(x, bool(vetoed[j]), deducted.get(u, set()))
+            for j, (u, x) in enumerate(zip("abc", row))
+        ]
+        for row in totals
+    ]
+    assert got.tolist() == want
