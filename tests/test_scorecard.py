@@ -325,7 +325,7 @@ def test_grades_of_many_totals_at_once_equal_grade_of_one_by_one():
     want = [
         [
             s.grade_of(x, bool(vetoed[j]), deducted.get(u, set()))
-            for j, (u, x) in enumerate(zip("abc", row))
+            for j, (u, x) in enumerate(zip("abc", row, strict=True))
         ]
         for row in totals
     ]
