@@ -53,7 +53,8 @@ class AnnualReport:
 
     @property
     def title(self) -> str:
-        return f"{self.name_zh}{self.year}年质量发展状况年度报告"
+        mark = "【示例数据】" if self.jurisdiction_id.startswith("SYN-") else ""
+        return f"{mark}{self.name_zh}{self.year}年质量发展状况年度报告"
 
     # ------------------------------------------------------------ which plans speak for the place
 

@@ -318,7 +318,7 @@ class ScorecardReport:
         if unit_id is not None:
             row = self.unit(unit_id).row
             out.update(
-                title=f"{self.scheme.name}·{row.name_zh}",
+                title=f"{self.title}·{row.name_zh}",
                 place=row.name_zh,
                 statuses={},
                 headline=f"{row.grade}级,{_pts(row.total)}分,第{int(row['rank'])}名",
