@@ -43,11 +43,11 @@ from qindex.sheets import column_letter, normalise_text, parse_value, read_sheet
 
 #: Scoring rules of an item: what its points are for.
 RULES = {
-    "threshold": "达标得满分,未达标不得分",
+    "threshold": "达标得满分，未达标不得分",
     "pro_rata": "按完成比例得分",
-    "rank": "按名次得分:第1名得满分,每后退一名扣{step:g}分",
-    "count": "按数量得分:每{unit}得{per:g}分,以分值为限",
-    "score": "评审打分(0至分值)",
+    "rank": "按名次得分：第1名得满分，每后退一名扣{step:g}分",
+    "count": "按数量得分：每{unit}得{per:g}分，以分值为限",
+    "score": "评审打分（0至分值）",
 }
 #: The keys each part of a scheme may hold.
 TOP_KEYS = {
@@ -127,13 +127,13 @@ class Item:
             goal = "分解到各单位的目标" if self.assigned else f"{self.target:g}{self.unit}"
             better = "不高于" if self.direction < 0 else "达到"
             text = f"{better}{goal}得满分" + (
-                "" if self.rule == "threshold" else ",未达到的按比例得分"
+                "" if self.rule == "threshold" else "，未达到的按比例得分"
             )
             if self.rule == "threshold":
-                text += ",未达到不得分"
+                text += "，未达到不得分"
             if self.floor is not None:
                 text += (
-                    f"({'高于' if self.direction < 0 else '低于'}{self.floor:g}{self.unit}不得分)"
+                    f"（{'高于' if self.direction < 0 else '低于'}{self.floor:g}{self.unit}不得分）"
                 )
         return text
 
@@ -226,8 +226,10 @@ class Scheme:
             span = f"{g.min:g}分及以上" if upper is None else f"{g.min:g}分及以上、不足{upper:g}分"
             if k == len(self.grades) - 1:
                 span = f"{upper:g}分以下" if upper is not None else "任何分数"
-            bar = f",且无{'、'.join(self.adjustment_name(u) for u in g.unless)}" if g.unless else ""
-            out.append(f"{g.grade}级({span}{bar})")
+            bar = (
+                f"，且无{'、'.join(self.adjustment_name(u) for u in g.unless)}" if g.unless else ""
+            )
+            out.append(f"{g.grade}级（{span}{bar}）")
         return "、".join(out)
 
     def adjustment_name(self, adj_id: str) -> str:

@@ -248,7 +248,7 @@ class ScorecardReport:
                     "部分": "扣分项",
                     "考核指标": a.name,
                     "分值": -a.cap,
-                    "计分规则": f"每件扣{_pts(a.per)}分,最多扣{_pts(a.cap)}分",
+                    "计分规则": f"每件扣{_pts(a.per)}分，最多扣{_pts(a.cap)}分",
                     "数据提供": a.holder,
                 }
             )
@@ -259,7 +259,7 @@ class ScorecardReport:
                     "部分": "加分项",
                     "考核指标": a.name,
                     "分值": a.cap,
-                    "计分规则": f"每件加{_pts(a.per)}分,最多加{_pts(a.cap)}分",
+                    "计分规则": f"每件加{_pts(a.per)}分，最多加{_pts(a.cap)}分",
                     "数据提供": a.holder,
                 }
             )
