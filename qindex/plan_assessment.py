@@ -22,6 +22,7 @@ from qindex.catalog import Catalog, load_catalog, targets
 from qindex.panel import load_panel
 from qindex.progress import assess, summarise
 from qindex.rankings import infer_at_bounds, load_implications
+from qindex.statements import comparators
 from qindex.synthetic import example_panel, synthetic_plan_example
 from qindex.trend import project
 
@@ -200,22 +201,7 @@ def same_year_comparators(
     catalog: Catalog | None = None,
 ) -> list[tuple[str, float]]:
     """The value of the same indicator and year for the province(s) above a place and for the country:
-    ``[(jurisdiction_id, value), …]``, nearest first (only where the panel has one)."""
-    j = (catalog or load_catalog()).jurisdictions.set_index("jurisdiction_id")
-    chain, cur = [], jurisdiction_id
-    while isinstance(cur, str) and cur and cur in j.index:
-        cur = j.parent_id.get(cur, "")
-        if isinstance(cur, str) and cur and j.level.get(cur) in ("province", "national"):
-            chain.append(cur)
-    out = []
-    for pid in dict.fromkeys([*chain, "CN"]):
-        if pid == jurisdiction_id:
-            continue
-        v = panel[
-            (panel.jurisdiction_id == pid)
-            & (panel.indicator_id == indicator_id)
-            & (panel.year == year)
-        ].value
-        if len(v):
-            out.append((pid, float(v.iloc[0])))
-    return out
+    ``[(jurisdiction_id, value), …]``, nearest first (only where the panel has one). With their sources:
+    :func:`qindex.statements.comparators`."""
+    c = comparators(panel, jurisdiction_id, indicator_id, year, catalog)
+    return list(zip(c.jurisdiction_id, c.value.astype(float), strict=True))

@@ -607,7 +607,9 @@ def write_scheme_template(
             [a.id, "扣分项", a.name, -a.cap, f"每件扣{a.per:g}分，最多扣{a.cap:g}分", a.holder]
         )
     for a in scheme.bonuses:
-        rs.append([a.id, "加分项", a.name, a.cap, f"每件加{a.per:g}分，最多加{a.cap:g}分", a.holder])
+        rs.append(
+            [a.id, "加分项", a.name, a.cap, f"每件加{a.per:g}分，最多加{a.cap:g}分", a.holder]
+        )
     if scheme.bonus_cap is not None and scheme.bonuses:
         rs.append(["", "加分项", "加分合计", scheme.bonus_cap, f"最多加{scheme.bonus_cap:g}分", ""])
     for v in scheme.vetoes:
