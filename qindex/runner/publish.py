@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -120,6 +121,9 @@ def recover(name: str) -> list[str]:
     for entry in base.iterdir():
         if entry.name in ("current", "lock") or (keep is not None and entry.resolve() == keep):
             continue
+        waiting = re.fullmatch(r"\.lock\.(\d+)\.tmp", entry.name)
+        if waiting and _pid_alive(int(waiting.group(1))):  # a run of this name waiting for the lock
+            continue
         if entry.is_symlink() or entry.is_file():  # a temporary pointer
             entry.unlink(missing_ok=True)
             removed.append(entry.name)
@@ -144,6 +148,11 @@ def run_lock(name: str, poll: float = 0.5) -> Iterator[None]:
             try:
                 os.link(mine, lock)  # creates the lock with the pid already in it, or fails
                 break
+            except (
+                FileNotFoundError
+            ):  # our pid file went (a run of this name cleaned up): write it again
+                mine.write_text(str(os.getpid()), encoding="utf-8")
+                continue
             except FileExistsError:
                 if _holder_alive(lock):
                     time.sleep(poll)
@@ -171,6 +180,10 @@ def _holder_alive(lock: Path) -> bool:
         pid = int(lock.read_text().strip() or "0")
     except (FileNotFoundError, ValueError):
         return False
+    return _pid_alive(pid)
+
+
+def _pid_alive(pid: int) -> bool:
     if pid <= 0:
         return False
     try:
