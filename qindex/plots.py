@@ -243,15 +243,32 @@ def target_panels(
             ax.axvspan(plan.base_year, plan.target_year, color="#f0f0f0", zorder=0, label="规划期")
             inferred = s["flag"].fillna("").str.contains("inferred") if "flag" in s else s.year < 0
             office = s["origin"].eq("office") if "origin" in s else s.year < 0
+            doubtful = (
+                s["flag"].fillna("").str.contains("low_confidence|provisional")
+                if "flag" in s
+                else s.year < 0
+            ) & ~inferred
             ax.plot(s.year, s.value, "-", color=OBSERVED_COLOR, zorder=2)
             ax.plot(
-                s.year[~inferred & ~office],
-                s.value[~inferred & ~office],
+                s.year[~inferred & ~office & ~doubtful],
+                s.value[~inferred & ~office & ~doubtful],
                 "o",
                 color=OBSERVED_COLOR,
                 ms=4,
                 label="实际值",
             )
+            if (
+                doubtful.any()
+            ):  # low confidence or provisional: drawn apart, as the table marks them
+                ax.plot(
+                    s.year[doubtful],
+                    s.value[doubtful],
+                    "D",
+                    mfc="none",
+                    color=OBSERVED_COLOR,
+                    ms=5,
+                    label="实际值(可信度低或初步数据)",
+                )
             if office.any():
                 ax.plot(
                     s.year[office & ~inferred],

@@ -7,6 +7,8 @@ small panels built in the test.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -178,3 +180,12 @@ def test_an_index_place_year_without_current_data_gets_no_score():
     scores = quality_index(pd.concat([others, fake], ignore_index=True)).scores["index"]
     zj = scores[scores.index.get_level_values(0) == "CN-ZJ"].dropna()
     assert zj.index.get_level_values(1).tolist() == [2020]
+
+
+def test_same_year_comparators_in_a_plan_report_cite_their_sources():
+    # hangzhou-2022's PM2.5 card: 浙江省 24 µg/m³ in 2021 (observations/zhejiang.csv), now with its source number
+    r = plan_report("hangzhou-2022")
+    m = re.search(r"浙江省 24µg/m³\[(\d+)\]", r.front())
+    assert m, "the comparator cites its source"
+    row = r.source_table().set_index("编号").loc[int(m.group(1))]
+    assert "生态环境" in row.来源 or "浙江" in row.来源

@@ -23,13 +23,13 @@ from qindex.catalog import DOMAINS_ZH, TARGET_TYPES_ZH, Catalog
 from qindex.departments import department, load_tasks
 from qindex.observations import ORIGINS
 from qindex.office import replacements
-from qindex.plan_assessment import PlanAssessment, assess_plan, same_year_comparators
+from qindex.plan_assessment import PlanAssessment, assess_plan
 from qindex.precedence import precedence_log
 from qindex.progress import SCORED_STATUSES, STATUS_EN, STATUS_ORDER, STATUS_ZH, number_text
 from qindex.reports.requests import reader_columns, requests_table
 from qindex.reports.text import MARKS, change_text, link, target_text, zh_punct
 from qindex.sources import KIND_ZH, describe
-from qindex.statements import plan_title, stage, status_counts
+from qindex.statements import comparators, plan_title, stage, status_counts
 
 #: Headers of the tables in the English edition.
 EN_COLUMNS = {
@@ -164,7 +164,18 @@ class _PlanText:
                 continue
             numbers[src] = len(numbers) + 1
             listing.append((numbers[src], describe(src)))
+        # the same-year provincial and national values the key figures show cite their sources too
+        for f in self.key_figures():
+            for _, _, src in f["comparators"]:
+                if src and src not in numbers:
+                    numbers[src] = len(numbers) + 1
+                    listing.append((numbers[src], describe(src)))
         return numbers, listing
+
+    def _cite(self, source: str) -> str:
+        """``[n]``: the number of a source in :meth:`source_table`."""
+        numbers, _ = self._sources()
+        return f"[{numbers[source]}]" if source in numbers else ""
 
     def indicator_table(self) -> pd.DataFrame:
         """The 中期评估 table: 指标 | 属性 | 基期值 | 目标值 | 当前值 | 序时进度 | 评价 | 责任单位 | 数据来源; values
@@ -327,10 +338,10 @@ class _PlanText:
             prev = s[s.year == r.latest_year - 1].value
             change = float(r.latest_value - prev.iloc[0]) if len(prev) else None
             comps = [
-                (self._place_name(pid), v)
-                for pid, v in same_year_comparators(
-                    p, r.jurisdiction_id, r.indicator_id, r.latest_year
-                )
+                (self._place_name(c.jurisdiction_id), c.value, c.source)
+                for c in comparators(
+                    p, r.jurisdiction_id, r.indicator_id, r.latest_year, self.catalog
+                ).itertuples()
             ]
             out.append(
                 {
@@ -412,7 +423,10 @@ class _PlanText:
                 s += f"可评价的{scored}项中,{done + int(c.get('ahead', 0))}项已完成、已达标或快于序时进度。"
             for f in good:
                 extra = self._change_text(f)
-                comp = ",".join(f"{nm}{number_text(v)}{f['unit']}" for nm, v in f["comparators"])
+                comp = ",".join(
+                    f"{nm}{number_text(v)}{f['unit']}{self._cite(src)}"
+                    for nm, v, src in f["comparators"]
+                )
                 s += (
                     f"{f['name']}{f['year']}年为{f['value']}{f['unit']}{f['marks']}(目标{f['target']})"
                     + (f",{extra}" if extra else "")
@@ -484,7 +498,8 @@ class _PlanText:
         for f in self.key_figures():
             change = self._change_text(f)
             comp = ("、" if zh else ", ").join(
-                f"{nm} {number_text(v)}{f['unit']}" for nm, v in f["comparators"]
+                f"{nm} {number_text(v)}{f['unit']}{self._cite(src)}"
+                for nm, v, src in f["comparators"]
             )
             cards.append(
                 '<div class="qindex-keyfig">'
