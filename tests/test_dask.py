@@ -532,3 +532,7 @@ def test_the_kaohe_unit_pages_render_as_one_batch_on_the_cluster(cluster, at_pro
         assert "三、怎样提高等级" in html
         if grade:
             assert "一票否决" in html
+    # the gallery gives the sweep one row, a link per unit named by the unit
+    index = (at_project / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "【示例数据】示例市2024年度质量工作考核结果·各单位报告（3份）：" in index
+    assert '">示例青山县</a>' in index

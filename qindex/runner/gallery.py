@@ -96,6 +96,56 @@ def _in_reports(name: str, version: dict) -> str:
     return os.path.relpath(version["html"], root)
 
 
+def _title(version: dict, name: str) -> str:
+    return str(version["summary"].get("title") or version["record"].get("title") or name)
+
+
+def _sweeps(listed: list[tuple[str, list[dict]]]) -> dict[str, list[tuple[str, dict]]]:
+    """Runs swept from one params file (its ``params_file`` in run.json), when there are several: {run name:
+    [(name, latest version) of every run of that sweep, in name order]}."""
+    by_file: dict[str, list[tuple[str, dict]]] = {}
+    for name, vs in listed:
+        v = latest(vs)
+        params = v["record"].get("params_file")
+        if params and v["record"].get("parameters") is not None:
+            by_file.setdefault(params, []).append((name, v))
+    out = {}
+    for members in by_file.values():
+        if len(members) > 1:
+            members = sorted(members)
+            for name, _ in members:
+                out[name] = members
+    return out
+
+
+def _sweep_row(members: list[tuple[str, dict]], link) -> str:
+    """One row for the runs of a sweep: the titles' common part, then each run's own part as its link."""
+    e = html.escape
+    titles = [_title(v, name) for name, v in members]
+    n = min(len(t) for t in titles)
+    same = next((k for k in range(n) if len({t[k] for t in titles}) > 1), n)
+    common = titles[0][:same]
+    cut = max(common.rfind("·"), common.rfind(" "))
+    head = common[:cut] if cut > 0 else common
+    links = "、".join(
+        f'<a href="{e(link(name, v))}" title="{e(t)}">{e(t[len(head) :].lstrip("· ") or t)}</a>'
+        for (name, v), t in zip(members, titles, strict=True)
+    )
+    first = members[0][1]["summary"]
+    started = max(v["started"] for _, v in members)
+    return (
+        "<tr>"
+        f'<td class="t">{e(head or titles[0])}·各单位报告（{len(members)}份）：{links}</td>'
+        f"<td>{len(members)}份</td>"
+        f"<td>{e(str(first.get('period', '')))}</td>"
+        f"<td>{e(str(first.get('data_to', '')))}</td>"
+        f"<td>{e(_local(started))}</td>"
+        '<td class="s">见各报告</td>'
+        '<td class="h">见各报告的运行记录</td>'
+        "</tr>"
+    )
+
+
 def build(link=_in_reports, found=None, history: bool = True) -> str:
     """The gallery page as HTML text.
 
@@ -106,7 +156,15 @@ def build(link=_in_reports, found=None, history: bool = True) -> str:
     listed = runs() if found is None else found
     e = html.escape
     rows = []
+    sweeps = _sweeps(listed)
+    shown: set[str] = set()
     for name, vs in listed:
+        group = sweeps.get(name)
+        if group is not None:  # the runs of one sweep (a page per unit): one row, a link per run
+            if group[0][0] not in shown:
+                shown.add(group[0][0])
+                rows.append(_sweep_row(group, link))
+            continue
         latest_version = latest(vs)
         rec, summ = latest_version["record"], latest_version["summary"]
         link_to = link(name, latest_version)
