@@ -301,6 +301,18 @@ def _list(problems: Problems, where: str, value) -> list:
     return value
 
 
+def _entries(p: Problems, key: str, value, allowed: set, required: set, shape: str):
+    """``(where, mapping)`` of each entry of a list of mappings, its keys checked; an entry that is no mapping
+    is a problem (``shape``: what it should hold)."""
+    for k, entry in enumerate(_list(p, key, value)):
+        if not isinstance(entry, dict):
+            p.bad(None, f"{key}[{k + 1}]", entry, f"a mapping {shape}")
+            continue
+        where = f"{key}[{k + 1}]."
+        _keys(p, where, entry, allowed, required)
+        yield where, entry
+
+
 def scheme_from_dict(raw, label: str = "scheme") -> Scheme:
     """Validate a scheme given as a mapping (see :func:`load_scheme`)."""
     p = Problems(label)
@@ -322,12 +334,9 @@ def scheme_from_dict(raw, label: str = "scheme") -> Scheme:
     basis = [str(b) for b in _list(p, "basis", raw.get("basis"))]
 
     units = []
-    for k, u in enumerate(_list(p, "units", raw.get("units"))):
-        where = f"units[{k + 1}]."
-        if not isinstance(u, dict):
-            p.bad(None, f"units[{k + 1}]", u, "a mapping {id, name, kind}")
-            continue
-        _keys(p, where, u, UNIT_KEYS, {"id", "name"})
+    for where, u in _entries(
+        p, "units", raw.get("units"), UNIT_KEYS, {"id", "name"}, "{id, name, kind}"
+    ):
         units.append(
             {
                 "unit_id": _text(p, where + "id", u.get("id", "x")),
@@ -352,17 +361,21 @@ def scheme_from_dict(raw, label: str = "scheme") -> Scheme:
         return text
 
     parts, items = [], []
-    for k, part in enumerate(_list(p, "parts", raw.get("parts"))):
-        where = f"parts[{k + 1}]."
-        if not isinstance(part, dict):
-            p.bad(None, f"parts[{k + 1}]", part, "a mapping {name, points, items}")
-            continue
-        _keys(p, where, part, PART_KEYS, PART_KEYS)
+    for where, part in _entries(
+        p, "parts", raw.get("parts"), PART_KEYS, PART_KEYS, "{name, points, items}"
+    ):
         pname = _text(p, where + "name", part.get("name", "x"))
         ppoints = _number(p, where + "points", part.get("points", 0), minimum=0)
         own = []
-        for j, it in enumerate(_list(p, where + "items", part.get("items"))):
-            item = _item(p, f"{where}items[{j + 1}].", it, pname, new_id)
+        for at, it in _entries(
+            p,
+            where + "items",
+            part.get("items"),
+            ITEM_KEYS,
+            {"id", "name", "points", "rule"},
+            "{id, name, points, rule, …}",
+        ):
+            item = _item(p, at, it, pname, new_id)
             if item is not None:
                 own.append(item)
         if ppoints is not None and own:
@@ -388,12 +401,14 @@ def scheme_from_dict(raw, label: str = "scheme") -> Scheme:
 
     def adjustments(key: str, kind: str) -> list[Adjustment]:
         out = []
-        for k, a in enumerate(_list(p, key, raw.get(key))):
-            where = f"{key}[{k + 1}]."
-            if not isinstance(a, dict):
-                p.bad(None, f"{key}[{k + 1}]", a, "a mapping {id, name, per, cap}")
-                continue
-            _keys(p, where, a, ADJUSTMENT_KEYS, {"id", "name", "per", "cap"})
+        for where, a in _entries(
+            p,
+            key,
+            raw.get(key),
+            ADJUSTMENT_KEYS,
+            {"id", "name", "per", "cap"},
+            "{id, name, per, cap}",
+        ):
             per = _number(p, where + "per", a.get("per", 0), minimum=0) or 0.0
             cap = _number(p, where + "cap", a.get("cap", 0), minimum=0) or 0.0
             if per > cap + EPS:
@@ -416,12 +431,7 @@ def scheme_from_dict(raw, label: str = "scheme") -> Scheme:
     if bonus_cap is not None:
         bonus_cap = _number(p, "bonus_cap", bonus_cap, minimum=0)
     vetoes = []
-    for k, v in enumerate(_list(p, "veto", raw.get("veto"))):
-        where = f"veto[{k + 1}]."
-        if not isinstance(v, dict):
-            p.bad(None, f"veto[{k + 1}]", v, "a mapping {id, name}")
-            continue
-        _keys(p, where, v, VETO_KEYS, {"id", "name"})
+    for where, v in _entries(p, "veto", raw.get("veto"), VETO_KEYS, {"id", "name"}, "{id, name}"):
         vetoes.append(
             Veto(
                 new_id(where + "id", v.get("id", "x")),
@@ -431,12 +441,9 @@ def scheme_from_dict(raw, label: str = "scheme") -> Scheme:
         )
 
     grades = []
-    for k, g in enumerate(_list(p, "grades", raw.get("grades"))):
-        where = f"grades[{k + 1}]."
-        if not isinstance(g, dict):
-            p.bad(None, f"grades[{k + 1}]", g, "a mapping {grade, min}")
-            continue
-        _keys(p, where, g, GRADE_KEYS, {"grade", "min"})
+    for where, g in _entries(
+        p, "grades", raw.get("grades"), GRADE_KEYS, {"grade", "min"}, "{grade, min}"
+    ):
         unless = g.get("unless") or []
         if not isinstance(unless, list):
             p.bad(None, where + "unless", unless, "a list of deduction ids")
@@ -492,11 +499,8 @@ def scheme_from_dict(raw, label: str = "scheme") -> Scheme:
     )
 
 
-def _item(p: Problems, where: str, it, part: str, new_id) -> Item | None:
-    if not isinstance(it, dict):
-        p.bad(None, where.rstrip("."), it, "a mapping {id, name, points, rule, …}")
-        return None
-    _keys(p, where, it, ITEM_KEYS, {"id", "name", "points", "rule"})
+def _item(p: Problems, where: str, it: dict, part: str, new_id) -> Item | None:
+    """One item (its keys already checked by :func:`_entries`), or None when its rule is unknown."""
     rule = it.get("rule")
     if not p.one_of(None, where + "rule", rule, list(RULES)):
         return None

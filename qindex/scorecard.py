@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from qindex import paths
-from qindex.composite import build_index, framework_from_dict
+from qindex.composite import framework_from_dict
 from qindex.composite.sensitivity import Assumption, Study
 from qindex.composite.sensitivity.engine import BLOCK, Engine, choice, rank_scores
 from qindex.scheme import (
@@ -166,32 +166,21 @@ def score(scheme: Scheme, data: pd.DataFrame, year: int | None = None) -> Scorec
             )
     items = pd.DataFrame(rows)
     adj_rows = []
-    for a in [*scheme.deductions, *scheme.bonuses]:
+    kinds = {"deduction": ("扣分", -1.0), "bonus": ("加分", 1.0)}
+    for a in [*scheme.deductions, *scheme.bonuses, *scheme.vetoes]:
+        kind, sign = kinds.get(getattr(a, "kind", ""), ("一票否决", 0.0))
         for u in units:
             n = wide.at[u, a.id] if a.id in wide else np.nan
             if pd.notna(n) and n > 0:
+                points = sign * min(a.cap, n * a.per) if sign else 0.0
                 adj_rows.append(
                     {
                         "unit_id": u,
                         "id": a.id,
                         "name": a.name,
-                        "kind": "扣分" if a.kind == "deduction" else "加分",
+                        "kind": kind,
                         "cases": int(n),
-                        "points": min(a.cap, n * a.per) * (-1 if a.kind == "deduction" else 1),
-                    }
-                )
-    for v_ in scheme.vetoes:
-        for u in units:
-            n = wide.at[u, v_.id] if v_.id in wide else np.nan
-            if pd.notna(n) and n > 0:
-                adj_rows.append(
-                    {
-                        "unit_id": u,
-                        "id": v_.id,
-                        "name": v_.name,
-                        "kind": "一票否决",
-                        "cases": int(n),
-                        "points": 0.0,
+                        "points": points,
                     }
                 )
     adjustments = pd.DataFrame(
@@ -391,10 +380,10 @@ def robustness(card: Scorecard, replications: int = 1000, seed: int = 2024) -> R
     started = time.perf_counter()
     data, fw = composite_inputs(card)
     study = scheme_study(card, seed)
-    nominal = build_index(data, fw).scores["total"].to_numpy() * s.total / 100
+    eng = Engine(data, fw, study)
+    nominal = eng.nominal.scores["total"].to_numpy() * s.total / 100  # the engine builds it once
     t = card.totals.set_index("unit_id").reindex(s.unit_ids)
     matches = bool(np.allclose(nominal, t.base.to_numpy(), atol=1e-6))
-    eng = Engine(data, fw, study)
     u = np.random.default_rng(study.seed).random((replications, len(study.assumptions)))
     choices = [choice(study, row) for row in u]
     scores = np.vstack(

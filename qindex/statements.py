@@ -37,7 +37,6 @@ import pandas as pd
 
 from qindex.catalog import Catalog, ancestors, load_catalog
 from qindex.progress import number_text
-from qindex.sources import SourceList
 
 #: A value is current in a report of year Y from Y − DATA_AGE on. Why 2: annual statistics of Y appear in Y + 1
 #: (统计公报 in spring, 生态环境状况公报 by June, 科技经费投入统计公报 in the autumn), so a report written in
@@ -225,7 +224,6 @@ def comparators(
 __all__ = [
     "DATA_AGE",
     "LEVELS",
-    "SourceList",
     "comparators",
     "count_text",
     "first_year",

@@ -26,6 +26,7 @@ from qindex.composite.analysis import availability
 from qindex.composite.sensitivity import load_study, uncertainty
 from qindex.panel import load_panel
 from qindex.progress import assess, summarise
+from qindex.statements import plan_level
 
 
 def covering_plans(jurisdiction_id: str, catalog: Catalog | None = None) -> pd.DataFrame:
@@ -40,7 +41,7 @@ def covering_plans(jurisdiction_id: str, catalog: Catalog | None = None) -> pd.D
     p = cat.plans[
         cat.plans.jurisdiction_id.isin([jurisdiction_id, *ancestors(jurisdiction_id, catalog=cat)])
     ].copy()
-    p["scope"] = np.where(p.jurisdiction_id == jurisdiction_id, "本级", "上级")
+    p["scope"] = [plan_level(j, jurisdiction_id, cat) for j in p.jurisdiction_id]
     return p
 
 

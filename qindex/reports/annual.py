@@ -60,6 +60,7 @@ class AnnualReport:
 
     def __post_init__(self):
         self.sources = SourceList()  # one numbering for every number the report shows
+        self._rows = None
 
     def in_force(self) -> pd.DataFrame:
         """Covering plans in force in the report year (:func:`qindex.statements.in_force`: from the year they
@@ -146,7 +147,13 @@ class AnnualReport:
         return p[(p.target_year < self.year) & (p.scope == "本级")]
 
     def _domain_rows(self) -> dict[str, list[dict]]:
-        """Per chapter, the place's values of the year with the year before and the same-year comparators."""
+        """Per chapter, the place's values of the year with the year before and the same-year comparators
+        (computed once: every section of 分领域情况, 存在问题 and 工作重点 reads them)."""
+        if self._rows is None:
+            self._rows = self._read_domain_rows()
+        return self._rows
+
+    def _read_domain_rows(self) -> dict[str, list[dict]]:
         cat = self.catalog
         ind = cat.indicators.set_index("indicator_id")
         panel = self.panel

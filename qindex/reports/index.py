@@ -29,9 +29,6 @@ from qindex.progress import number_text
 from qindex.reports.text import MARKS, sources_table, zh_punct
 from qindex.sources import SourceList
 
-#: Years a value is carried forward (the framework's impute step: ``latest`` with ``max_gap: 3``).
-MAX_CARRY = 3
-
 
 def index_report(
     year: int = 0,
@@ -219,6 +216,8 @@ class IndexReport(IndexStudy):
         was published for) and its source number: 地区 | 指标 | 数值 | 数据年份 | 来源. Numbers cite
         :attr:`sources` (listed by :meth:`sources_table`)."""
         usable = on_definition(load_panel())
+        # how far back a value may be carried: the framework's impute step (``latest``, ``max_gap``)
+        carry = int(self.result.framework.steps.get("impute", {}).get("max_gap", 0))
         codes = [c for c in self.normalised.columns]
         rows = []
         for unit in self.year_scores.index:
@@ -227,7 +226,7 @@ class IndexReport(IndexStudy):
                     (usable.jurisdiction_id == unit)
                     & (usable.indicator_id == code)
                     & (usable.year <= self.year)
-                    & (usable.year >= self.year - MAX_CARRY)
+                    & (usable.year >= self.year - carry)
                 ].sort_values("year")
                 if v.empty:
                     continue

@@ -172,9 +172,8 @@ class _PlanText:
                     listing.append((numbers[src], describe(src)))
         return numbers, listing
 
-    def _cite(self, source: str) -> str:
-        """``[n]``: the number of a source in :meth:`source_table`."""
-        numbers, _ = self._sources()
+    def _cite(self, source: str, numbers: dict) -> str:
+        """``[n]``: the number of a source in :meth:`source_table` (``numbers`` from :meth:`_sources`)."""
         return f"[{numbers[source]}]" if source in numbers else ""
 
     def indicator_table(self) -> pd.DataFrame:
@@ -403,6 +402,7 @@ class _PlanText:
         ]
         scored = int(a.status.isin(SCORED_STATUSES).sum())
         figs = self.key_figures(4)
+        numbers, _ = self._sources()
         good = [
             f
             for f in figs
@@ -424,7 +424,7 @@ class _PlanText:
             for f in good:
                 extra = self._change_text(f)
                 comp = ",".join(
-                    f"{nm}{number_text(v)}{f['unit']}{self._cite(src)}"
+                    f"{nm}{number_text(v)}{f['unit']}{self._cite(src, numbers)}"
                     for nm, v, src in f["comparators"]
                 )
                 s += (
@@ -495,10 +495,11 @@ class _PlanText:
                 else '<p class="qindex-summary"><b>Synthetic example</b>: a fictional district with generated data. It describes no real place.</p>'
             )
         cards = []
+        numbers, _ = self._sources()
         for f in self.key_figures():
             change = self._change_text(f)
             comp = ("、" if zh else ", ").join(
-                f"{nm} {number_text(v)}{f['unit']}{self._cite(src)}"
+                f"{nm} {number_text(v)}{f['unit']}{self._cite(src, numbers)}"
                 for nm, v, src in f["comparators"]
             )
             cards.append(

@@ -22,17 +22,13 @@ import numpy as np
 import pandas as pd
 
 from qindex import paths
+from qindex.progress import number_text
 from qindex.reports.text import zh_punct
 from qindex.scheme import Item
 from qindex.scorecard import Robustness, Scorecard, load, robustness
 
 #: A grade "holds" when it is the same in at least this share of the replications.
 STABLE = 0.9
-
-
-def _pts(x: float) -> str:
-    """Points as written in a 考核 table: up to two decimals, no trailing zeros (89.99, 90, 7.5)."""
-    return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
 @dataclass
@@ -86,8 +82,8 @@ class ScorecardReport:
         wide = rob[(rob.q95_rank - rob.q05_rank) >= 3]
         parts = [
             f"{s.year}年度考核{n}个单位:{grades}{veto},合计{sum(counts.values())}个。",
-            f"总分最高的是{top.name_zh}({_pts(top.total)}分,{top.grade}级),最低的是{bottom.name_zh}({_pts(bottom.total)}分,{bottom.grade}级);"
-            f"全部单位总分的中位数为{_pts(t.total.median())}分。",
+            f"总分最高的是{top.name_zh}({number_text(top.total)}分,{top.grade}级),最低的是{bottom.name_zh}({number_text(bottom.total)}分,{bottom.grade}级);"
+            f"全部单位总分的中位数为{number_text(t.total.median())}分。",
             f"在计分假设变动(分值权重±{int(100 * 0.2)}%、达标制与按比例计分互换、按单位间相对位置计分)的{self.robust.replications}次重复计算中,"
             f"{stable}个单位的等级在至少{int(STABLE * 100)}%的情形下不变(等级只在按分值计分的{self.robust.graded}次中判断);"
             + (
@@ -139,7 +135,7 @@ class ScorecardReport:
             g = g.set_index("unit_id").loc[order]
             if (g.grade != "").any():
                 out[method] = [
-                    f"{_pts(x)}分 {gr}级" for x, gr in zip(g.total, g.grade, strict=True)
+                    f"{number_text(x)}分 {gr}级" for x, gr in zip(g.total, g.grade, strict=True)
                 ]
             else:
                 out[f"{method}(名次)"] = (
@@ -159,7 +155,7 @@ class ScorecardReport:
         order = self.card.totals.sort_values(["rank", "unit_id"]).unit_id
         out = pd.DataFrame({"单位": [self.names[u] for u in order]})
         for i in cols:  # ids as headers (the names are in item_losses): 12 columns fit the page
-            out[f"{i.id}({_pts(i.points)}分)"] = wide.loc[order, i.id].round(2).to_numpy()
+            out[f"{i.id}({number_text(i.points)}分)"] = wide.loc[order, i.id].round(2).to_numpy()
         out["合计失分"] = wide.loc[order].sum(axis=1).round(2).to_numpy()
         return out
 
@@ -248,7 +244,7 @@ class ScorecardReport:
                     "部分": "扣分项",
                     "考核指标": a.name,
                     "分值": -a.cap,
-                    "计分规则": f"每件扣{_pts(a.per)}分，最多扣{_pts(a.cap)}分",
+                    "计分规则": f"每件扣{number_text(a.per)}分，最多扣{number_text(a.cap)}分",
                     "数据提供": a.holder,
                 }
             )
@@ -259,7 +255,7 @@ class ScorecardReport:
                     "部分": "加分项",
                     "考核指标": a.name,
                     "分值": a.cap,
-                    "计分规则": f"每件加{_pts(a.per)}分，最多加{_pts(a.cap)}分",
+                    "计分规则": f"每件加{number_text(a.per)}分，最多加{number_text(a.cap)}分",
                     "数据提供": a.holder,
                 }
             )
@@ -294,7 +290,7 @@ class ScorecardReport:
         s = self.scheme
         r = self.robust
         return zh_punct(
-            f"计分:按《{s.name}》逐项计分,基础分满分{_pts(s.total)}分,加分最多{_pts(s.bonus_cap or 0)}分;"
+            f"计分:按《{s.name}》逐项计分,基础分满分{number_text(s.total)}分,加分最多{number_text(s.bonus_cap or 0)}分;"
             f"等级:{s.grades_text()};发生一票否决事项的,等级为{s.grades[-1].grade}级。"
             "名次按总分从高到低排列,总分相同的并列。"
             f"名次区间和等级稳定性:把考核方案写成综合指数(每个指标按其计分规则归一化为得分率,以分值为权重加权平均),"
@@ -321,7 +317,7 @@ class ScorecardReport:
                 title=f"{self.title}·{row.name_zh}",
                 place=row.name_zh,
                 statuses={},
-                headline=f"{row.grade}级,{_pts(row.total)}分,第{int(row['rank'])}名",
+                headline=f"{row.grade}级,{number_text(row.total)}分,第{int(row['rank'])}名",
             )
         return out
 
@@ -361,9 +357,9 @@ class UnitPage:
         n = len(self.report.card.totals)
         adj = []
         if r.deductions > 0:
-            adj.append(f"扣{_pts(r.deductions)}分")
+            adj.append(f"扣{number_text(r.deductions)}分")
         if r.bonuses > 0:
-            adj.append(f"加{_pts(r.bonuses)}分")
+            adj.append(f"加{number_text(r.bonuses)}分")
         held = (
             f"在计分假设变动的{self.report.robust.replications}次重复计算中,等级在{rob.grade_share:.0%}的情形下不变,"
             + (
@@ -373,7 +369,7 @@ class UnitPage:
             )
         )
         return zh_punct(
-            f"{self.name}{self.report.scheme.year}年度考核总分{_pts(r.total)}分(基础分{_pts(r.base)}分"
+            f"{self.name}{self.report.scheme.year}年度考核总分{number_text(r.total)}分(基础分{number_text(r.base)}分"
             + ("," + "、".join(adj) if adj else "")
             + f"),{r.grade}级,在{n}个单位中列第{int(r['rank'])}名。"
             + held
@@ -454,14 +450,14 @@ class UnitPage:
         k = order.index(r.grade)
         if k == 0:
             return zh_punct(
-                f"{self.name}已是最高等级({r.grade}级);总分比{r.grade}级下限高{_pts(r.total - s.grades[0].min)}分。"
+                f"{self.name}已是最高等级({r.grade}级);总分比{r.grade}级下限高{number_text(r.total - s.grades[0].min)}分。"
             )
         better = s.grades[k - 1]
         barred = set(better.unless) & self._deducted()
         if barred and r.total >= better.min:
             names = "、".join(s.adjustment_name(b) for b in sorted(barred))
             return zh_punct(
-                f"{self.name}总分已达{better.grade}级下限({_pts(better.min)}分),但因{names}不能评为{better.grade}级。"
+                f"{self.name}总分已达{better.grade}级下限({number_text(better.min)}分),但因{names}不能评为{better.grade}级。"
             )
         gap = better.min - r.total
         items = self.items_table()
@@ -471,13 +467,13 @@ class UnitPage:
             if got >= gap - 1e-9:
                 break
             item = s.item(g.指标.split(" ")[0])
-            steps.append(f"{g.指标}{self._how(item, g)}(可得{_pts(g.失分)}分)")
+            steps.append(f"{g.指标}{self._how(item, g)}(可得{number_text(g.失分)}分)")
             got += g.失分
-        text = f"距{better.grade}级下限({_pts(better.min)}分)还差{_pts(gap)}分。"
+        text = f"距{better.grade}级下限({number_text(better.min)}分)还差{number_text(gap)}分。"
         if got >= gap - 1e-9:
             text += "失分最多的几项补足即可达到:" + ";".join(steps) + "。"
         else:
-            text += f"即使全部失分项得满分也只能加{_pts(got)}分,本年度不能升级。"
+            text += f"即使全部失分项得满分也只能加{number_text(got)}分,本年度不能升级。"
         if barred:
             text += f"另外,{'、'.join(s.adjustment_name(b) for b in sorted(barred))}使本单位不能评为{better.grade}级。"
         return zh_punct(text)
@@ -493,7 +489,7 @@ class UnitPage:
             target = g.目标
             return f"达到{target}" if item.direction > 0 else f"降到{target}以下"
         if item.rule == "rank":
-            return f"名次提前(每提前一名加{_pts(item.step)}分)"
+            return f"名次提前(每提前一名加{number_text(item.step)}分)"
         if item.rule == "count":
             return f"再增加{math.ceil(g.失分 / item.per)}{item.unit or '项'}"
         return "评审得分提高"
